@@ -1,0 +1,392 @@
+"""The arXiv API client: polite HTTP with a raw response cache, Atom parsing, pagination that
+never accepts a short page, and the two queries that make up an announcement day's listing.
+
+Why `requests` + `feedparser` rather than `arxiv.Client`: the listing needs the raw response body
+(kept in the HTTP cache so a re-run makes zero requests), `Retry-After` honoured on 429/503, and
+`opensearch:totalResults` compared with the rows received on every page; `arxiv.Client` hides
+all three behind its result iterator. `feedparser` (which `arxiv` itself uses) parses both the
+current and the older Atom layouts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlencode
+
+import dagster as dg
+import feedparser
+import requests
+
+from resources.settings import Settings
+
+USER_AGENT = "arxiv-monitor/0.1 (daily arXiv digest; Dagster pipeline; polite: 1 request at a time, >=3 s apart)"
+_ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<version>\d+)$")
+_WS_RE = re.compile(r"\s+")
+MAX_RETRY_AFTER_SECONDS = 300.0
+
+
+class ArxivError(RuntimeError):
+    """A request to arXiv failed for good; the message names the URL."""
+
+
+class ArxivQueryError(ArxivError):
+    """arXiv answered with its error feed (HTTP 400): the query itself is wrong. Never retried."""
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, wait: float | None = None):
+        super().__init__(reason)
+        self.wait = wait
+
+
+# ---------------------------------------------------------------- parsing
+
+@dataclass
+class FeedPage:
+    total_results: int
+    start_index: int
+    entries: list[dict]
+
+
+def normalise_space(text: str | None) -> str | None:
+    """arXiv hard-wraps titles and abstracts; one space between words is what a reader wants."""
+    return None if text is None else _WS_RE.sub(" ", text).strip()
+
+
+def _timestamp(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+
+
+def split_versioned_id(abs_url: str) -> tuple[str, int]:
+    """'http://arxiv.org/abs/astro-ph/0601001v1' -> ('astro-ph/0601001', 1)."""
+    match = _ID_RE.search(abs_url.strip())
+    if not match:
+        raise ValueError(f"not a versioned arXiv abstract URL: {abs_url!r}")
+    return match["id"], int(match["version"])
+
+
+def entry_to_row(entry) -> dict:
+    arxiv_id, version = split_versioned_id(entry["id"])
+    links = entry.get("links", [])
+    pdf = next((l["href"] for l in links if l.get("title") == "pdf" or l.get("type") == "application/pdf"), None)
+    abs_link = next((l["href"] for l in links if l.get("rel") == "alternate"), entry["id"])
+    primary = (entry.get("arxiv_primary_category") or {}).get("term")
+    categories = [t["term"] for t in entry.get("tags", []) if t.get("term")]
+    if primary and primary not in categories:
+        categories.insert(0, primary)
+    return {
+        "arxiv_id": arxiv_id,
+        "version": version,
+        "title": normalise_space(entry.get("title")) or "",
+        "authors": [normalise_space(a.get("name")) for a in entry.get("authors", []) if a.get("name")],
+        "abstract": normalise_space(entry.get("summary")) or "",
+        "primary_category": primary or (categories[0] if categories else None),
+        "categories": categories,
+        "published": _timestamp(entry.get("published")),
+        "updated": _timestamp(entry.get("updated")),
+        "comment": normalise_space(entry.get("arxiv_comment")),
+        "journal_ref": normalise_space(entry.get("arxiv_journal_ref")),
+        "doi": normalise_space(entry.get("arxiv_doi")),
+        "abs_url": abs_link,
+        "pdf_url": pdf,
+    }
+
+
+def parse_feed(body: bytes, url: str) -> FeedPage:
+    """Parse one API response. Raises ArxivQueryError for arXiv's error feed, _Retryable for
+    anything that is not a complete Atom feed (truncated, HTML error page, empty body)."""
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries and "opensearch_totalresults" not in parsed.feed:
+        raise _Retryable(f"not an Atom feed ({type(parsed.bozo_exception).__name__}: {parsed.bozo_exception})")
+    if parsed.bozo and isinstance(parsed.bozo_exception, Exception) and "SAX" in type(parsed.bozo_exception).__name__:
+        raise _Retryable(f"truncated or malformed XML ({parsed.bozo_exception})")
+    errors = [e for e in parsed.entries if "/api/errors" in e.get("id", "")]
+    if errors:
+        raise ArxivQueryError(f"arXiv rejected the query {url}: {errors[0].get('summary', '').strip()}")
+    if "opensearch_totalresults" not in parsed.feed:
+        raise _Retryable("feed has no opensearch:totalResults")
+    try:
+        entries = [entry_to_row(e) for e in parsed.entries]
+    except (KeyError, ValueError) as exc:
+        raise _Retryable(f"unreadable entry: {exc}") from None
+    return FeedPage(
+        total_results=int(parsed.feed["opensearch_totalresults"]),
+        start_index=int(parsed.feed.get("opensearch_startindex", 0) or 0),
+        entries=entries,
+    )
+
+
+# ---------------------------------------------------------------- HTTP
+
+class RawHttpCache:
+    """Every response body that was accepted, keyed by (namespace, URL). The namespace is the
+    partition: the replacement walk asks the same URL on different days and gets different
+    answers, so one day's page must never stand in for another's."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, namespace: str, url: str) -> Path:
+        digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+        safe_ns = re.sub(r"[^0-9A-Za-z_-]", "_", namespace) or "_"
+        return self.root / safe_ns / f"{digest}.xml"
+
+    def get(self, namespace: str, url: str) -> bytes | None:
+        path = self._path(namespace, url)
+        return path.read_bytes() if path.exists() else None
+
+    def put(self, namespace: str, url: str, body: bytes) -> None:
+        path = self._path(namespace, url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(path)
+        meta = {"url": url, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(), "bytes": len(body)}
+        path.with_suffix(".json").write_text(json.dumps(meta))
+
+
+# One request at a time in this process, spaced by min_interval (arXiv's terms of use).
+_REQUEST_LOCK = threading.Lock()
+_last_request_at = 0.0
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass
+class FetchStats:
+    requests: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+class ArxivClient:
+    def __init__(
+        self,
+        api_url: str,
+        cache: RawHttpCache,
+        *,
+        min_interval: float = 3.0,
+        page_size: int = 2000,
+        max_retries: int = 5,
+        timeout: float = 60.0,
+        backoff_base: float = 2.0,
+        backoff_max: float = 60.0,
+        user_agent: str = USER_AGENT,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.api_url = api_url
+        self.cache = cache
+        self.min_interval = min_interval
+        self.page_size = page_size
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self.stats = FetchStats()
+
+    def query_url(self, search_query: str = "", id_list: str = "", sort_by: str = "relevance",
+                  sort_order: str = "descending", start: int = 0, max_results: int = 10) -> str:
+        params = {"search_query": search_query, "id_list": id_list, "sortBy": sort_by,
+                  "sortOrder": sort_order, "start": start, "max_results": max_results}
+        return f"{self.api_url}?{urlencode(params)}"
+
+    def _request(self, url: str) -> tuple[int, bytes, dict]:
+        global _last_request_at
+        with _REQUEST_LOCK:
+            wait = _last_request_at + self.min_interval - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
+            try:
+                self.stats.requests += 1
+                response = self.session.get(url, timeout=self.timeout)
+                return response.status_code, response.content, dict(response.headers)
+            finally:
+                _last_request_at = time.monotonic()
+
+    def fetch_page(self, url: str, *, namespace: str, expected_rows: Callable[[FeedPage], int] | None = None,
+                   refresh: bool = False) -> FeedPage:
+        """One API page, from the cache unless `refresh`; network answers are retried until they
+        are a complete feed whose row count matches `expected_rows(page)`."""
+        if not refresh:
+            cached = self.cache.get(namespace, url)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return parse_feed(cached, url)
+        problem = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self.stats.retries += 1
+            try:
+                try:
+                    status, body, headers = self._request(url)
+                except requests.RequestException as exc:
+                    raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+                if status in (429, 503):
+                    raise _Retryable(f"HTTP {status}", _retry_after_seconds(headers.get("Retry-After")))
+                if status == 400:
+                    parse_feed(body, url)  # raises ArxivQueryError with arXiv's own message
+                    raise ArxivQueryError(f"arXiv answered HTTP 400 to {url}: {body[:200]!r}")
+                if status >= 500 or status != 200:
+                    raise _Retryable(f"HTTP {status}")
+                page = parse_feed(body, url)
+                if expected_rows is not None:
+                    expected = expected_rows(page)
+                    if len(page.entries) < expected:
+                        raise _Retryable(f"short page: {len(page.entries)} entries, expected {expected} "
+                                         f"(totalResults {page.total_results})")
+                self.cache.put(namespace, url, body)
+                return page
+            except _Retryable as exc:
+                problem = str(exc)
+                if attempt == self.max_retries:
+                    break
+                if exc.wait is not None:
+                    delay = min(exc.wait, MAX_RETRY_AFTER_SECONDS)
+                else:
+                    delay = min(self.backoff_max, self.backoff_base * 2 ** attempt)
+                self.stats.waits.append(delay)
+                self.sleep(delay)
+        raise ArxivError(f"giving up on {url} after {self.max_retries + 1} attempts: {problem}")
+
+    def search(self, search_query: str, *, namespace: str, sort_by: str = "relevance",
+               sort_order: str = "descending", max_total: int | None = None,
+               stop: Callable[[list[dict]], bool] | None = None, refresh: bool = False,
+               max_pages: int | None = None) -> tuple[list[dict], bool]:
+        """Every result of a query, page by page. `stop(page_entries)` ends the walk early (the
+        replacement walk); returns (rows de-duplicated on (id, version), walked_to_the_end)."""
+        rows: dict[tuple[str, int], dict] = {}
+        start, pages = 0, 0
+        while True:
+            size = self.page_size if max_total is None else min(self.page_size, max_total - start)
+            url = self.query_url(search_query, sort_by=sort_by, sort_order=sort_order, start=start, max_results=size)
+
+            def expected(page: FeedPage, start=start, size=size) -> int:
+                return max(0, min(size, page.total_results - start))
+
+            page = self.fetch_page(url, namespace=namespace, expected_rows=expected, refresh=refresh)
+            pages += 1
+            for row in page.entries:
+                rows.setdefault((row["arxiv_id"], row["version"]), row)
+            start += len(page.entries)
+            limit = page.total_results if max_total is None else min(page.total_results, max_total)
+            if start >= limit or not page.entries:
+                return list(rows.values()), True
+            if stop is not None and stop(page.entries):
+                return list(rows.values()), True
+            if max_pages is not None and pages >= max_pages:
+                return list(rows.values()), False
+
+
+# ---------------------------------------------------------------- the day's listing
+
+def arxiv_minute(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M")
+
+
+def categories_query(categories: Iterable[str]) -> str:
+    return " OR ".join(f"cat:{c}" for c in categories)
+
+
+def new_submissions_query(categories: Iterable[str], start: dt.datetime, end: dt.datetime) -> str:
+    # submittedDate ranges are inclusive, to the minute: [start, end - 1 min] so windows tile.
+    last = end - dt.timedelta(minutes=1)
+    return f"({categories_query(categories)}) AND submittedDate:[{arxiv_minute(start)} TO {arxiv_minute(last)}]"
+
+
+@dataclass
+class WindowListing:
+    new_rows: list[dict]
+    replacement_rows: list[dict]
+    new_total_reported: int
+    replacement_walk_complete: bool
+    stats: FetchStats
+
+
+def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime, end: dt.datetime, *,
+                 namespace: str, refresh: bool = False, max_replacement_pages: int = 20) -> WindowListing:
+    """The two queries behind one announcement day.
+
+    New submissions: `cat:` OR-ed AND `submittedDate:[start TO end)`; the server's answer decides
+    membership in the window. Replacements: the `lastUpdatedDate:[..]` range filter is reported to
+    match on the original submission and would miss a v2 of an older paper, so instead walk all
+    the categories sorted by lastUpdatedDate descending and stop at the first page whose last entry
+    was updated before the window. In the recorded responses `<updated>` equals `<published>` for
+    every v1 and is later for every v2+ (tests/test_arxiv_api.py checks this), so `updated` is the
+    timestamp of the newest version, which is what the walk compares.
+    """
+    new_rows, _ = client.search(new_submissions_query(categories, start, end), namespace=namespace,
+                                sort_by="submittedDate", sort_order="ascending", refresh=refresh)
+    new_keys = {(r["arxiv_id"], r["version"]) for r in new_rows}
+
+    def walked_past_window(page_entries: list[dict]) -> bool:
+        last = page_entries[-1]["updated"]
+        return last is not None and last < start
+
+    walked, complete = client.search(categories_query(categories), namespace=namespace, sort_by="lastUpdatedDate",
+                                     sort_order="descending", stop=walked_past_window, refresh=refresh,
+                                     max_pages=max_replacement_pages)
+    replacements = [
+        r for r in walked
+        if r["version"] > 1 and r["updated"] is not None and start <= r["updated"] < end
+        and (r["arxiv_id"], r["version"]) not in new_keys
+        and not (r["published"] is not None and start <= r["published"] < end)
+    ]
+    return WindowListing(new_rows, replacements, len(new_rows), complete, client.stats)
+
+
+def classify(row: dict, monitored: set[str], is_new: bool) -> str:
+    primary_monitored = row["primary_category"] in monitored
+    if is_new:
+        return "new" if primary_monitored else "cross"
+    return "replace" if primary_monitored else "replace-cross"
+
+
+# ---------------------------------------------------------------- Dagster resource
+
+class ArxivAPIResource(dg.ConfigurableResource):
+    """arXiv's API (or the replay server): base URL and politeness, all from the environment."""
+
+    api_url: str = "https://export.arxiv.org/api/query"
+    min_interval_seconds: float = 3.0
+    page_size: int = 2000
+    max_retries: int = 5
+    timeout_seconds: float = 60.0
+    backoff_seconds: float = 2.0
+    max_replacement_pages: int = 20
+
+    def client(self, cache_dir: Path) -> ArxivClient:
+        return ArxivClient(self.api_url, RawHttpCache(cache_dir), min_interval=self.min_interval_seconds,
+                           page_size=self.page_size, max_retries=self.max_retries, timeout=self.timeout_seconds,
+                           backoff_base=self.backoff_seconds)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ArxivAPIResource":
+        return cls(api_url=settings.api_url, min_interval_seconds=settings.min_interval_seconds,
+                   page_size=settings.page_size, max_retries=settings.max_retries,
+                   timeout_seconds=settings.timeout_seconds, max_replacement_pages=settings.max_replacement_pages)

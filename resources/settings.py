@@ -1,0 +1,135 @@
+"""The one configuration: `arxiv-monitor.toml` at the repository root, each key overridable by an
+environment variable. Validated once, so bad input fails before any request is made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from resources.taxonomy import unknown_categories
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("zh", "en")
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key and where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    language: str
+    start_date: dt.date
+    holidays: frozenset[dt.date]
+    index_grace_hours: float
+    api_url: str
+    pdf_url: str
+    min_interval_seconds: float
+    page_size: int
+    max_retries: int
+    timeout_seconds: float
+    max_replacement_pages: int
+    home: Path = field(default=Path("data"))
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "arxiv.duckdb"
+
+    @property
+    def http_cache_dir(self) -> Path:
+        return self.home / "http_cache"
+
+    @property
+    def pdf_cache_dir(self) -> Path:
+        return self.home / "pdf_cache"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+
+# (section, key, environment variable, kind)
+_KEYS = [
+    ("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "list"),
+    ("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "list"),
+    ("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "str"),
+    ("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "date"),
+    ("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "dates"),
+    ("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "float"),
+    ("arxiv", "api_url", "ARXIV_API_URL", "str"),
+    ("arxiv", "pdf_url", "ARXIV_PDF_URL", "str"),
+    ("arxiv", "min_interval_seconds", "ARXIV_MIN_INTERVAL", "float"),
+    ("arxiv", "page_size", "ARXIV_PAGE_SIZE", "int"),
+    ("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "int"),
+    ("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "float"),
+    ("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "int"),
+]
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("ARXIV_MONITOR_CONFIG", REPO_ROOT / "arxiv-monitor.toml"))
+
+
+def _convert(raw, kind: str, origin: str):
+    try:
+        if kind == "list":
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            # Keep keywords' inner spacing; only drop empty items from "a,,b" or a trailing comma.
+            return tuple(str(i) for i in items if str(i).strip())
+        if kind == "str":
+            return str(raw).strip()
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "date":
+            return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
+        if kind == "dates":
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            return frozenset(
+                i if isinstance(i, dt.date) else dt.date.fromisoformat(str(i).strip()) for i in items if str(i).strip()
+            )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: cannot read {raw!r} as {kind}: {exc}") from None
+    raise AssertionError(kind)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    path = Path(env.get("ARXIV_MONITOR_CONFIG", REPO_ROOT / "arxiv-monitor.toml"))
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path} (set ARXIV_MONITOR_CONFIG)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    values = {}
+    for section, key, var, kind in _KEYS:
+        if var in env and env[var] != "":
+            values[key] = _convert(env[var], kind, f"environment variable {var}")
+        elif key in document.get(section, {}):
+            values[key] = _convert(document[section][key], kind, f"{path} [{section}].{key}")
+        else:
+            raise ConfigError(f"{path}: missing [{section}].{key} (or environment variable {var})")
+
+    if not values["categories"]:
+        raise ConfigError("no categories configured ([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
+    bad = unknown_categories(list(values["categories"]))
+    if bad:
+        raise ConfigError(f"unknown arXiv categor{'y' if len(bad) == 1 else 'ies'}: {', '.join(bad)} "
+                          "([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
+    if values["language"] not in LANGUAGES:
+        raise ConfigError(f"language must be one of {LANGUAGES}, got {values['language']!r} "
+                          "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
+    if not 1 <= values["page_size"] <= 2000:
+        raise ConfigError(f"page_size must be 1..2000 (arXiv's limit), got {values['page_size']} (ARXIV_PAGE_SIZE)")
+    if values["min_interval_seconds"] < 0 or values["max_retries"] < 0:
+        raise ConfigError("ARXIV_MIN_INTERVAL and ARXIV_MAX_RETRIES cannot be negative")
+    home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
+    return Settings(**values, home=home.resolve())
