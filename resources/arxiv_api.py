@@ -127,6 +127,15 @@ def parse_feed(body: bytes, url: str) -> FeedPage:
     )
 
 
+def merge_rows(rows: Iterable[dict]) -> list[dict]:
+    """One row per (arxiv_id, version), first occurrence kept, order kept: pages overlap when
+    the result set shifts between requests."""
+    merged: dict[tuple[str, int], dict] = {}
+    for row in rows:
+        merged.setdefault((row["arxiv_id"], row["version"]), row)
+    return list(merged.values())
+
+
 # ---------------------------------------------------------------- HTTP
 
 class RawHttpCache:
@@ -209,6 +218,8 @@ class ArxivClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.stats = FetchStats()
+        # False while arXiv's index may still be catching up: such answers must not be replayed later.
+        self.store_responses = True
 
     def query_url(self, search_query: str = "", id_list: str = "", sort_by: str = "relevance",
                   sort_order: str = "descending", start: int = 0, max_results: int = 10) -> str:
@@ -260,7 +271,8 @@ class ArxivClient:
                     if len(page.entries) < expected:
                         raise _Retryable(f"short page: {len(page.entries)} entries, expected {expected} "
                                          f"(totalResults {page.total_results})")
-                self.cache.put(namespace, url, body)
+                if self.store_responses:
+                    self.cache.put(namespace, url, body)
                 return page
             except _Retryable as exc:
                 problem = str(exc)
@@ -280,8 +292,8 @@ class ArxivClient:
                max_pages: int | None = None) -> tuple[list[dict], bool]:
         """Every result of a query, page by page. `stop(page_entries)` ends the walk early (the
         replacement walk); returns (rows de-duplicated on (id, version), walked_to_the_end)."""
-        rows: dict[tuple[str, int], dict] = {}
         start, pages = 0, 0
+        received: list[dict] = []
         while True:
             size = self.page_size if max_total is None else min(self.page_size, max_total - start)
             url = self.query_url(search_query, sort_by=sort_by, sort_order=sort_order, start=start, max_results=size)
@@ -291,16 +303,15 @@ class ArxivClient:
 
             page = self.fetch_page(url, namespace=namespace, expected_rows=expected, refresh=refresh)
             pages += 1
-            for row in page.entries:
-                rows.setdefault((row["arxiv_id"], row["version"]), row)
+            received.extend(page.entries)
             start += len(page.entries)
             limit = page.total_results if max_total is None else min(page.total_results, max_total)
             if start >= limit or not page.entries:
-                return list(rows.values()), True
+                return merge_rows(received), True
             if stop is not None and stop(page.entries):
-                return list(rows.values()), True
+                return merge_rows(received), True
             if max_pages is not None and pages >= max_pages:
-                return list(rows.values()), False
+                return merge_rows(received), False
 
 
 # ---------------------------------------------------------------- the day's listing

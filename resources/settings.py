@@ -133,3 +133,31 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ConfigError("ARXIV_MIN_INTERVAL and ARXIV_MAX_RETRIES cannot be negative")
     home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
     return Settings(**values, home=home.resolve())
+
+
+import dagster as dg  # noqa: E402  (kept below the plain loader, which does not need Dagster)
+
+
+class MonitorConfig(dg.ConfigurableResource):
+    """What to monitor and where the data lives; built from `load_settings()` by the definitions."""
+
+    categories: list[str]
+    keywords: list[str]
+    language: str = "zh"
+    holidays: list[str] = []
+    index_grace_hours: float = 4.0
+    home: str = "data"
+
+    @property
+    def holiday_dates(self) -> frozenset[dt.date]:
+        return frozenset(dt.date.fromisoformat(h) for h in self.holidays)
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "MonitorConfig":
+        return cls(categories=list(settings.categories), keywords=list(settings.keywords),
+                   language=settings.language, holidays=sorted(d.isoformat() for d in settings.holidays),
+                   index_grace_hours=settings.index_grace_hours, home=str(settings.home))

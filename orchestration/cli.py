@@ -1,0 +1,192 @@
+"""`arxiv-monitor`: run partitions through Dagster, the demo, the replay server, read-only SQL."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from resources.settings import REPO_ROOT, ConfigError
+
+DEMO_DAY = "2025-12-25"
+
+
+def _fail(message: str) -> int:
+    print(f"arxiv-monitor: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
+             quiet: bool = False) -> int:
+    """Materialise each day of [first, last] through Dagster, one run per day, with progress."""
+    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    import dagster as dg
+    from rich.progress import Progress
+
+    from orchestration.calendar import parse_day
+    from orchestration.definitions import ALL_ASSETS, build_resources
+    from orchestration.partitions import announcement_days
+    from resources.settings import load_settings
+
+    try:
+        start = parse_day(first)
+        end = parse_day(last) if last else start
+        settings = load_settings()
+    except (ValueError, ConfigError) as exc:
+        return _fail(str(exc))
+    if end < start:
+        return _fail(f"--to {end} is before --date {start}")
+    keys = set(announcement_days.get_partition_keys())
+    for day in (start, end):
+        if day.isoformat() not in keys:
+            if day < settings.start_date:
+                return _fail(f"{day} is before the first partition {settings.start_date} "
+                             "(set [calendar].start_date / ARXIV_MONITOR_START_DATE)")
+            return _fail(f"{day} is in the future: its arXiv listing does not exist yet")
+    selected = [a for a in ALL_ASSETS if not select or a.key.to_user_string() in select]
+    unknown = set(select or []) - {a.key.to_user_string() for a in ALL_ASSETS}
+    if unknown:
+        return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: "
+                     f"{', '.join(a.key.to_user_string() for a in ALL_ASSETS)}")
+    resources = build_resources(settings)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if any(a.key.to_user_string() == "raw_listings" for a in selected):
+        run_config["ops"] = {"raw_listings": {"config": {"refresh": refresh}}}
+    instance = dg.DagsterInstance.get()
+    days = _days(start, end)
+    failures = 0
+    with Progress(disable=quiet) as progress:
+        task = progress.add_task("materialising", total=len(days))
+        for day in days:
+            progress.update(task, description=f"{day}")
+            result = dg.materialize(selected, partition_key=day.isoformat(), resources=resources,
+                                    instance=instance, run_config=run_config, raise_on_error=False,
+                                    tags={"arxiv_monitor/cli": "run"})
+            if result.success:
+                meta = result.asset_materializations_for_node("raw_listings")
+                if meta:
+                    m = {k: v.value for k, v in meta[0].metadata.items()}
+                    progress.console.print(
+                        f"{day}: {m['rows']} rows (new {m['rows_new']}, cross {m['rows_cross']}, replace "
+                        f"{m['rows_replace']}, replace-cross {m['rows_replace_cross']}); {m['requests']} requests; "
+                        f"{'complete' if m['complete'] else 'INCOMPLETE: ' + m['note']}"
+                        + ("" if m["announces"] else f" — no announcement ({m['reason']})"), soft_wrap=True)
+            else:
+                failures += 1
+                errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
+                progress.console.print(f"[red]{day}: FAILED[/red] {errors[-1]}")
+            progress.advance(task)
+    print(f"database: {settings.database_path}")
+    return 1 if failures else 0
+
+
+def cmd_demo(args) -> int:
+    from resources.replay.server import RealdataMissing, ReplayServer
+
+    try:
+        server = ReplayServer(realdata=args.realdata).start()
+    except RealdataMissing as exc:
+        return _fail(str(exc))
+    try:
+        os.environ["ARXIV_API_URL"] = server.api_url
+        os.environ["ARXIV_PDF_URL"] = server.pdf_url
+        os.environ["ARXIV_MIN_INTERVAL"] = "0"
+        os.environ["ARXIV_MONITOR_STEP_RETRY_DELAY"] = "1"
+        print(f"replay server (real recorded arXiv data) at {server.base_url}")
+        code = run_days(args.date, None, refresh=args.refresh)
+        if code == 0:
+            from resources.settings import load_settings
+            from resources.warehouse import WarehouseResource
+
+            settings = load_settings()
+            rows = WarehouseResource(database=str(settings.database_path)).query(
+                "listing_counts", partition_date=dt.date.fromisoformat(args.date))
+            print(f"\nraw_listings for announcement day {args.date}, by announce type:")
+            for announce_type, papers in rows:
+                print(f"  {announce_type:<14}{papers:>5}")
+            print(f"  {'total':<14}{sum(p for _, p in rows):>5}")
+        return code
+    finally:
+        server.stop()
+
+
+def cmd_replay(args) -> int:
+    from resources.replay.server import RealdataMissing, ReplayServer
+
+    try:
+        server = ReplayServer(realdata=args.realdata, host=args.host, port=args.port)
+    except RealdataMissing as exc:
+        return _fail(str(exc))
+    print(f"replaying real arXiv recordings at {server.base_url}\n"
+          f"  export ARXIV_API_URL={server.api_url}\n  export ARXIV_PDF_URL={server.pdf_url}\n"
+          f"  export ARXIV_MIN_INTERVAL=0", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+def cmd_query(args) -> int:
+    import duckdb
+
+    from resources.settings import load_settings
+    from resources.warehouse import WarehouseBusy, WarehouseResource
+
+    try:
+        settings = load_settings()
+        warehouse = WarehouseResource(database=str(settings.database_path))
+        with warehouse.reader(wait_seconds=args.wait) as conn:
+            cursor = conn.execute(args.sql)
+            if cursor.description is None:
+                return 0
+            names = [d[0] for d in cursor.description]
+            print("\t".join(names))
+            while batch := cursor.fetchmany(1000):  # stream: never load a whole year to print it
+                for row in batch:
+                    print("\t".join("" if v is None else str(v) for v in row))
+        return 0
+    except (WarehouseBusy, FileNotFoundError, ConfigError) as exc:
+        return _fail(str(exc))
+    except duckdb.Error as exc:
+        return _fail(str(exc).splitlines()[0] if "read-only" not in str(exc) else
+                     f"refused: the query command is read-only ({str(exc).splitlines()[0]})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="arxiv-monitor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="materialise announcement days through Dagster")
+    run.add_argument("--date", required=True, help="first announcement day, YYYY-MM-DD")
+    run.add_argument("--to", help="last announcement day (inclusive), YYYY-MM-DD")
+    run.add_argument("--select", help="comma-separated assets (default: all)")
+    run.add_argument("--refresh", action="store_true", help="ignore the raw HTTP cache")
+    demo = sub.add_parser("demo", help="replay server + the demo day end to end")
+    demo.add_argument("--date", default=DEMO_DAY)
+    demo.add_argument("--realdata", help="folder of the real recordings (default ../shared/realdata)")
+    demo.add_argument("--refresh", action="store_true")
+    replay = sub.add_parser("replay", help="serve the real arXiv recordings on loopback")
+    replay.add_argument("--host", default="127.0.0.1")
+    replay.add_argument("--port", type=int, default=8765)
+    replay.add_argument("--realdata")
+    query = sub.add_parser("query", help="read-only SQL over the warehouse")
+    query.add_argument("sql")
+    query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        select = [s.strip() for s in args.select.split(",")] if args.select else None
+        return run_days(args.date, args.to, select, args.refresh)
+    return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

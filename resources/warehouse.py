@@ -1,0 +1,110 @@
+"""The DuckDB warehouse: one file, one writer at a time, short write transactions.
+
+DuckDB lets one process hold the file read-write; a second process (writer *or* reader) fails to
+open it while the first holds it. So: every write takes a file lock beside the database (which
+serialises writers across processes: Dagster steps, the CLI, tests), opens a connection only
+for one transaction, and closes it at once. Readers open read-only and retry for a bounded time,
+then say that a run is writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import duckdb
+import pyarrow as pa
+from dagster_duckdb import DuckDBResource
+from filelock import FileLock
+
+import sql
+
+
+class WarehouseBusy(RuntimeError):
+    """The database stayed locked by another process for longer than we were willing to wait."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+class WarehouseResource(DuckDBResource):
+    """dagster-duckdb's DuckDBResource (`database` path, `connection_config`) plus the project's
+    partition writes and read-only access."""
+
+    lock_timeout_seconds: float = 600.0
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database)
+
+    def _lock(self) -> FileLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.path) + ".write.lock", timeout=self.lock_timeout_seconds)
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection held only for the `with` block, under the writers' lock."""
+        with self._lock():
+            with self.get_connection() as conn:
+                try:
+                    yield conn
+                finally:
+                    conn.close()
+
+    def ensure_schema(self) -> None:
+        with self.writer() as conn:
+            for statement in sql.schema_statements():
+                conn.execute(statement)
+
+    def write_partition(self, partition_date: dt.date, staged: Mapping[str, pa.Table]) -> None:
+        """Replace `partition_date` in every table of `staged` ({table: rows}) in one transaction:
+        readers see the old partition or the new one, never half of either."""
+        params = {"partition_date": partition_date}
+        with self.writer() as conn:
+            for statement in sql.schema_statements():
+                conn.execute(statement)
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                for table, rows in staged.items():
+                    view = f"staged_{table}"
+                    conn.register(view, rows)
+                    for statement in sql.statements(f"writes/{table}"):
+                        conn.execute(statement, sql.params_for(statement, params))
+                    conn.unregister(view)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def reader(self, wait_seconds: float = 30.0, poll_seconds: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection; while a run holds the write lock, retry for `wait_seconds`."""
+        if not self.path.exists():
+            raise FileNotFoundError(f"no database at {self.path}: run the pipeline first (arxiv-monitor run --date D)")
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                conn = duckdb.connect(str(self.path), read_only=True)
+                break
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    if _is_lock_error(exc):
+                        raise WarehouseBusy(
+                            f"a run is writing to {self.path}; waited {wait_seconds:.0f} s, try again when it ends"
+                        ) from None
+                    raise
+                time.sleep(poll_seconds)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def query(self, name: str, **params) -> list[tuple]:
+        """Run a saved query from sql/queries/ read-only."""
+        statement = sql.statements(f"queries/{name}")[0]
+        with self.reader() as conn:
+            return conn.execute(statement, sql.params_for(statement, params)).fetchall()

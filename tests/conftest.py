@@ -1,0 +1,54 @@
+import os
+
+# Before any project import: Dagster step retries wait this long (seconds) between attempts.
+os.environ.setdefault("ARXIV_MONITOR_STEP_RETRY_DELAY", "0")
+os.environ.setdefault("DAGSTER_TELEMETRY_ENABLED", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from resources.arxiv_api import ArxivAPIResource, ArxivClient, RawHttpCache  # noqa: E402
+from resources.replay.server import ReplayServer, realdata_dir  # noqa: E402
+from resources.settings import MonitorConfig, load_settings  # noqa: E402
+from resources.warehouse import WarehouseResource  # noqa: E402
+
+REALDATA = realdata_dir()
+API_RECORDINGS = REALDATA / "api" / "arxivpy_2026"
+DEMO_DAY = "2025-12-25"
+
+
+@pytest.fixture(scope="session")
+def replay():
+    with ReplayServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(replay):
+    """The session's replay server with no faults and an empty request log."""
+    replay.clear()
+    yield replay
+    replay.clear()
+
+
+@pytest.fixture
+def client(server, tmp_path):
+    return ArxivClient(server.api_url, RawHttpCache(tmp_path / "http_cache"), min_interval=0,
+                       backoff_base=0.01, backoff_max=0.05, timeout=5)
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def pipeline_resources(server, home):
+    settings = load_settings()
+    return {
+        "arxiv_api": ArxivAPIResource(api_url=server.api_url, min_interval_seconds=0, backoff_seconds=0.01,
+                                      max_retries=2, timeout_seconds=5),
+        "warehouse": WarehouseResource(database=str(home / "arxiv.duckdb")),
+        "monitor": MonitorConfig.from_settings(settings).model_copy(update={"home": str(home)}),
+    }
