@@ -182,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("sql")
     query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        select = [s.strip() for s in args.select.split(",")] if args.select else None
-        return run_days(args.date, args.to, select, args.refresh)
-    return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query}[args.command](args)
+    try:
+        if args.command == "run":
+            select = [s.strip() for s in args.select.split(",")] if args.select else None
+            return run_days(args.date, args.to, select, args.refresh)
+        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query}[args.command](args)
+    except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -157,7 +157,8 @@ class MonitorConfig(dg.ConfigurableResource):
         return Path(self.home)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "MonitorConfig":
-        return cls(categories=list(settings.categories), keywords=list(settings.keywords),
-                   language=settings.language, holidays=sorted(d.isoformat() for d in settings.holidays),
-                   index_grace_hours=settings.index_grace_hours, home=str(settings.home))
+    def from_settings(cls, settings: Settings, **overrides) -> "MonitorConfig":
+        values = dict(categories=list(settings.categories), keywords=list(settings.keywords),
+                      language=settings.language, holidays=sorted(d.isoformat() for d in settings.holidays),
+                      index_grace_hours=settings.index_grace_hours, home=str(settings.home))
+        return cls(**{**values, **overrides})

@@ -50,5 +50,5 @@ def pipeline_resources(server, home):
         "arxiv_api": ArxivAPIResource(api_url=server.api_url, min_interval_seconds=0, backoff_seconds=0.01,
                                       max_retries=2, timeout_seconds=5),
         "warehouse": WarehouseResource(database=str(home / "arxiv.duckdb")),
-        "monitor": MonitorConfig.from_settings(settings).model_copy(update={"home": str(home)}),
+        "monitor": MonitorConfig.from_settings(settings, home=str(home)),
     }

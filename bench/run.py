@@ -1,0 +1,98 @@
+"""`make bench`: measured as ratios against a baseline in the same run; results in bench/results/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assets.listings import RAW_LISTINGS_SCHEMA, fetch_day_listing
+from orchestration.calendar import announcement_day
+from resources.arxiv_api import ArxivClient, RawHttpCache
+from resources.replay.server import ReplayServer
+from resources.settings import load_settings
+from resources.warehouse import WarehouseResource
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEMO_DAY = dt.date(2025, 12, 25)
+
+
+def requests_per_partition() -> dict:
+    """Requests made for the demo day (cold cache) against the floor: ceil(entries needed / page)
+    for the submittedDate query plus the same for the replacement walk down to its stop entry."""
+    categories = list(load_settings().categories)
+    window = announcement_day(DEMO_DAY)
+    rows = []
+    with ReplayServer() as server, tempfile.TemporaryDirectory() as tmp:
+        corpus = [e for e in server.state.corpus if set(e.categories) & set(categories)]
+        new = [e for e in corpus if window.window_start <= e.published < window.window_end]
+        by_update = sorted(corpus, key=lambda e: e.updated, reverse=True)
+        stop_at = next((i for i, e in enumerate(by_update) if e.updated < window.window_start), len(by_update) - 1)
+        walk_needed = stop_at + 1
+        for page_size in (2000, 10, 5, 3):
+            client = ArxivClient(server.api_url, RawHttpCache(Path(tmp) / str(page_size)), min_interval=0,
+                                 page_size=page_size)
+            listing = fetch_day_listing(DEMO_DAY, categories, client)
+            floor = math.ceil(len(new) / page_size) + math.ceil(walk_needed / page_size)
+            rows.append({"page_size": page_size, "requests": listing.requests, "floor": floor,
+                         "ratio": round(listing.requests / floor, 3), "rows": len(listing.rows)})
+            rerun = fetch_day_listing(DEMO_DAY, categories, client)
+            rows[-1]["rerun_requests"] = rerun.requests - listing.requests  # stats are cumulative per client
+    return {"benchmark": "requests_per_partition", "day": DEMO_DAY.isoformat(), "results": rows,
+            "target": "requests / floor == 1.0; re-run requests == 0"}
+
+
+def partition_write(n: int = 10_000) -> dict:
+    now = dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc)
+    frame = pl.DataFrame([{
+        "arxiv_id": f"2512.{i:05d}", "version": 1 + i % 3, "announce_type": "new", "title": f"Title {i} " * 8,
+        "authors": [f"Author {i}", "Second Author"], "abstract": "word " * 200, "primary_category": "cs.LG",
+        "categories": ["cs.LG", "cs.AI"], "published": now, "updated": now, "comment": "12 pages", "journal_ref": None,
+        "doi": None, "abs_url": f"https://arxiv.org/abs/2512.{i:05d}", "pdf_url": None, "fetched_at": now,
+    } for i in range(n)], schema=RAW_LISTINGS_SCHEMA)
+    with tempfile.TemporaryDirectory() as tmp:
+        warehouse = WarehouseResource(database=str(Path(tmp) / "bulk.duckdb"))
+        started = time.perf_counter()
+        warehouse.write_partition(now.date(), {"raw_listings": frame.to_arrow()})
+        bulk = time.perf_counter() - started
+
+        # Baseline: the same rows inserted one statement per row, in one transaction.
+        warehouse.ensure_schema()
+        columns = list(RAW_LISTINGS_SCHEMA)
+        insert = (f"INSERT INTO raw_listings (partition_date, {', '.join(columns)}) "
+                  f"VALUES (?, {', '.join('?' for _ in columns)})")
+        rows = frame.rows()
+        with duckdb.connect(str(Path(tmp) / "bulk.duckdb")) as conn:
+            started = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.execute("DELETE FROM raw_listings WHERE partition_date = ?", [dt.date(2025, 12, 26)])
+            for row in rows:
+                conn.execute(insert, [dt.date(2025, 12, 26), *row])
+            conn.execute("COMMIT")
+            row_by_row = time.perf_counter() - started
+            stored = conn.execute("select partition_date, count(*) from raw_listings group by 1 order by 1").fetchall()
+    assert [c for _, c in stored] == [n, n], stored
+    return {"benchmark": "partition_write", "rows": n, "bulk_arrow_seconds": round(bulk, 3),
+            "row_by_row_seconds": round(row_by_row, 3), "speedup": round(row_by_row / bulk, 1),
+            "target": "speedup >= 20"}
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    machine = {"python": platform.python_version(), "machine": platform.machine(),
+               "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    for bench in (requests_per_partition, partition_write):
+        result = {**bench(), "machine": machine}
+        (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

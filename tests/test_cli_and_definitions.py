@@ -1,0 +1,59 @@
+"""The console script and the Dagster code location, run as a user runs them (subprocesses)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def cli(*args, env_extra=None, timeout=300):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([str(BIN / "arxiv-monitor"), *args], capture_output=True, text=True, cwd=REPO, env=env,
+                          timeout=timeout)
+
+
+def test_definitions_validate():
+    out = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "DAGSTER_HOME": str(REPO / "dagster_home")})
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_demo_then_query_answers(tmp_path):
+    env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    demo = cli("demo", env_extra=env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "2025-12-25: 19 rows (new 6, cross 7, replace 4, replace-cross 2)" in demo.stdout
+    query = cli("query", "select announce_type, count(*) from raw_listings group by 1 order by 1", env_extra=env)
+    assert query.returncode == 0, query.stderr
+    assert query.stdout.splitlines()[1:] == ["cross\t7", "new\t6", "replace\t4", "replace-cross\t2"]
+    refused = cli("query", "delete from raw_listings", env_extra=env)
+    assert refused.returncode == 2 and "read-only" in refused.stderr
+    again = cli("query", "select count(*) from raw_listings", env_extra=env)
+    assert again.stdout.splitlines()[1] == "19"
+    broken = cli("query", "selec 1", env_extra=env)
+    assert broken.returncode == 2 and "syntax error" in broken.stderr and "Traceback" not in broken.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--date", "2025-02-30"], "malformed date '2025-02-30'"),
+    (["run", "--date", "2099-01-05"], "2099-01-05 is in the future"),
+    (["run", "--date", "2020-01-06"], "before the first partition"),
+    (["run", "--date", "2025-12-25", "--select", "nope"], "unknown asset(s): nope"),
+])
+def test_bad_input_is_refused_before_any_request(tmp_path, args, message):
+    out = cli(*args, env_extra={"ARXIV_MONITOR_HOME": str(tmp_path), "ARXIV_API_URL": "http://127.0.0.1:9/none"})
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert not (tmp_path / "arxiv.duckdb").exists()
+
+
+def test_unknown_category_from_environment_is_named(tmp_path):
+    out = cli("run", "--date", "2025-12-25", env_extra={"ARXIV_MONITOR_CATEGORIES": "cs.AI,cs.FOO",
+                                                        "ARXIV_MONITOR_HOME": str(tmp_path)})
+    assert out.returncode == 2 and "unknown arXiv category: cs.FOO" in out.stderr
+    assert "Traceback" not in out.stderr
