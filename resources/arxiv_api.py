@@ -14,24 +14,19 @@ import datetime as dt
 import hashlib
 import json
 import re
-import threading
-import time
-from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlencode
 
 import dagster as dg
 import feedparser
-import requests
 
+from resources.http import FetchStats, GaveUp, PoliteHttp, Retryable
 from resources.settings import Settings
 
-USER_AGENT = "arxiv-monitor/0.1 (daily arXiv digest; Dagster pipeline; polite: 1 request at a time, >=3 s apart)"
 _ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<version>\d+)$")
 _WS_RE = re.compile(r"\s+")
-MAX_RETRY_AFTER_SECONDS = 300.0
 
 
 class ArxivError(RuntimeError):
@@ -40,12 +35,6 @@ class ArxivError(RuntimeError):
 
 class ArxivQueryError(ArxivError):
     """arXiv answered with its error feed (HTTP 400): the query itself is wrong. Never retried."""
-
-
-class _Retryable(Exception):
-    def __init__(self, reason: str, wait: float | None = None):
-        super().__init__(reason)
-        self.wait = wait
 
 
 # ---------------------------------------------------------------- parsing
@@ -104,22 +93,22 @@ def entry_to_row(entry) -> dict:
 
 
 def parse_feed(body: bytes, url: str) -> FeedPage:
-    """Parse one API response. Raises ArxivQueryError for arXiv's error feed, _Retryable for
+    """Parse one API response. Raises ArxivQueryError for arXiv's error feed, Retryable for
     anything that is not a complete Atom feed (truncated, HTML error page, empty body)."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries and "opensearch_totalresults" not in parsed.feed:
-        raise _Retryable(f"not an Atom feed ({type(parsed.bozo_exception).__name__}: {parsed.bozo_exception})")
+        raise Retryable(f"not an Atom feed ({type(parsed.bozo_exception).__name__}: {parsed.bozo_exception})")
     if parsed.bozo and isinstance(parsed.bozo_exception, Exception) and "SAX" in type(parsed.bozo_exception).__name__:
-        raise _Retryable(f"truncated or malformed XML ({parsed.bozo_exception})")
+        raise Retryable(f"truncated or malformed XML ({parsed.bozo_exception})")
     errors = [e for e in parsed.entries if "/api/errors" in e.get("id", "")]
     if errors:
         raise ArxivQueryError(f"arXiv rejected the query {url}: {errors[0].get('summary', '').strip()}")
     if "opensearch_totalresults" not in parsed.feed:
-        raise _Retryable("feed has no opensearch:totalResults")
+        raise Retryable("feed has no opensearch:totalResults")
     try:
         entries = [entry_to_row(e) for e in parsed.entries]
     except (KeyError, ValueError) as exc:
-        raise _Retryable(f"unreadable entry: {exc}") from None
+        raise Retryable(f"unreadable entry: {exc}") from None
     return FeedPage(
         total_results=int(parsed.feed["opensearch_totalresults"]),
         start_index=int(parsed.feed.get("opensearch_startindex", 0) or 0),
@@ -165,80 +154,25 @@ class RawHttpCache:
         path.with_suffix(".json").write_text(json.dumps(meta))
 
 
-# One request at a time in this process, spaced by min_interval (arXiv's terms of use).
-_REQUEST_LOCK = threading.Lock()
-_last_request_at = 0.0
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-            return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
-        except (TypeError, ValueError):
-            return None
-
-
-@dataclass
-class FetchStats:
-    requests: int = 0
-    cache_hits: int = 0
-    retries: int = 0
-    waits: list[float] = field(default_factory=list)
-
-
 class ArxivClient:
-    def __init__(
-        self,
-        api_url: str,
-        cache: RawHttpCache,
-        *,
-        min_interval: float = 3.0,
-        page_size: int = 2000,
-        max_retries: int = 5,
-        timeout: float = 60.0,
-        backoff_base: float = 2.0,
-        backoff_max: float = 60.0,
-        user_agent: str = USER_AGENT,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
+    def __init__(self, api_url: str, cache: RawHttpCache, *, page_size: int = 2000, http: PoliteHttp | None = None,
+                 **http_options):
         self.api_url = api_url
         self.cache = cache
-        self.min_interval = min_interval
         self.page_size = page_size
-        self.max_retries = max_retries
-        self.timeout = timeout
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.sleep = sleep
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent
-        self.stats = FetchStats()
+        self.http = http or PoliteHttp(**http_options)
         # False while arXiv's index may still be catching up: such answers must not be replayed later.
         self.store_responses = True
+
+    @property
+    def stats(self) -> FetchStats:
+        return self.http.stats
 
     def query_url(self, search_query: str = "", id_list: str = "", sort_by: str = "relevance",
                   sort_order: str = "descending", start: int = 0, max_results: int = 10) -> str:
         params = {"search_query": search_query, "id_list": id_list, "sortBy": sort_by,
                   "sortOrder": sort_order, "start": start, "max_results": max_results}
         return f"{self.api_url}?{urlencode(params)}"
-
-    def _request(self, url: str) -> tuple[int, bytes, dict]:
-        global _last_request_at
-        with _REQUEST_LOCK:
-            wait = _last_request_at + self.min_interval - time.monotonic()
-            if wait > 0:
-                self.sleep(wait)
-            try:
-                self.stats.requests += 1
-                response = self.session.get(url, timeout=self.timeout)
-                return response.status_code, response.content, dict(response.headers)
-            finally:
-                _last_request_at = time.monotonic()
 
     def fetch_page(self, url: str, *, namespace: str, expected_rows: Callable[[FeedPage], int] | None = None,
                    refresh: bool = False) -> FeedPage:
@@ -249,42 +183,24 @@ class ArxivClient:
             if cached is not None:
                 self.stats.cache_hits += 1
                 return parse_feed(cached, url)
-        problem = "no attempt made"
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.stats.retries += 1
-            try:
-                try:
-                    status, body, headers = self._request(url)
-                except requests.RequestException as exc:
-                    raise _Retryable(f"{type(exc).__name__}: {exc}") from None
-                if status in (429, 503):
-                    raise _Retryable(f"HTTP {status}", _retry_after_seconds(headers.get("Retry-After")))
-                if status == 400:
-                    parse_feed(body, url)  # raises ArxivQueryError with arXiv's own message
-                    raise ArxivQueryError(f"arXiv answered HTTP 400 to {url}: {body[:200]!r}")
-                if status >= 500 or status != 200:
-                    raise _Retryable(f"HTTP {status}")
-                page = parse_feed(body, url)
-                if expected_rows is not None:
-                    expected = expected_rows(page)
-                    if len(page.entries) < expected:
-                        raise _Retryable(f"short page: {len(page.entries)} entries, expected {expected} "
-                                         f"(totalResults {page.total_results})")
-                if self.store_responses:
-                    self.cache.put(namespace, url, body)
-                return page
-            except _Retryable as exc:
-                problem = str(exc)
-                if attempt == self.max_retries:
-                    break
-                if exc.wait is not None:
-                    delay = min(exc.wait, MAX_RETRY_AFTER_SECONDS)
-                else:
-                    delay = min(self.backoff_max, self.backoff_base * 2 ** attempt)
-                self.stats.waits.append(delay)
-                self.sleep(delay)
-        raise ArxivError(f"giving up on {url} after {self.max_retries + 1} attempts: {problem}")
+
+        def accept(status: int, body: bytes, headers: dict) -> FeedPage:
+            if status == 400:
+                parse_feed(body, url)  # raises ArxivQueryError with arXiv's own message
+            if status != 200:
+                raise ArxivError(f"arXiv answered HTTP {status} to {url}: {body[:200]!r}")
+            page = parse_feed(body, url)
+            if expected_rows is not None and len(page.entries) < (expected := expected_rows(page)):
+                raise Retryable(f"short page: {len(page.entries)} entries, expected {expected} "
+                                f"(totalResults {page.total_results})")
+            if self.store_responses:
+                self.cache.put(namespace, url, body)
+            return page
+
+        try:
+            return self.http.get(url, accept)
+        except GaveUp as exc:
+            raise ArxivError(str(exc)) from None
 
     def search(self, search_query: str, *, namespace: str, sort_by: str = "relevance",
                sort_order: str = "descending", max_total: int | None = None,
@@ -392,9 +308,9 @@ class ArxivAPIResource(dg.ConfigurableResource):
     max_replacement_pages: int = 20
 
     def client(self, cache_dir: Path) -> ArxivClient:
-        return ArxivClient(self.api_url, RawHttpCache(cache_dir), min_interval=self.min_interval_seconds,
-                           page_size=self.page_size, max_retries=self.max_retries, timeout=self.timeout_seconds,
-                           backoff_base=self.backoff_seconds)
+        return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size,
+                           min_interval=self.min_interval_seconds, max_retries=self.max_retries,
+                           timeout=self.timeout_seconds, backoff_base=self.backoff_seconds)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ArxivAPIResource":

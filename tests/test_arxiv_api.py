@@ -146,7 +146,7 @@ def test_retry_after_is_honoured_on_503_then_429(server, client):
     {"kind": "slow", "delay": 2},
 ])
 def test_transient_faults_are_retried(server, client, fault):
-    client.timeout = 1
+    client.http.timeout = 1
     server.inject({**fault, "times": 1})
     page = client.fetch_page(client.query_url("testing", max_results=10), namespace="t",
                              expected_rows=lambda p: min(10, p.total_results))
@@ -160,7 +160,7 @@ def test_a_fault_that_never_clears_fails_naming_the_url(server, client):
     with pytest.raises(ArxivError, match=re.escape(url)) as info:
         client.fetch_page(url, namespace="t")
     assert "truncated or malformed XML" in str(info.value) or "not an Atom feed" in str(info.value)
-    assert len(server.api_requests) == client.max_retries + 1
+    assert len(server.api_requests) == client.http.max_retries + 1
     assert client.cache.get("t", url) is None
 
 
@@ -181,9 +181,9 @@ def test_new_submissions_query_is_inclusive_to_the_minute():
 
 
 def test_requests_are_spaced_by_min_interval(server, client):
-    client.min_interval = 0.4
+    client.http.min_interval = 0.4
     started = time.monotonic()
     for start in (0, 10, 20):
         client.fetch_page(client.query_url("testing", start=start, max_results=10), namespace="t")
     assert time.monotonic() - started >= 0.8
-    assert "arxiv-monitor" in client.session.headers["User-Agent"]
+    assert "arxiv-monitor" in client.http.session.headers["User-Agent"]
