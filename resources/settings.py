@@ -4,6 +4,7 @@ environment variable. Validated once, so bad input fails before any request is m
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from resources.taxonomy import unknown_categories
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
 class ConfigError(ValueError):
@@ -24,6 +26,10 @@ class Settings:
     categories: tuple[str, ...]
     keywords: tuple[str, ...]
     language: str
+    exclude: tuple[str, ...]
+    watch_authors: tuple[str, ...]
+    announce_types: tuple[str, ...]
+    keyword_categories: dict
     start_date: dt.date
     holidays: frozenset[dt.date]
     index_grace_hours: float
@@ -58,6 +64,10 @@ _KEYS = [
     ("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "list"),
     ("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "list"),
     ("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "str"),
+    ("filter", "exclude", "ARXIV_MONITOR_EXCLUDE", "list"),
+    ("filter", "authors", "ARXIV_MONITOR_WATCH_AUTHORS", "list"),
+    ("filter", "announce_types", "ARXIV_MONITOR_ANNOUNCE_TYPES", "list"),
+    ("filter", "keyword_categories", "ARXIV_MONITOR_KEYWORD_CATEGORIES", "mapping"),
     ("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "date"),
     ("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "dates"),
     ("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "float"),
@@ -81,6 +91,11 @@ def _convert(raw, kind: str, origin: str):
             items = raw.split(",") if isinstance(raw, str) else list(raw)
             # Keep keywords' inner spacing; only drop empty items from "a,,b" or a trailing comma.
             return tuple(str(i) for i in items if str(i).strip())
+        if kind == "mapping":
+            mapping = json.loads(raw) if isinstance(raw, str) else dict(raw)
+            if not isinstance(mapping, dict) or not all(isinstance(v, list) for v in mapping.values()):
+                raise ValueError("expected {keyword: [categories]}")
+            return {str(k): [str(c) for c in v] for k, v in mapping.items()}
         if kind == "str":
             return str(raw).strip()
         if kind == "float":
@@ -94,7 +109,7 @@ def _convert(raw, kind: str, origin: str):
             return frozenset(
                 i if isinstance(i, dt.date) else dt.date.fromisoformat(str(i).strip()) for i in items if str(i).strip()
             )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{origin}: cannot read {raw!r} as {kind}: {exc}") from None
     raise AssertionError(kind)
 
@@ -111,10 +126,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     values = {}
     for section, key, var, kind in _KEYS:
+        name = "watch_authors" if (section, key) == ("filter", "authors") else key
         if var in env and env[var] != "":
-            values[key] = _convert(env[var], kind, f"environment variable {var}")
+            values[name] = _convert(env[var], kind, f"environment variable {var}")
         elif key in document.get(section, {}):
-            values[key] = _convert(document[section][key], kind, f"{path} [{section}].{key}")
+            values[name] = _convert(document[section][key], kind, f"{path} [{section}].{key}")
+        elif section == "filter":  # optional section: no filter extras
+            values[name] = {} if kind == "mapping" else (ANNOUNCE_TYPES if key == "announce_types" else ())
         else:
             raise ConfigError(f"{path}: missing [{section}].{key} (or environment variable {var})")
 
@@ -124,6 +142,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if bad:
         raise ConfigError(f"unknown arXiv categor{'y' if len(bad) == 1 else 'ies'}: {', '.join(bad)} "
                           "([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
+    bad = [t for t in values["announce_types"] if t not in ANNOUNCE_TYPES]
+    if bad:
+        raise ConfigError(f"unknown announce type(s) {bad}: choose from {ANNOUNCE_TYPES} "
+                          "([filter].announce_types / ARXIV_MONITOR_ANNOUNCE_TYPES)")
+    for keyword, cats in values["keyword_categories"].items():
+        if unknown_categories(cats):
+            raise ConfigError(f"[filter.keyword_categories] {keyword!r}: unknown arXiv categories "
+                              f"{unknown_categories(cats)}")
+    if not [k for k in values["keywords"] if k.strip()] and not values["watch_authors"]:
+        raise ConfigError("no keywords and no watched authors: nothing would ever be kept "
+                          "([monitor].keywords / ARXIV_MONITOR_KEYWORDS)")
     if values["language"] not in LANGUAGES:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {values['language']!r} "
                           "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
@@ -144,6 +173,10 @@ class MonitorConfig(dg.ConfigurableResource):
     categories: list[str]
     keywords: list[str]
     language: str = "zh"
+    exclude: list[str] = []
+    watch_authors: list[str] = []
+    announce_types: list[str] = list(ANNOUNCE_TYPES)
+    keyword_categories: dict[str, list[str]] = {}
     holidays: list[str] = []
     index_grace_hours: float = 4.0
     home: str = "data"
@@ -159,6 +192,8 @@ class MonitorConfig(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> "MonitorConfig":
         values = dict(categories=list(settings.categories), keywords=list(settings.keywords),
-                      language=settings.language, holidays=sorted(d.isoformat() for d in settings.holidays),
+                      language=settings.language, exclude=list(settings.exclude),
+                      watch_authors=list(settings.watch_authors), announce_types=list(settings.announce_types),
+                      keyword_categories=dict(settings.keyword_categories), holidays=sorted(d.isoformat() for d in settings.holidays),
                       index_grace_hours=settings.index_grace_hours, home=str(settings.home))
         return cls(**{**values, **overrides})

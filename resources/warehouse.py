@@ -103,6 +103,14 @@ class WarehouseResource(DuckDBResource):
         finally:
             conn.close()
 
+    def query_rows(self, name: str, **params) -> list[dict]:
+        """A saved query's rows as dicts (column name -> value)."""
+        statement = sql.statements(f"queries/{name}")[0]
+        with self.reader() as conn:
+            cursor = conn.execute(statement, sql.params_for(statement, params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def query(self, name: str, **params) -> list[tuple]:
         """Run a saved query from sql/queries/ read-only."""
         statement = sql.statements(f"queries/{name}")[0]

@@ -1,0 +1,175 @@
+"""`filtered_papers`: the day's listings that match the user's interests, scored for the report."""
+
+import datetime as dt
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+import dagster as dg
+import polars as pl
+
+from orchestration.calendar import parse_day
+from orchestration.partitions import announcement_days
+from resources.settings import MonitorConfig
+from resources.warehouse import WarehouseResource
+
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+# Space, hyphen (ASCII and Unicode), underscore or nothing may separate a keyword's words.
+_SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014_]*"
+_SPLIT = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014_]+")
+
+FILTERED_SCHEMA = {
+    "arxiv_id": pl.Utf8, "version": pl.Int32, "announce_type": pl.Utf8, "is_update": pl.Boolean,
+    "title": pl.Utf8, "primary_category": pl.Utf8, "matched_keywords": pl.List(pl.Utf8),
+    "matched_authors": pl.List(pl.Utf8), "matched_in": pl.List(pl.Utf8), "matches": pl.Utf8,
+    "score": pl.Int32, "rank": pl.Int32,
+}
+
+
+def keyword_tokens(keyword: str) -> tuple[str, ...]:
+    return tuple(t for t in _SPLIT.split(keyword.strip().casefold()) if t)
+
+
+def keyword_pattern(keyword: str) -> re.Pattern:
+    """Case-insensitive, hyphen/space/no-space-insensitive, on word boundaries, simple plurals:
+    `vla` matches "VLA" and "VLAs", not "Vladimir" or "OpenVLA"; "Vision Language Action" matches
+    "vision-language-action" and "Vision-Language Action"."""
+    tokens = keyword_tokens(keyword)
+    if not tokens:
+        raise ValueError(f"empty keyword {keyword!r}")
+    body = _SEPARATOR.join(re.escape(t) for t in tokens)
+    return re.compile(rf"(?<!\w){body}(?:s|es)?(?!\w)", re.IGNORECASE)
+
+
+def normalise_name(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace(".", " ").split())
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    label: str
+    pattern: re.Pattern
+    categories: frozenset[str] | None  # None: any category
+
+
+@dataclass(frozen=True)
+class FilterRules:
+    keywords: tuple[KeywordRule, ...]
+    exclude: tuple[KeywordRule, ...]
+    authors: dict[str, str]  # normalised name -> name as configured
+    announce_types: frozenset[str]
+
+    @classmethod
+    def build(cls, keywords, exclude=(), authors=(), announce_types=("new", "cross", "replace", "replace-cross"),
+              keyword_categories=None) -> "FilterRules":
+        restrictions = {keyword_tokens(k): frozenset(v) for k, v in (keyword_categories or {}).items()}
+
+        def rules(words) -> tuple[KeywordRule, ...]:
+            seen: dict[tuple[str, ...], KeywordRule] = {}
+            for word in words:
+                tokens = keyword_tokens(word)
+                if tokens and tokens not in seen:  # "Vision Language Action " == "Vision-Language-Action"
+                    seen[tokens] = KeywordRule(word.strip(), keyword_pattern(word), restrictions.get(tokens))
+            return tuple(seen.values())
+
+        return cls(rules(keywords), rules(exclude), {normalise_name(a): a.strip() for a in authors if a.strip()},
+                   frozenset(announce_types))
+
+
+@dataclass
+class Match:
+    kept: bool
+    matches: list[dict]
+    score: int
+    reason: str
+
+
+def match_paper(row: dict, rules: FilterRules) -> Match:
+    """Which rules a listing row matches, where, and its relevance score: watched authors first,
+    then title matches, then the number of distinct keywords."""
+    if row["announce_type"] not in rules.announce_types:
+        return Match(False, [], 0, f"announce type {row['announce_type']} not kept")
+    fields = {"title": row["title"] or "", "abstract": row["abstract"] or ""}
+    categories = set(row.get("categories") or [])
+    matches = []
+    for rule in rules.keywords:
+        if rule.categories is not None and not categories & rule.categories:
+            continue
+        for field, text in fields.items():
+            found = rule.pattern.search(text)
+            if found:
+                matches.append({"rule": rule.label, "kind": "keyword", "field": field, "text": found.group(0)})
+    for author in row.get("authors") or []:
+        watched = rules.authors.get(normalise_name(author))
+        if watched:
+            matches.append({"rule": watched, "kind": "author", "field": "authors", "text": author})
+    authors = {m["rule"] for m in matches if m["kind"] == "author"}
+    if not matches:
+        return Match(False, [], 0, "no keyword or watched author")
+    excluded = [r.label for r in rules.exclude for text in fields.values() if r.pattern.search(text)]
+    if excluded and not authors:
+        return Match(False, matches, 0, f"excluded by {sorted(set(excluded))}")
+    in_title = {m["rule"] for m in matches if m["kind"] == "keyword" and m["field"] == "title"}
+    keywords = {m["rule"] for m in matches if m["kind"] == "keyword"}
+    score = 100 * len(authors) + 10 * len(in_title) + len(keywords)
+    return Match(True, matches, score, "kept")
+
+
+def filter_listings(rows: list[dict], rules: FilterRules) -> list[dict]:
+    """Kept rows in report order (score descending, then id), with their matches."""
+    kept = []
+    for row in rows:
+        result = match_paper(row, rules)
+        if not result.kept:
+            continue
+        keyword_matches = [m for m in result.matches if m["kind"] == "keyword"]
+        kept.append({
+            "arxiv_id": row["arxiv_id"], "version": row["version"], "announce_type": row["announce_type"],
+            "is_update": row["version"] > 1 or row["announce_type"].startswith("replace"),
+            "title": row["title"], "primary_category": row["primary_category"],
+            "matched_keywords": sorted({m["rule"] for m in keyword_matches}),
+            "matched_authors": sorted({m["rule"] for m in result.matches if m["kind"] == "author"}),
+            "matched_in": sorted({m["field"] for m in result.matches}),
+            "matches": json.dumps(result.matches, ensure_ascii=False), "score": result.score,
+        })
+    kept.sort(key=lambda r: (-r["score"], r["arxiv_id"], r["version"]))
+    for rank, row in enumerate(kept, start=1):
+        row["rank"] = rank
+    return kept
+
+
+def rules_from(monitor: MonitorConfig) -> FilterRules:
+    return FilterRules.build(monitor.keywords, monitor.exclude, monitor.watch_authors, monitor.announce_types,
+                             monitor.keyword_categories)
+
+
+@dg.asset(
+    partitions_def=announcement_days,
+    deps=["raw_listings"],
+    pool="duckdb",
+    kinds={"duckdb", "python"},
+    group_name="ingest",
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+)
+def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                    monitor: MonitorConfig) -> dg.MaterializeResult:
+    """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
+    boundaries) or written by a watched author, minus negative keywords; ordered by relevance."""
+    day = parse_day(context.partition_key)
+    listing = warehouse.query_rows("partition_listings", partition_date=day)
+    kept = filter_listings(listing, rules_from(monitor))
+    warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
+    lines = ["| # | arXiv id | type | score | matched | title |", "|---|---|---|---|---|---|"]
+    for r in kept:
+        matched = ", ".join(r["matched_keywords"] + [f"author: {a}" for a in r["matched_authors"]])
+        lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | {r['score']} | "
+                     f"{matched} | {r['title'][:80].replace('|', '/')} |")
+    return dg.MaterializeResult(metadata={
+        "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
+        "preview": dg.MetadataValue.md("\n".join(lines)),
+    })

@@ -1,0 +1,345 @@
+"""Full text and sections from a PDF with PyMuPDF, and code/data links from any text.
+
+Why plain text from `get_text("dict")` rather than pymupdf4llm Markdown: the dict gives the fonts
+(size, bold) that find headings and the block boxes that put two-column pages in reading order, at
+about ten times Markdown's speed (bench/README.md), and the LLM gets prose without markup tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+STATUSES = ("ok", "no_text", "not_pdf", "encrypted", "too_large", "download_failed", "extract_failed")
+SECTION_KINDS = ("front", "abstract", "introduction", "related_work", "method", "experiments", "results",
+                 "conclusion", "references", "appendix", "other")
+MIN_CHARS_PER_PAGE = 250  # less than this on average: an image-only (scanned) PDF
+
+_NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}|[A-H](?:\.\d{1,2}){0,2}))\.?\s+"
+                       r"(?P<title>[A-Z][^\n]{1,90})$")
+_KNOWN = re.compile(
+    r"^(abstract|introduction|related work|related works|background|preliminaries|method|methods|methodology|"
+    r"approach|our approach|model architecture|experiments?|experimental (?:setup|results|evaluation)|"
+    r"evaluation|results|results and discussion|discussion|analysis|conclusions?|conclusion and future work|"
+    r"conclusions and future work|limitations|future work|acknowledge?ments?|references|bibliography|"
+    r"appendix|appendices|supplementary material)$", re.IGNORECASE)
+_KIND_WORDS = [
+    ("references", ("reference", "bibliograph")),
+    ("appendix", ("appendix", "appendices", "supplementary")),
+    ("abstract", ("abstract",)),
+    ("introduction", ("introduction",)),
+    ("related_work", ("related work", "background", "prior work", "preliminar", "literature")),
+    ("conclusion", ("conclusion", "future work", "concluding", "summary", "limitation")),
+    ("experiments", ("experiment", "evaluation", "setup", "benchmark", "implementation")),
+    ("results", ("result", "discussion", "analysis", "ablation", "findings")),
+    ("method", ("method", "approach", "model", "architecture", "framework", "algorithm", "design", "system",
+                "training", "proposed", "formulation")),
+]
+
+
+@dataclass
+class Section:
+    title: str
+    kind: str
+    text: str
+
+
+@dataclass
+class Extraction:
+    status: str
+    pages: int = 0
+    chars: int = 0
+    text: str = ""
+    sections: list[Section] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    error: str | None = None
+    title: str | None = None
+
+    def to_json(self, with_text: bool = False) -> dict:
+        data = {"status": self.status, "pages": self.pages, "chars": self.chars,
+                "sections": [asdict(s) for s in self.sections], "links": self.links, "error": self.error}
+        if with_text:
+            data["text"] = self.text
+        return data
+
+
+# ---------------------------------------------------------------- links
+
+_URL = re.compile(r"""(?:https?://|www\.|(?<![\w.@/])(?=(?:github\.com|gitlab\.com|huggingface\.co)/))[^\s<>"'`{}|\\^\[\]]+""",
+                  re.IGNORECASE)
+_TRAILING = ".,;:!?)]}>'\"”’»"
+
+
+def normalise_url(url: str) -> str | None:
+    url = url.strip()
+    glued = re.search(r"(?<=.)https?://", url[8:])  # two URLs with nothing between them
+    if glued:
+        url = url[: 8 + glued.start()]
+    url = re.sub(r"\.[A-Z][a-z]+$", "", url)  # "grobid.Yu": the next sentence glued on by a line join
+    url = re.sub(r"/\.?\d{1,2}$", "", url.rstrip(_TRAILING))  # ".../.2": a footnote mark
+    url = url.rstrip(_TRAILING)
+    # A ')' belongs to the URL only if it has its '(' (Wikipedia-style links).
+    while url.endswith(")") and url.count("(") < url.count(")"):
+        url = url[:-1].rstrip(_TRAILING)
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        url = "https://" + url
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    host = host.lower()
+    if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?", host):
+        return None
+    path = path.rstrip("/")
+    if host in ("github.com", "www.github.com", "gitlab.com"):
+        host = host.removeprefix("www.")
+        path = path.removesuffix(".git")  # removesuffix: rstrip(".git") would eat "pytorch-lightning"'s "g"
+    return f"{scheme.lower()}://{host}{slash if path else ''}{path}"
+
+
+def link_kind(url: str) -> str | None:
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    parts = url.split("://", 1)[1].split("/")
+    if host == "github.com":
+        return "github" if len(parts) >= 3 and parts[2] else None  # a repository, not github.com/user
+    if host == "gitlab.com":
+        return "gitlab" if len(parts) >= 3 and parts[2] else None
+    if host in ("huggingface.co", "hf.co"):
+        return "huggingface" if len(parts) >= 2 and parts[1] else None
+    if host.endswith("github.io") or host.endswith("gitlab.io") or host == "sites.google.com":
+        return "project_page"
+    if re.search(r"(project|page|website|demo)", url, re.IGNORECASE) and "arxiv.org" not in host:
+        return "project_page"
+    if "anonymous.4open.science" in host or "zenodo.org" in host or "bitbucket.org" in host:
+        return "code"
+    return None
+
+
+_NOT_PROJECT_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "creativecommons.org", "orcid.org")
+
+
+def find_links(text: str | None, found_in: str) -> list[dict]:
+    """Code, data and project links in `text`, normalised, each with where it was found. In an
+    abstract or comments field any other web address is the authors' pointer: a project page."""
+    links, seen = [], set()
+    # Undo a line break inside a URL ("github.com/foo/\nbar"): PDFs wrap long links.
+    joined = re.sub(r"(?<=[/\-_])\n(?!https?:|www\.)(?=\w)", "", text or "")
+    for match in _URL.finditer(joined):
+        url = normalise_url(match.group(0))
+        kind = url and link_kind(url)
+        if url and not kind and found_in in ("abstract", "comment"):
+            host = url.split("://", 1)[1].split("/", 1)[0].removeprefix("www.")
+            kind = None if host in _NOT_PROJECT_HOSTS else "project_page"
+        if kind and url not in seen:
+            seen.add(url)
+            links.append({"url": url, "kind": kind, "found_in": found_in})
+    return links
+
+
+def merge_links(*groups: list[dict]) -> list[dict]:
+    """One entry per URL, keeping the first place it was found (abstract, comment, then full text)."""
+    merged: dict[str, dict] = {}
+    for group in groups:
+        for link in group:
+            merged.setdefault(link["url"], link)
+    return list(merged.values())
+
+
+# ---------------------------------------------------------------- extraction
+
+def classify_section(title: str) -> str:
+    lowered = re.sub(_NUMBERED.pattern.split("(?P<title>")[0].lstrip("^"), "", title.lower()).strip() or title.lower()
+    for kind, words in _KIND_WORDS:
+        if any(w in lowered for w in words):
+            return kind
+    return "other"
+
+
+def _dehyphenate(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if text.endswith("-") and line[:1].islower():
+            text = text[:-1] + line
+        else:
+            text = f"{text} {line}" if text else line
+    return text
+
+
+@dataclass
+class _Block:
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    lines: list[str]
+    size: float
+    bold: bool
+
+    @property
+    def text(self) -> str:
+        return _dehyphenate(self.lines)
+
+
+def _page_blocks(page, page_no: int) -> list[_Block]:
+    blocks = []
+    for b in page.get_text("dict")["blocks"]:
+        if b.get("type") != 0:
+            continue
+        lines, sizes, bold_chars, chars = [], Counter(), 0, 0
+        for line in b["lines"]:
+            if abs(line["dir"][1]) > 0.1:  # vertical text: the arXiv side stamp, rotated labels
+                continue
+            text = "".join(s["text"] for s in line["spans"])
+            if text.strip():
+                lines.append(text)
+            for span in line["spans"]:
+                n = len(span["text"].strip())
+                sizes[round(span["size"], 1)] += n
+                chars += n
+                if span["flags"] & 16 or re.search(r"bold|medi|black|heavy", span["font"], re.IGNORECASE):
+                    bold_chars += n
+        if lines and chars:
+            blocks.append(_Block(page_no, *b["bbox"], lines, sizes.most_common(1)[0][0], bold_chars > chars / 2))
+    return _reading_order(blocks, page.rect.width)
+
+
+def _reading_order(blocks: list[_Block], width: float) -> list[_Block]:
+    """Two-column pages: between full-width blocks, the left column top to bottom, then the right."""
+    middle = width / 2
+    slack = width * 0.03
+    full, ordered, band = [], [], []
+    for block in sorted(blocks, key=lambda b: (b.y0, b.x0)):
+        spans_middle = block.x0 < middle - slack and block.x1 > middle + slack
+        if spans_middle:
+            ordered += sorted(band, key=lambda b: (b.x0 >= middle - slack, b.y0)) + [block]
+            band = []
+            full.append(block)
+        else:
+            band.append(block)
+    return ordered + sorted(band, key=lambda b: (b.x0 >= middle - slack, b.y0))
+
+
+def _repeated_furniture(blocks: list[_Block], pages: int) -> set[str]:
+    """Running heads, footers and page numbers: the same short text on many pages."""
+    if pages < 3:
+        return set()
+    seen = Counter({re.sub(r"\d+", "#", b.text)[:80] for b in blocks if len(b.text) < 120} and
+                   [re.sub(r"\d+", "#", b.text)[:80] for b in blocks if len(b.text) < 120])
+    return {t for t, n in seen.items() if n >= max(3, pages // 2)}
+
+
+def _heading(block: _Block, body_size: float, toc_titles: set[str]) -> str | None:
+    """The block's heading text if it is a section heading, else None."""
+    text = " ".join(l.strip() for l in block.lines).strip()
+    if len(text) > 100 or len(block.lines) > 3:
+        return None
+    plain = re.sub(r"\s+", " ", text)
+    if _normal(plain) in toc_titles:
+        return plain
+    bare = re.sub(r"^(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[A-H])\.?\s+", "", plain)
+    if _KNOWN.match(bare.rstrip(".:")):
+        return plain.rstrip(".:")
+    numbered = _NUMBERED.match(plain)
+    emphasised = block.bold or block.size >= body_size * 1.1
+    if numbered and emphasised and not plain.endswith(".") and len(plain.split()) <= 12:
+        return plain
+    return None
+
+
+def _normal(title: str) -> str:
+    return re.sub(r"[^a-z]", "", re.sub(r"^[\dIVX.\s]+", "", title.lower()))
+
+
+def _top_level(title: str) -> bool:
+    """'3 Method' and 'Appendix' start sections; '3.1 Setup' stays inside its parent."""
+    number = re.match(r"^(\d{1,2}(?:\.\d{1,2})*|[A-H](?:\.\d{1,2})*)\.?\s", title)
+    return not number or "." not in number.group(1).rstrip(".")
+
+
+def extract_pdf(data: bytes) -> Extraction:
+    """Everything the pipeline stores for one PDF; never raises for a bad PDF."""
+    import pymupdf
+
+    if b"%PDF-" not in data[:1024]:
+        return Extraction("not_pdf", error=f"not a PDF: starts with {data[:16]!r} ({len(data)} bytes)")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # pymupdf raises its own FileDataError and friends
+        return Extraction("extract_failed", error=f"cannot open PDF: {exc}")
+    try:
+        if doc.needs_pass:
+            return Extraction("encrypted", pages=doc.page_count, error="the PDF is password-protected")
+        pages = doc.page_count
+        blocks = [b for no, page in enumerate(doc) for b in _page_blocks(page, no)]
+        uri_links = [l.get("uri") for page in doc for l in page.get_links() if l.get("uri")]
+        toc_titles = {_normal(t) for _, t, _ in doc.get_toc()} - {""}
+        furniture = _repeated_furniture(blocks, pages)
+        blocks = [b for b in blocks if re.sub(r"\d+", "#", b.text)[:80] not in furniture
+                  and not re.fullmatch(r"\d{1,3}", b.text)]
+        chars = sum(len(b.text) for b in blocks)
+        if chars < MIN_CHARS_PER_PAGE * max(1, pages):
+            return Extraction("no_text", pages=pages, chars=chars,
+                              error=f"{chars} characters of text on {pages} page(s): an image-only PDF needs OCR")
+        sizes = Counter()
+        for b in blocks:
+            sizes[b.size] += len(b.text)
+        body_size = sizes.most_common(1)[0][0]
+        title = _document_title(blocks, body_size)
+
+        sections: list[Section] = [Section("", "front", "")]
+        seen_references = False
+        for block in blocks:
+            heading = _heading(block, body_size, toc_titles)
+            inline = re.match(r"^(Abstract)\s*[.:—–-]\s*(\S.*)$", block.text)
+            if heading and re.match(r"^[A-H]\.?\s", heading) and not seen_references and _normal(heading) not in toc_titles:
+                heading = None  # "A Bijective ..." is a title; letter numbering is for appendices
+            if heading and _top_level(heading):
+                seen_references = seen_references or classify_section(heading) == "references"
+                sections.append(Section(heading, classify_section(heading), ""))
+                continue
+            if inline and sections[-1].kind == "front":
+                sections.append(Section("Abstract", "abstract", inline.group(2)))
+                continue
+            part = block.text if not heading else f"\n{heading}\n"
+            sections[-1].text = f"{sections[-1].text}\n{part}".strip() if sections[-1].text else part.strip()
+        after_references = False
+        for section in sections:
+            if section.kind == "references":
+                after_references = True
+            elif after_references and section.kind not in ("appendix",):
+                section.kind = "appendix"  # what follows the references is supplementary material
+        sections = [s for s in sections if s.text or s.kind != "front"]
+        text = "\n\n".join(f"{s.title}\n{s.text}" if s.title else s.text for s in sections)
+        annotated = find_links(" \n ".join(uri_links), "fulltext")
+        # A footnote mark glued to a URL in the text ("papermage1") is not a new link.
+        in_text = [l for l in find_links(text, "fulltext")
+                   if not any(l["url"] != a["url"] and l["url"].startswith(a["url"]) and l["url"][len(a["url"]):].isdigit()
+                              for a in annotated)]
+        links = merge_links(annotated, in_text)
+        return Extraction("ok", pages=pages, chars=len(text), text=text, sections=sections, links=links,
+                          title=title)
+    except Exception as exc:  # a PDF that opens but breaks the extractor
+        return Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        doc.close()
+
+
+def _document_title(blocks: list[_Block], body_size: float) -> str | None:
+    first_page = [b for b in blocks if b.page == 0 and len(b.text) < 250]
+    if not first_page:
+        return None
+    biggest = max(first_page, key=lambda b: b.size)
+    return biggest.text if biggest.size > body_size * 1.2 else None
+
+
+def extract_file(path: str | Path) -> Extraction:
+    return extract_pdf(Path(path).read_bytes())
+
+
+def median_section_chars(extraction: Extraction) -> float:
+    return statistics.median(len(s.text) for s in extraction.sections) if extraction.sections else 0.0

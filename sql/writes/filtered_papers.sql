@@ -1,0 +1,6 @@
+DELETE FROM filtered_papers WHERE partition_date = $partition_date;
+INSERT INTO filtered_papers (partition_date, arxiv_id, version, announce_type, is_update, title, primary_category,
+                             matched_keywords, matched_authors, matched_in, matches, score, rank)
+SELECT $partition_date, arxiv_id, version, announce_type, is_update, title, primary_category,
+       matched_keywords, matched_authors, matched_in, matches, score, rank
+FROM staged_filtered_papers;
