@@ -343,3 +343,70 @@ def extract_file(path: str | Path) -> Extraction:
 
 def median_section_chars(extraction: Extraction) -> float:
     return statistics.median(len(s.text) for s in extraction.sections) if extraction.sections else 0.0
+
+
+# ---------------------------------------------------------------- worker processes
+
+def _extract_in_child(path: str, conn) -> None:
+    import resource
+    import time as _time
+
+    started = _time.perf_counter()
+    try:
+        result = extract_file(path).to_json(with_text=True)
+        result["title"] = None
+    except BaseException as exc:  # noqa: BLE001 - whatever happens, the parent gets a status
+        result = Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}").to_json(with_text=True)
+    result["seconds"] = _time.perf_counter() - started
+    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send(result)
+    conn.close()
+
+
+def from_json(data: dict) -> Extraction:
+    return Extraction(status=data["status"], pages=data.get("pages", 0), chars=data.get("chars", 0),
+                      text=data.get("text", ""), sections=[Section(**s) for s in data.get("sections", [])],
+                      links=data.get("links", []), error=data.get("error"))
+
+
+def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0) -> list[dict]:
+    """Extract each PDF in its own worker process, `workers` at a time; a PDF that takes longer
+    than `time_limit` seconds has its worker killed and gets `extract_failed`, so one
+    pathological file cannot hang the run. Results are in the order of `paths`."""
+    import multiprocessing as mp
+    import time as _time
+    from multiprocessing.connection import wait
+
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["assets.pdf_text", "pymupdf"])
+    results: list[dict | None] = [None] * len(paths)
+    pending = list(enumerate(paths))
+    running: dict = {}  # connection -> (index, process, started)
+    while pending or running:
+        while pending and len(running) < workers:
+            index, path = pending.pop(0)
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_extract_in_child, args=(str(path), sender), daemon=True)
+            process.start()
+            sender.close()
+            running[receiver] = (index, process, _time.monotonic())
+        for conn in wait(list(running), timeout=0.2):
+            index, process, _ = running.pop(conn)
+            try:
+                results[index] = conn.recv()
+            except EOFError:  # the worker died without answering (crash, out of memory)
+                process.join()
+                results[index] = {"status": "extract_failed",
+                                  "error": f"extraction worker died (exit code {process.exitcode})"}
+            conn.close()
+            process.join()
+        now = _time.monotonic()
+        for conn, (index, process, started) in list(running.items()):
+            if now - started > time_limit:
+                process.kill()
+                process.join()
+                conn.close()
+                del running[conn]
+                results[index] = {"status": "extract_failed",
+                                  "error": f"extraction took longer than {time_limit:g} s; worker killed"}
+    return results  # type: ignore[return-value]

@@ -11,6 +11,7 @@ from pathlib import Path
 from resources.settings import REPO_ROOT, ConfigError
 
 DEMO_DAY = "2025-12-25"
+DEMO_WATCH_AUTHORS = "Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio"
 
 
 def _fail(message: str) -> int:
@@ -20,6 +21,22 @@ def _fail(message: str) -> int:
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def summarise(asset: str, m: dict) -> str:
+    """One line per materialisation for the terminal."""
+    if asset == "raw_listings":
+        if not m["announces"]:
+            return f"no announcement ({m['reason']})"
+        return (f"{m['rows']} rows (new {m['rows_new']}, cross {m['rows_cross']}, replace {m['rows_replace']}, "
+                f"replace-cross {m['rows_replace_cross']}); {m['requests']} requests; "
+                + ("complete" if m["complete"] else "INCOMPLETE: " + m["note"]))
+    if asset == "filtered_papers":
+        return f"kept {m['kept']} of {m['listings']} listings ({m['updates']} updates)"
+    if asset == "paper_fulltext":
+        statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
+        return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s: {statuses or 'none'}"
+    return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
@@ -70,14 +87,11 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                                     instance=instance, run_config=run_config, raise_on_error=False,
                                     tags={"arxiv_monitor/cli": "run"})
             if result.success:
-                meta = result.asset_materializations_for_node("raw_listings")
-                if meta:
-                    m = {k: v.value for k, v in meta[0].metadata.items()}
-                    progress.console.print(
-                        f"{day}: {m['rows']} rows (new {m['rows_new']}, cross {m['rows_cross']}, replace "
-                        f"{m['rows_replace']}, replace-cross {m['rows_replace_cross']}); {m['requests']} requests; "
-                        f"{'complete' if m['complete'] else 'INCOMPLETE: ' + m['note']}"
-                        + ("" if m["announces"] else f" — no announcement ({m['reason']})"), soft_wrap=True)
+                for asset in selected:
+                    for event in result.asset_materializations_for_node(asset.key.to_python_identifier()):
+                        m = {k: v.value for k, v in event.metadata.items()}
+                        progress.console.print(f"{day} {asset.key.to_user_string()}: {summarise(asset.key.to_user_string(), m)}",
+                                               soft_wrap=True)
             else:
                 failures += 1
                 errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
@@ -99,19 +113,26 @@ def cmd_demo(args) -> int:
         os.environ["ARXIV_PDF_URL"] = server.pdf_url
         os.environ["ARXIV_MIN_INTERVAL"] = "0"
         os.environ["ARXIV_MONITOR_STEP_RETRY_DELAY"] = "1"
+        # The seed's six papers have no PDF offline; watching the authors of three recorded PDFs
+        # gives the full-text stage real papers to read (README: "The demo").
+        os.environ.setdefault("ARXIV_MONITOR_WATCH_AUTHORS", DEMO_WATCH_AUTHORS)
         print(f"replay server (real recorded arXiv data) at {server.base_url}")
         code = run_days(args.date, None, refresh=args.refresh)
         if code == 0:
             from resources.settings import load_settings
             from resources.warehouse import WarehouseResource
 
-            settings = load_settings()
-            rows = WarehouseResource(database=str(settings.database_path)).query(
-                "listing_counts", partition_date=dt.date.fromisoformat(args.date))
+            warehouse = WarehouseResource(database=str(load_settings().database_path))
+            day = dt.date.fromisoformat(args.date)
+            rows = warehouse.query("listing_counts", partition_date=day)
             print(f"\nraw_listings for announcement day {args.date}, by announce type:")
             for announce_type, papers in rows:
-                print(f"  {announce_type:<14}{papers:>5}")
-            print(f"  {'total':<14}{sum(p for _, p in rows):>5}")
+                print(f"  {announce_type:<16}{papers:>5}")
+            print(f"  {'total':<16}{sum(p for _, p in rows):>5}")
+            statuses = warehouse.query("fulltext_status_counts", partition_date=day)
+            print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
+            for status, papers in statuses:
+                print(f"  {status:<16}{papers:>5}")
         return code
     finally:
         server.stop()
@@ -162,6 +183,32 @@ def cmd_query(args) -> int:
                      f"refused: the query command is read-only ({str(exc).splitlines()[0]})")
 
 
+def cmd_extract(args) -> int:
+    import json
+
+    from assets.pdf_text import extract_many, find_links, merge_links
+    from resources.settings import load_settings
+
+    path = Path(args.pdf)
+    if not path.is_file():
+        return _fail(f"no such file: {path}")
+    time_limit = args.time_limit or load_settings().extract_time_limit_seconds
+    data = extract_many([path], workers=1, time_limit=time_limit)[0]
+    data["links"] = merge_links(data.get("links", []))
+    result = {"status": data["status"], "pages": data.get("pages", 0), "chars": data.get("chars", 0),
+              "sections": data.get("sections", []), "links": data["links"], "error": data.get("error")}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(f"{path}: {result['status']}, {result['pages']} pages, {result['chars']} characters"
+              + (f"\n  error: {result['error']}" if result["error"] else ""))
+        for section in result["sections"]:
+            print(f"  {section['kind']:<13}{len(section['text']):>7} chars  {section['title'] or '(before the first heading)'}")
+        for link in result["links"]:
+            print(f"  link {link['kind']:<12} {link['url']}  ({link['found_in']})")
+    return 0 if result["status"] == "ok" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="arxiv-monitor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,12 +228,16 @@ def main(argv: list[str] | None = None) -> int:
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
+    extract.add_argument("pdf")
+    extract.add_argument("--json", action="store_true")
+    extract.add_argument("--time-limit", type=float, help="seconds before the worker is killed")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
             return run_days(args.date, args.to, select, args.refresh)
-        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query}[args.command](args)
+        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "extract": cmd_extract}[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))
 

@@ -40,6 +40,9 @@ class Settings:
     max_retries: int
     timeout_seconds: float
     max_replacement_pages: int
+    max_pdf_megabytes: float
+    extract_workers: int
+    extract_time_limit_seconds: float
     home: Path = field(default=Path("data"))
 
     @property
@@ -78,6 +81,9 @@ _KEYS = [
     ("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "int"),
     ("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "float"),
     ("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "int"),
+    ("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "float"),
+    ("fulltext", "workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "int"),
+    ("fulltext", "time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "float"),
 ]
 
 
@@ -126,7 +132,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     values = {}
     for section, key, var, kind in _KEYS:
-        name = "watch_authors" if (section, key) == ("filter", "authors") else key
+        name = {("filter", "authors"): "watch_authors", ("fulltext", "workers"): "extract_workers",
+                ("fulltext", "time_limit_seconds"): "extract_time_limit_seconds"}.get((section, key), key)
         if var in env and env[var] != "":
             values[name] = _convert(env[var], kind, f"environment variable {var}")
         elif key in document.get(section, {}):
@@ -158,6 +165,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                           "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
     if not 1 <= values["page_size"] <= 2000:
         raise ConfigError(f"page_size must be 1..2000 (arXiv's limit), got {values['page_size']} (ARXIV_PAGE_SIZE)")
+    if values["max_pdf_megabytes"] <= 0 or values["extract_workers"] < 1 or values["extract_time_limit_seconds"] <= 0:
+        raise ConfigError("[fulltext] max_pdf_megabytes, workers and time_limit_seconds must be positive")
     if values["min_interval_seconds"] < 0 or values["max_retries"] < 0:
         raise ConfigError("ARXIV_MIN_INTERVAL and ARXIV_MAX_RETRIES cannot be negative")
     home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
@@ -179,6 +188,8 @@ class MonitorConfig(dg.ConfigurableResource):
     keyword_categories: dict[str, list[str]] = {}
     holidays: list[str] = []
     index_grace_hours: float = 4.0
+    extract_workers: int = 2
+    extract_time_limit_seconds: float = 120.0
     home: str = "data"
 
     @property
@@ -195,5 +206,6 @@ class MonitorConfig(dg.ConfigurableResource):
                       language=settings.language, exclude=list(settings.exclude),
                       watch_authors=list(settings.watch_authors), announce_types=list(settings.announce_types),
                       keyword_categories=dict(settings.keyword_categories), holidays=sorted(d.isoformat() for d in settings.holidays),
-                      index_grace_hours=settings.index_grace_hours, home=str(settings.home))
+                      index_grace_hours=settings.index_grace_hours, extract_workers=settings.extract_workers,
+                      extract_time_limit_seconds=settings.extract_time_limit_seconds, home=str(settings.home))
         return cls(**{**values, **overrides})

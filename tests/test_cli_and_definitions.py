@@ -28,7 +28,9 @@ def test_demo_then_query_answers(tmp_path):
     env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
     demo = cli("demo", env_extra=env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "2025-12-25: 19 rows (new 6, cross 7, replace 4, replace-cross 2)" in demo.stdout
+    assert "2025-12-25 raw_listings: 19 rows (new 6, cross 7, replace 4, replace-cross 2)" in demo.stdout
+    assert "2025-12-25 filtered_papers: kept 9 of 19 listings" in demo.stdout
+    assert "paper_fulltext: 9 papers, 34 pages" in demo.stdout and "ok 3, download_failed 6" in demo.stdout
     query = cli("query", "select announce_type, count(*) from raw_listings group by 1 order by 1", env_extra=env)
     assert query.returncode == 0, query.stderr
     assert query.stdout.splitlines()[1:] == ["cross\t7", "new\t6", "replace\t4", "replace-cross\t2"]

@@ -1,0 +1,87 @@
+"""`paper_fulltext`: each filtered paper's PDF, downloaded and read into sections and links."""
+
+import datetime as dt
+import time
+import warnings
+from collections import Counter
+
+import dagster as dg
+import polars as pl
+
+from assets.pdf_text import STATUSES, find_links, from_json, extract_many, merge_links
+from orchestration.calendar import parse_day
+from orchestration.partitions import announcement_days
+from resources.pdf_store import PdfStore, PdfStoreResource
+from resources.settings import MonitorConfig
+from resources.warehouse import WarehouseResource
+
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+_SECTION = pl.Struct({"title": pl.Utf8, "kind": pl.Utf8, "text": pl.Utf8})
+_LINK = pl.Struct({"url": pl.Utf8, "kind": pl.Utf8, "found_in": pl.Utf8})
+FULLTEXT_SCHEMA = {
+    "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "pages": pl.Int32,
+    "chars": pl.Int32, "text": pl.Utf8, "sections": pl.List(_SECTION), "links": pl.List(_LINK),
+    "pdf_sha256": pl.Utf8, "pdf_bytes": pl.Int64, "from_cache": pl.Boolean, "extract_seconds": pl.Float64,
+}
+
+
+def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_limit: float = 120.0) -> list[dict]:
+    """Download (or take from the cache) and extract every paper; one bad PDF never stops the rest.
+    Links come from the abstract, the comments field and the full text, in that order of precedence."""
+    fetched = [store.fetch(p["arxiv_id"], p["version"]) for p in papers]
+    readable = [i for i, f in enumerate(fetched) if f.status == "ok"]
+    extracted = dict(zip(readable, extract_many([fetched[i].path for i in readable], workers, time_limit)))
+    rows = []
+    for i, (paper, fetch) in enumerate(zip(papers, fetched)):
+        data = extracted.get(i, {"status": fetch.status, "error": fetch.error})
+        extraction = from_json(data)
+        links = merge_links(find_links(paper.get("abstract"), "abstract"), find_links(paper.get("comment"), "comment"),
+                            extraction.links)
+        rows.append({
+            "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": extraction.status,
+            "error": extraction.error, "pages": extraction.pages, "chars": extraction.chars, "text": extraction.text,
+            "sections": [{"title": s.title, "kind": s.kind, "text": s.text} for s in extraction.sections],
+            "links": links, "pdf_sha256": fetch.sha256, "pdf_bytes": fetch.size, "from_cache": fetch.from_cache,
+            "extract_seconds": data.get("seconds"),
+        })
+    return rows
+
+
+class FulltextConfig(dg.Config):
+    workers: int | None = None  # default: [fulltext].workers
+    time_limit_seconds: float | None = None
+
+
+@dg.asset(
+    partitions_def=announcement_days,
+    deps=["filtered_papers"],
+    pool="arxiv_api",
+    kinds={"duckdb", "pdf"},
+    group_name="ingest",
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
+)
+def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
+                   pdf_store: PdfStoreResource, monitor: MonitorConfig) -> dg.MaterializeResult:
+    """Each filtered paper's PDF text, split into sections by its own headings, with its code and
+    data links, and a status: ok, no_text, not_pdf, encrypted, too_large, download_failed, extract_failed."""
+    day = parse_day(context.partition_key)
+    papers = warehouse.query_rows("papers_to_read", partition_date=day)
+    started = time.perf_counter()
+    rows = read_papers(papers, pdf_store.store(monitor.home_path / "pdf_cache"),
+                       workers=config.workers or monitor.extract_workers,
+                       time_limit=config.time_limit_seconds or monitor.extract_time_limit_seconds)
+    warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
+    counts = Counter(r["status"] for r in rows)
+    lines = ["| arXiv id | status | pages | chars | sections | links |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        kinds = ", ".join(s["kind"] for s in r["sections"]) or (r["error"] or "")[:80]
+        links = ", ".join(l["url"] for l in r["links"][:3])
+        lines.append(f"| {r['arxiv_id']}v{r['version']} | {r['status']} | {r['pages']} | {r['chars']} | {kinds} | {links} |")
+    context.log.info(f"{day}: {len(rows)} papers {dict(counts)} in {time.perf_counter() - started:.1f} s")
+    return dg.MaterializeResult(metadata={
+        "papers": len(rows), **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
+        "pages": sum(r["pages"] or 0 for r in rows), "seconds": round(time.perf_counter() - started, 2),
+        "preview": dg.MetadataValue.md("\n".join(lines)),
+    })

@@ -1,0 +1,106 @@
+"""The PDF store: arXiv PDFs downloaded politely into a content-addressed cache.
+
+A paper's file is `pdf_cache/<h[:2]>/<h>.pdf` with h = sha256("<id>v<version>"), so no arXiv id
+(old-style ones contain '/', hostile ones '../') ever becomes a path, and a cached PDF is never
+downloaded again. What arrives is checked by its bytes (`%PDF-`), not its name, and capped in size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from resources.http import GaveUp, PoliteHttp, TooLarge
+
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$")
+
+
+class BadArxivId(ValueError):
+    pass
+
+
+class _NotFound(Exception):
+    pass
+
+
+@dataclass
+class PdfFetch:
+    status: str  # ok | not_pdf | too_large | download_failed
+    path: Path | None = None
+    sha256: str | None = None
+    size: int = 0
+    error: str | None = None
+    from_cache: bool = False
+
+
+def check_arxiv_id(arxiv_id: str, version: int) -> None:
+    if not ARXIV_ID.match(arxiv_id or "") or not isinstance(version, int) or version < 1:
+        raise BadArxivId(f"not an arXiv id: {arxiv_id!r} v{version!r}")
+
+
+class PdfStore:
+    def __init__(self, pdf_url: str, cache_dir: Path, *, max_bytes: int = 50 * 1024 * 1024,
+                 http: PoliteHttp | None = None, **http_options):
+        self.pdf_url = pdf_url.rstrip("/")
+        self.cache_dir = Path(cache_dir)
+        self.max_bytes = max_bytes
+        self.http = http or PoliteHttp(**http_options)
+
+    def path_for(self, arxiv_id: str, version: int) -> Path:
+        check_arxiv_id(arxiv_id, version)
+        key = hashlib.sha256(f"{arxiv_id}v{version}".encode()).hexdigest()
+        return self.cache_dir / key[:2] / f"{key}.pdf"
+
+    def fetch(self, arxiv_id: str, version: int) -> PdfFetch:
+        try:
+            path = self.path_for(arxiv_id, version)
+        except BadArxivId as exc:
+            return PdfFetch("download_failed", error=str(exc))
+        if path.exists():
+            data = path.read_bytes()
+            return PdfFetch("ok", path, hashlib.sha256(data).hexdigest(), len(data), from_cache=True)
+        url = f"{self.pdf_url}/{arxiv_id}v{version}"
+
+        def accept(status: int, body: bytes, headers: dict) -> bytes:
+            if status != 200:
+                raise _NotFound(f"HTTP {status} for {url}")
+            return body
+
+        try:
+            data = self.http.get(url, accept, max_bytes=self.max_bytes)
+        except TooLarge as exc:
+            return PdfFetch("too_large", error=str(exc))
+        except (_NotFound, GaveUp) as exc:
+            return PdfFetch("download_failed", error=str(exc))
+        if b"%PDF-" not in data[:1024]:
+            return PdfFetch("not_pdf", size=len(data),
+                            error=f"{url} returned {len(data)} bytes that are not a PDF (start {data[:16]!r})")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        digest = hashlib.sha256(data).hexdigest()
+        path.with_suffix(".json").write_text(json.dumps({"arxiv_id": arxiv_id, "version": version, "url": url,
+                                                         "bytes": len(data), "sha256": digest}))
+        return PdfFetch("ok", path, digest, len(data))
+
+
+class PdfStoreResource(dg.ConfigurableResource):
+    """arXiv's PDF server (or the replay server), with the same politeness as the API."""
+
+    pdf_url: str = "https://arxiv.org/pdf"
+    max_megabytes: float = 50.0
+    min_interval_seconds: float = 3.0
+    max_retries: int = 5
+    timeout_seconds: float = 120.0
+    backoff_seconds: float = 2.0
+
+    def store(self, cache_dir: Path) -> PdfStore:
+        return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_megabytes * 1024 * 1024),
+                        min_interval=self.min_interval_seconds, max_retries=self.max_retries,
+                        timeout=self.timeout_seconds, backoff_base=self.backoff_seconds)

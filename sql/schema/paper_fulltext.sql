@@ -1,0 +1,17 @@
+-- One row per filtered paper: its PDF's text and sections, or why there is none.
+CREATE TABLE IF NOT EXISTS paper_fulltext (
+    partition_date  DATE      NOT NULL,
+    arxiv_id        VARCHAR   NOT NULL,
+    version         INTEGER   NOT NULL,
+    status          VARCHAR   NOT NULL,  -- ok | no_text | not_pdf | encrypted | too_large | download_failed | extract_failed
+    error           VARCHAR,             -- why, when status is not ok
+    pages           INTEGER,
+    chars           INTEGER,
+    text            VARCHAR,             -- the sections' text in reading order
+    sections        STRUCT(title VARCHAR, kind VARCHAR, text VARCHAR)[],
+    links           STRUCT(url VARCHAR, kind VARCHAR, found_in VARCHAR)[],  -- github | gitlab | huggingface | project_page | code
+    pdf_sha256      VARCHAR,
+    pdf_bytes       BIGINT,
+    from_cache      BOOLEAN,
+    extract_seconds DOUBLE
+);
