@@ -44,8 +44,14 @@ def keyword_pattern(keyword: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){body}(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_UNDECOMPOSED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss", "Æ": "AE",
+                               "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i"})
+
+
 def normalise_name(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name)
+    """'Łukasz  Kaiser' == 'Lukasz Kaiser' == 'lukasz kaiser'."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().replace(".", " ").split())
 

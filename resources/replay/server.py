@@ -7,7 +7,8 @@
   demo corpus (demo_days.json) and renders the Atom feed in arXiv's current layout.
 * `GET /pdf/{id}v{n}` serves a real PDF from ../shared/realdata/pdf whose name starts with it.
 * Fault injection for reliability tests: `POST /_control/faults` with a JSON list of
-  `{"kind": "status"|"slow"|"truncate"|"empty"|"reset", "status": 503, "retry_after": 1,
+  `{"kind": "status"|"slow"|"truncate"|"empty"|"reset"|"body", "status": 503, "retry_after": 1,
+    "file": "pdf/odd/x.pdf" (for "body": answer with that real file's bytes),
     "delay": 2, "times": 1, "match": "substring of path?query"}`; `DELETE /_control/faults`.
   `GET /_control/requests` returns the request log (`DELETE` clears it).
 """
@@ -328,6 +329,11 @@ def _handler(state: ReplayState):
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return None
+                if fault["kind"] == "body":  # serve another real file's bytes (e.g. pdf/odd/...) instead
+                    body = (state.realdata / fault["file"]).resolve()
+                    if state.realdata not in body.parents:
+                        return self._send(400, b"fault file outside the recordings", "text/plain")
+                    return self._send(200, body.read_bytes(), fault.get("content_type", "application/pdf"))
                 if fault["kind"] == "slow":
                     import time
 
