@@ -73,17 +73,23 @@ _URL = re.compile(r"""(?:https?://|www\.|(?<![\w.@/])(?=(?:github\.com|gitlab\.c
 _TRAILING = ".,;:!?)]}>'\"”’»"
 
 
+def _strip_trailing(url: str) -> str:
+    """Drop trailing punctuation; a ')' stays only if it closes a '(' of the URL (Wikipedia-style)."""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
 def normalise_url(url: str) -> str | None:
     url = url.strip()
     glued = re.search(r"(?<=.)https?://", url[8:])  # two URLs with nothing between them
     if glued:
         url = url[: 8 + glued.start()]
     url = re.sub(r"\.[A-Z][a-z]+$", "", url)  # "grobid.Yu": the next sentence glued on by a line join
-    url = re.sub(r"/\.?\d{1,2}$", "", url.rstrip(_TRAILING))  # ".../.2": a footnote mark
-    url = url.rstrip(_TRAILING)
-    # A ')' belongs to the URL only if it has its '(' (Wikipedia-style links).
-    while url.endswith(")") and url.count("(") < url.count(")"):
-        url = url[:-1].rstrip(_TRAILING)
+    url = re.sub(r"/\.?\d{1,2}$", "", _strip_trailing(url))  # ".../.2": a footnote mark
+    url = _strip_trailing(url)
     if not re.match(r"https?://", url, re.IGNORECASE):
         url = "https://" + url
     scheme, _, rest = url.partition("://")
