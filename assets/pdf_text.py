@@ -25,8 +25,12 @@ _KNOWN = re.compile(
     r"approach|our approach|model architecture|experiments?|experimental (?:setup|results|evaluation)|"
     r"evaluation|results|results and discussion|discussion|analysis|conclusions?|conclusion and future work|"
     r"conclusions and future work|limitations|future work|acknowledge?ments?|references|bibliography|"
-    r"appendix|appendices|supplementary material)$", re.IGNORECASE)
+    r"appendix|appendices|supplementary material|keywords|ccs concepts|index terms|acm reference format:?)$",
+    re.IGNORECASE)
+# Bold faces whose flags do not say so: "NimbusRomNo9L-Medi" (sometimes cut to "-M"), cmbx, "-Bold".
+_BOLD_FONT = re.compile(r"bold|medi|black|heavy|demi|cmbx|-m$|-b$|-bx", re.IGNORECASE)
 _KIND_WORDS = [
+    ("front", ("reference format", "keywords", "ccs concepts", "index terms")),
     ("references", ("reference", "bibliograph")),
     ("appendix", ("appendix", "appendices", "supplementary")),
     ("abstract", ("abstract",)),
@@ -57,6 +61,7 @@ class Extraction:
     links: list[dict] = field(default_factory=list)
     error: str | None = None
     title: str | None = None
+    headings: list[str] = field(default_factory=list)  # every heading found, subsections included
 
     def to_json(self, with_text: bool = False) -> dict:
         data = {"status": self.status, "pages": self.pages, "chars": self.chars,
@@ -192,25 +197,45 @@ class _Block:
 
 
 def _page_blocks(page, page_no: int) -> list[_Block]:
+    """Text blocks of a page in reading order. A block whose emphasis changes from one line to the
+    next (a bold "3.1 Encoder and Decoder Stacks" line above its paragraph) is split there, so the
+    heading line stands alone."""
+    import pymupdf
+
     blocks = []
-    for b in page.get_text("dict")["blocks"]:
+    # Without TEXT_PRESERVE_IMAGES: image blocks (and their bytes) are never built; only text is used.
+    for b in page.get_text("dict", flags=pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES)["blocks"]:
         if b.get("type") != 0:
             continue
-        lines, sizes, bold_chars, chars = [], Counter(), 0, 0
+        groups: list[list[tuple[str, Counter, bool, tuple]]] = []
         for line in b["lines"]:
             if abs(line["dir"][1]) > 0.1:  # vertical text: the arXiv side stamp, rotated labels
                 continue
             text = "".join(s["text"] for s in line["spans"])
-            if text.strip():
-                lines.append(text)
+            if not text.strip():
+                continue
+            sizes, bold_chars, chars = Counter(), 0, 0
             for span in line["spans"]:
                 n = len(span["text"].strip())
                 sizes[round(span["size"], 1)] += n
                 chars += n
-                if span["flags"] & 16 or re.search(r"bold|medi|black|heavy", span["font"], re.IGNORECASE):
+                if span["flags"] & 16 or _BOLD_FONT.search(span["font"]):
                     bold_chars += n
-        if lines and chars:
-            blocks.append(_Block(page_no, *b["bbox"], lines, sizes.most_common(1)[0][0], bold_chars > chars / 2))
+            bold = bold_chars > chars / 2
+            if groups and groups[-1][-1][2] == bold:
+                groups[-1].append((text, sizes, bold, line["bbox"]))
+            else:
+                groups.append([(text, sizes, bold, line["bbox"])])
+        for group in groups:
+            sizes = sum((g[1] for g in group), Counter())
+            if not sizes:
+                continue
+            x0 = min(g[3][0] for g in group)
+            y0 = min(g[3][1] for g in group)
+            x1 = max(g[3][2] for g in group)
+            y1 = max(g[3][3] for g in group)
+            blocks.append(_Block(page_no, x0, y0, x1, y1, [g[0] for g in group], sizes.most_common(1)[0][0],
+                                 group[0][2]))
     return _reading_order(blocks, page.rect.width)
 
 
@@ -299,11 +324,14 @@ def extract_pdf(data: bytes) -> Extraction:
 
         sections: list[Section] = [Section("", "front", "")]
         seen_references = False
+        headings: list[str] = []
         for block in blocks:
             heading = _heading(block, body_size, toc_titles)
             inline = re.match(r"^(Abstract)\s*[.:—–-]\s*(\S.*)$", block.text)
             if heading and re.match(r"^[A-H]\.?\s", heading) and not seen_references and _normal(heading) not in toc_titles:
                 heading = None  # "A Bijective ..." is a title; letter numbering is for appendices
+            if heading:
+                headings.append(heading)
             if heading and _top_level(heading):
                 seen_references = seen_references or classify_section(heading) == "references"
                 sections.append(Section(heading, classify_section(heading), ""))
@@ -328,7 +356,7 @@ def extract_pdf(data: bytes) -> Extraction:
                               for a in annotated)]
         links = merge_links(annotated, in_text)
         return Extraction("ok", pages=pages, chars=len(text), text=text, sections=sections, links=links,
-                          title=title)
+                          title=title, headings=headings)
     except Exception as exc:  # a PDF that opens but breaks the extractor
         return Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}")
     finally:
@@ -375,7 +403,7 @@ def from_json(data: dict) -> Extraction:
                       links=data.get("links", []), error=data.get("error"))
 
 
-def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0) -> list[dict]:
+def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0, target=_extract_in_child) -> list[dict]:
     """Extract each PDF in its own worker process, `workers` at a time; a PDF that takes longer
     than `time_limit` seconds has its worker killed and gets `extract_failed`, so one
     pathological file cannot hang the run. Results are in the order of `paths`."""
@@ -392,7 +420,7 @@ def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0)
         while pending and len(running) < workers:
             index, path = pending.pop(0)
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_extract_in_child, args=(str(path), sender), daemon=True)
+            process = context.Process(target=target, args=(str(path), sender), daemon=True)
             process.start()
             sender.close()
             running[receiver] = (index, process, _time.monotonic())

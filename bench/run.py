@@ -88,7 +88,9 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    for bench in (requests_per_partition, partition_write):
+    from bench.extraction import throughput_and_recall, workers
+
+    for bench in (requests_per_partition, partition_write, throughput_and_recall, workers):
         result = {**bench(), "machine": machine}
         (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))

@@ -1,0 +1,90 @@
+"""Extraction benchmarks over the real PDFs of ../shared/realdata/pdf, all measured in this run."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from assets.pdf_text import _normal, extract_file, extract_many
+from resources.replay.server import realdata_dir
+
+
+def _pdfs() -> list[Path]:
+    return sorted((realdata_dir() / "pdf").glob("*.pdf"))
+
+
+def _pages_per_second(fn, paths: list[Path], pages: int, repeat: int = 3) -> tuple[float, float]:
+    """Best of `repeat` passes after a warm-up pass, so file and font caches favour no one."""
+    for path in paths:
+        fn(path)
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for path in paths:
+            fn(path)
+        best = min(best, time.perf_counter() - started)
+    return pages / best, best
+
+
+def throughput_and_recall() -> dict:
+    import pymupdf
+    import pymupdf4llm
+
+    paths = _pdfs()
+    pages = sum(pymupdf.open(p).page_count for p in paths)
+
+    def dict_baseline(path):
+        for page in pymupdf.open(path):
+            page.get_text("dict")
+
+    ours_pps, ours_s = _pages_per_second(extract_file, paths, pages)
+    dict_pps, dict_s = _pages_per_second(dict_baseline, paths, pages)
+    markdown: dict[Path, str] = {}
+
+    def to_markdown(path):
+        markdown[path] = pymupdf4llm.to_markdown(str(path), show_progress=False)
+
+    md_pps, md_s = _pages_per_second(to_markdown, paths, pages, repeat=1)
+
+    # Heading recall: of the section headings pymupdf4llm marks with '#', how many did we find?
+    # The document title ('# Title' on page 1) is not a section heading and is left out of both, as
+    # are figure and table captions that pymupdf4llm sometimes marks as headings.
+    found = missed = 0
+    per_pdf = {}
+    for path in paths:
+        ours = {_normal(h) for h in extract_file(path).headings}
+        theirs = [h for h in re.findall(r"^#{2,6}\s+(.+?)\s*$", markdown[path], re.MULTILINE)
+                  if re.search(r"[A-Za-z]{3}", h) and not re.match(r"[*_]*(Figure|Fig\.|Table)\s*\d", h)]
+        theirs_n = {_normal(re.sub(r"[*_`]", "", h)) for h in theirs} - {""}
+        hit = len(theirs_n & ours)
+        found += hit
+        missed += len(theirs_n) - hit
+        per_pdf[path.name] = {"pymupdf4llm_headings": len(theirs_n), "also_found": hit}
+    return {
+        "benchmark": "extraction", "pdfs": len(paths), "pages": pages,
+        "ours_pages_per_s": round(ours_pps, 1), "dict_baseline_pages_per_s": round(dict_pps, 1),
+        "pymupdf4llm_pages_per_s": round(md_pps, 2),
+        "ratio_vs_dict": round(ours_pps / dict_pps, 2), "ratio_vs_pymupdf4llm": round(ours_pps / md_pps, 1),
+        "heading_recall_vs_pymupdf4llm": round(found / max(1, found + missed), 3), "per_pdf": per_pdf,
+        "seconds": {"ours": round(ours_s, 2), "dict": round(dict_s, 2), "pymupdf4llm": round(md_s, 2)},
+        "targets": "ratio_vs_dict >= 0.8, ratio_vs_pymupdf4llm >= 5, heading_recall >= 0.9",
+    }
+
+
+def workers() -> dict:
+    import pymupdf
+
+    paths = _pdfs() * 2  # enough work to keep two processes busy
+    pages = sum(pymupdf.open(p).page_count for p in paths)
+    timings, peaks = {}, {}
+    for n in (1, 2):
+        started = time.perf_counter()
+        results = extract_many(paths, workers=n, time_limit=300)
+        timings[n] = time.perf_counter() - started
+        peaks[n] = max(r.get("peak_rss_kb", 0) for r in results)
+        assert all(r["status"] == "ok" for r in results)
+    return {"benchmark": "extraction_workers", "pdfs": len(paths), "pages": pages,
+            "seconds_1_worker": round(timings[1], 2), "seconds_2_workers": round(timings[2], 2),
+            "speedup_2_vs_1": round(timings[1] / timings[2], 2),
+            "peak_rss_mb_per_worker": round(max(peaks.values()) / 1024, 1), "target": "speedup >= 1.7"}
