@@ -411,8 +411,9 @@ def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0,
     import time as _time
     from multiprocessing.connection import wait
 
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["assets.pdf_text", "pymupdf"])
+    # fork: the worker inherits the loaded PyMuPDF. spawn/forkserver re-import the main module in
+    # every worker (Dagster's, pytest's: ~0.8 s each, measured), which costs more than most PDFs.
+    context = mp.get_context("fork")
     results: list[dict | None] = [None] * len(paths)
     pending = list(enumerate(paths))
     running: dict = {}  # connection -> (index, process, started)
