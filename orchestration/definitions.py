@@ -7,12 +7,16 @@ import dagster as dg
 from assets.filtering import filtered_papers
 from assets.fulltext import paper_fulltext
 from assets.listings import raw_listings
+from assets.summaries import paper_summaries
+import os
+
 from resources.arxiv_api import ArxivAPIResource
+from resources.llm_server import LLMServerResource
 from resources.pdf_store import PdfStoreResource
 from resources.settings import MonitorConfig, Settings, load_settings
 from resources.warehouse import WarehouseResource
 
-ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext]
+ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries]
 
 daily_digest = dg.define_asset_job("daily_digest", selection=dg.AssetSelection.assets(*ALL_ASSETS))
 
@@ -24,6 +28,12 @@ def build_resources(settings: Settings) -> dict:
                                       min_interval_seconds=settings.min_interval_seconds,
                                       max_retries=settings.max_retries, timeout_seconds=settings.timeout_seconds),
         "warehouse": WarehouseResource(database=str(settings.database_path)),
+        "llm_server": LLMServerResource(backend=settings.llm_backend, port=settings.llm_port,
+                                        external_url=settings.llm_url,
+                                        api_key=os.environ.get("ARXIV_MONITOR_LLM_API_KEY", ""),
+                                        vllm_model=settings.vllm_model, max_model_len=settings.vllm_max_model_len,
+                                        gpu_memory_utilization=settings.vllm_gpu_memory_utilization,
+                                        n_ctx=settings.llama_n_ctx, home=str(settings.home)),
         "monitor": MonitorConfig.from_settings(settings),
     }
 

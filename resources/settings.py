@@ -43,6 +43,13 @@ class Settings:
     max_pdf_megabytes: float
     extract_workers: int
     extract_time_limit_seconds: float
+    llm_backend: str
+    llm_port: int
+    llm_url: str
+    vllm_model: str
+    vllm_max_model_len: int
+    vllm_gpu_memory_utilization: float
+    llama_n_ctx: int
     home: Path = field(default=Path("data"))
 
     @property
@@ -84,6 +91,13 @@ _KEYS = [
     ("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "float"),
     ("fulltext", "workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "int"),
     ("fulltext", "time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "float"),
+    ("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "str"),
+    ("llm", "port", "ARXIV_MONITOR_LLM_PORT", "int"),
+    ("llm", "url", "ARXIV_MONITOR_LLM_URL", "str"),
+    ("llm", "vllm_model", "ARXIV_MONITOR_VLLM_MODEL", "str"),
+    ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int"),
+    ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float"),
+    ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int"),
 ]
 
 
@@ -133,7 +147,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     values = {}
     for section, key, var, kind in _KEYS:
         name = {("filter", "authors"): "watch_authors", ("fulltext", "workers"): "extract_workers",
-                ("fulltext", "time_limit_seconds"): "extract_time_limit_seconds"}.get((section, key), key)
+                ("fulltext", "time_limit_seconds"): "extract_time_limit_seconds", ("llm", "backend"): "llm_backend",
+                ("llm", "port"): "llm_port", ("llm", "url"): "llm_url"}.get((section, key), key)
         if var in env and env[var] != "":
             values[name] = _convert(env[var], kind, f"environment variable {var}")
         elif key in document.get(section, {}):
@@ -167,6 +182,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"page_size must be 1..2000 (arXiv's limit), got {values['page_size']} (ARXIV_PAGE_SIZE)")
     if values["max_pdf_megabytes"] <= 0 or values["extract_workers"] < 1 or values["extract_time_limit_seconds"] <= 0:
         raise ConfigError("[fulltext] max_pdf_megabytes, workers and time_limit_seconds must be positive")
+    if values["llm_backend"] not in ("auto", "vllm", "llama-cpp", "external"):
+        raise ConfigError(f"[llm].backend must be auto, vllm, llama-cpp or external, got {values['llm_backend']!r} "
+                          "(ARXIV_MONITOR_LLM_BACKEND)")
+    if values["llm_backend"] == "external" and not values["llm_url"]:
+        raise ConfigError("[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1")
     if values["min_interval_seconds"] < 0 or values["max_retries"] < 0:
         raise ConfigError("ARXIV_MIN_INTERVAL and ARXIV_MAX_RETRIES cannot be negative")
     home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()

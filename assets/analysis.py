@@ -1,0 +1,255 @@
+"""Plain functions behind `paper_summaries`: prompts, fitting a paper into the context, one
+schema-bound request per paper, validation that never accepts a cut-off answer, grounding."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Callable
+
+from pydantic import BaseModel, ValidationError, field_validator
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+ANALYSIS_FIELDS = ("tldr", "summary", "motivation", "contributions", "method", "experiments")
+# Section priority when a paper does not fit: dropped first to last.
+DROP_ORDER = ("references", "appendix", "related_work")
+_SENTENCE_END = re.compile(r"[。！？.!?…」』”\"')）)\]]\s*$")
+
+
+class PaperAnalysis(BaseModel):
+    tldr: str
+    summary: str
+    motivation: str
+    contributions: str
+    method: str
+    experiments: str
+    keywords: list[str]
+
+    @field_validator(*ANALYSIS_FIELDS)
+    @classmethod
+    def _complete(cls, value: str) -> str:
+        return complete_sentences(value)
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        cleaned = [k.strip() for k in value if isinstance(k, str) and k.strip()]
+        return cleaned[:8]
+
+
+def complete_sentences(text: str) -> str:
+    """The text up to its last complete sentence; a field with none is rejected. This is what
+    keeps an analysis from ending mid-sentence when the model or a length limit stops early."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if not text:
+        raise ValueError("empty")
+    if _SENTENCE_END.search(text):
+        return text
+    cut = max(text.rfind(mark) for mark in "。！？.!?")
+    if cut < len(text) * 0.3:  # keeping less than a third would be a different, shorter answer
+        raise ValueError(f"ends mid-sentence: …{text[-40:]!r}")
+    return text[: cut + 1]
+
+
+def analysis_schema(field_max_chars: int) -> dict:
+    text = {"type": "string", "minLength": 1, "maxLength": field_max_chars}
+    return {
+        "type": "object",
+        "properties": {**{name: text for name in ANALYSIS_FIELDS},
+                       "keywords": {"type": "array", "items": {"type": "string", "maxLength": 60},
+                                    "minItems": 1, "maxItems": 6}},
+        "required": [*ANALYSIS_FIELDS, "keywords"],
+        "additionalProperties": False,
+    }
+
+
+@cache
+def prompt(language: str) -> tuple[str, str]:
+    """(instructions, version): the version is derived from the file's content."""
+    path = PROMPTS / f"analysis_{language}.md"
+    if not path.exists():
+        raise ValueError(f"no prompt for language {language!r} ({path})")
+    text = path.read_text(encoding="utf-8")
+    return text, f"{language}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def paper_block(paper: dict, body: str) -> str:
+    header = [f"Title: {paper['title']}", f"Authors: {', '.join(paper.get('authors') or [])}",
+              f"Categories: {', '.join(paper.get('categories') or [])}"]
+    return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {paper['abstract']}\n\n{body}\n</paper>"
+
+
+def parse_lenient(content: str) -> dict:
+    """JSON from a small model: raw newlines inside strings (strict=False), text around the object."""
+    content = content.strip()
+    start, end = content.find("{"), content.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("no JSON object in the answer")
+    return json.loads(content[start: end + 1], strict=False)
+
+
+# ---------------------------------------------------------------- fitting the context
+
+def estimate_tokens(text: str) -> int:
+    """Conservative estimate when the server cannot count: ~3 characters a token for English."""
+    return len(text) // 3 + 1
+
+
+@dataclass
+class FittedText:
+    body: str
+    basis: str  # fulltext | fulltext_trimmed | abstract
+    dropped: list[str] = field(default_factory=list)
+
+
+def fit_sections(sections: list[dict], budget_tokens: int, count: Callable[[str], int] = estimate_tokens) -> FittedText:
+    """The paper's sections within `budget_tokens`: drop references, then appendix, then related
+    work, then shorten the longest remaining section (at a sentence end) until it fits."""
+    if not sections:
+        return FittedText("", "abstract")
+    kept = [dict(s) for s in sections if s.get("text")]
+
+    def render(parts):
+        return "\n\n".join(f"## {p['title']}\n{p['text']}" if p.get("title") else p["text"] for p in parts)
+
+    dropped: list[str] = []
+    for kind in DROP_ORDER:
+        if count(render(kept)) <= budget_tokens:
+            break
+        if any(s["kind"] == kind for s in kept):
+            kept = [s for s in kept if s["kind"] != kind]
+            dropped.append(kind)
+    shortened = False
+    for _ in range(200):
+        if count(render(kept)) <= budget_tokens or not kept:
+            break
+        longest = max(kept, key=lambda s: len(s["text"]))
+        cut = longest["text"][: int(len(longest["text"]) * 0.75)]
+        end = max(cut.rfind(". "), cut.rfind("。"))
+        longest["text"] = (cut[: end + 1] if end > len(cut) // 2 else cut) + " […]"
+        shortened = True
+    body = render(kept)
+    trimmed = bool(dropped) or shortened
+    return FittedText(body, "fulltext_trimmed" if trimmed else "fulltext", dropped)
+
+
+# ---------------------------------------------------------------- grounding
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def grounding_score(analysis: dict, source: str) -> float | None:
+    """Share of the numbers in the analysis that also appear in the source text (None: no numbers).
+    A cheap hallucination signal: a model inventing results invents numbers."""
+    numbers = {n.replace(",", "") for f in ANALYSIS_FIELDS for n in _NUMBER.findall(analysis.get(f, ""))}
+    numbers -= {str(i) for i in range(0, 11)}  # list markers and small counts say little
+    if not numbers:
+        return None
+    source_numbers = {n.replace(",", "") for n in _NUMBER.findall(source)}
+    return round(len(numbers & source_numbers) / len(numbers), 3)
+
+
+# ---------------------------------------------------------------- requests
+
+@dataclass
+class AnalysisRequest:
+    key: str
+    messages: list[dict]
+    max_tokens: int
+    source_text: str
+
+
+@dataclass
+class AnalysisOutcome:
+    status: str  # ok | failed
+    analysis: dict | None
+    error: str | None
+    tokens_in: int
+    tokens_out: int
+    latency_seconds: float
+    finish_reason: str | None
+    raw_output: str | None
+    attempts: int
+
+
+def request_options(backend: str, schema: dict, attempt: int) -> dict:
+    """The structured-output shape per server, and sampling that keeps a small model from looping."""
+    if backend == "llama-cpp":
+        return {"response_format": {"type": "json_object", "schema": schema},
+                "temperature": 0.2 if attempt == 0 else 0.0,
+                "extra_body": {"repeat_penalty": 1.3 if attempt == 0 else 1.4}}
+    return {"response_format": {"type": "json_schema", "json_schema": {"name": "paper_analysis", "schema": schema}},
+            "temperature": 0.3 if attempt == 0 else 0.0,
+            "extra_body": {"chat_template_kwargs": {"enable_thinking": False}, "repetition_penalty": 1.05}}
+
+
+async def analyse_one(client, model: str, backend: str, request: AnalysisRequest, schema: dict,
+                      semaphore: asyncio.Semaphore, shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
+    """One paper: the request, one repair retry on an invalid or truncated answer, one shrink
+    retry on a context overflow; never raises."""
+    import openai
+
+    tokens_in = tokens_out = 0
+    started = time.perf_counter()
+    problem, raw, finish = "not attempted", None, None
+    overflowed = False
+    for attempt in range(2):
+        try:
+            async with semaphore:
+                response = await client.chat.completions.create(
+                    model=model, messages=request.messages, max_tokens=request.max_tokens,
+                    **request_options(backend, schema, attempt))
+        except openai.BadRequestError as exc:
+            text = str(exc)
+            if not overflowed and ("context" in text.lower() or "exceed" in text.lower()):
+                overflowed = True
+                smaller = shrink(request)
+                if smaller is not None:
+                    request = smaller
+                    problem = f"context overflow, retried with less text: {text[:200]}"
+                    continue
+            problem = f"HTTP 400: {text[:300]}"
+            break
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+                openai.APIStatusError) as exc:
+            problem = f"{type(exc).__name__}: {str(exc)[:300]}"
+            break  # the client already retried; the server is down or broken: failed, re-run later
+        usage = response.usage
+        tokens_in += getattr(usage, "prompt_tokens", 0) or 0
+        tokens_out += getattr(usage, "completion_tokens", 0) or 0
+        choice = response.choices[0]
+        raw, finish = choice.message.content or "", choice.finish_reason
+        if finish == "length":
+            problem = f"answer cut off at max_tokens={request.max_tokens} (finish_reason length)"
+            continue
+        try:
+            analysis = PaperAnalysis.model_validate(parse_lenient(raw)).model_dump()
+        except (ValueError, ValidationError) as exc:
+            problem = f"invalid answer: {str(exc).splitlines()[0][:300]}"
+            continue
+        return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, time.perf_counter() - started,
+                               finish, raw, attempt + 1)
+    return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, time.perf_counter() - started,
+                           finish, raw, attempt + 1)
+
+
+async def analyse_all(base_url: str, api_key: str, model: str, backend: str, requests: list[AnalysisRequest],
+                      schema: dict, max_in_flight: int, timeout: float,
+                      shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> list[AnalysisOutcome]:
+    import httpx
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1,
+                                timeout=httpx.Timeout(timeout, connect=5.0))
+    semaphore = asyncio.Semaphore(max_in_flight)
+    try:
+        return list(await asyncio.gather(*(analyse_one(client, model, backend, r, schema, semaphore, shrink)
+                                           for r in requests)))
+    finally:
+        await client.close()

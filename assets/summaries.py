@@ -1,0 +1,206 @@
+"""`paper_summaries`: a structured LLM analysis of every filtered paper, complete or marked failed."""
+
+import asyncio
+import datetime as dt
+import hashlib
+import time
+import warnings
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.analysis import (ANALYSIS_FIELDS, AnalysisRequest, analyse_all, analysis_schema, estimate_tokens,
+                             fit_sections, grounding_score, paper_block, prompt)
+from orchestration.calendar import parse_day
+from orchestration.partitions import announcement_days
+from resources.llm_server import LLMServer, LLMServerResource
+from resources.settings import MonitorConfig
+from resources.warehouse import WarehouseResource
+
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+SUMMARY_SCHEMA = {
+    "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "basis": pl.Utf8,
+    "dropped_sections": pl.List(pl.Utf8), **{f: pl.Utf8 for f in ANALYSIS_FIELDS}, "keywords": pl.List(pl.Utf8),
+    "language": pl.Utf8, "model": pl.Utf8, "backend": pl.Utf8, "prompt_version": pl.Utf8, "text_hash": pl.Utf8,
+    "tokens_in": pl.Int32, "tokens_out": pl.Int32, "latency_seconds": pl.Float64, "finish_reason": pl.Utf8,
+    "grounding_score": pl.Float64, "cached": pl.Boolean, "attempts": pl.Int32, "raw_output": pl.Utf8,
+    "analysed_at": pl.Datetime("us", "UTC"),
+}
+# Per backend: (max output tokens, max characters per field, max input tokens; 0 = the context decides).
+# The CPU model is small: short fields and a capped input keep it from looping (issue 4 measurements).
+BACKEND_DEFAULTS = {"llama-cpp": (1024, 600, 3500), "vllm": (4096, 3000, 0), "external": (4096, 3000, 0)}
+PROMPT_MARGIN = 0.05
+
+
+class SummariesConfig(dg.Config):
+    max_output_tokens: int = 0  # 0: the backend's default
+    field_max_chars: int = 0
+    max_input_tokens: int = 0
+    timeout_seconds: float = 900.0
+
+
+def model_identity(llm: LLMServerResource, server: LLMServer) -> str:
+    if server.backend == "llama-cpp":
+        from resources.llm_server import bundled_gguf
+
+        return f"llama-cpp:{bundled_gguf().name}"
+    if server.backend == "vllm":
+        return f"vllm:{llm.vllm_model}"
+    return f"external:{server.model}"
+
+
+def expected_model(llm: LLMServerResource) -> str:
+    """The model a run would use, known before starting any server (for the cache lookup)."""
+    backend = llm.resolved_backend()
+    if backend == "llama-cpp":
+        from resources.llm_server import bundled_gguf
+
+        return f"llama-cpp:{bundled_gguf().name}"
+    return f"vllm:{llm.vllm_model}" if backend == "vllm" else f"external:{llm.served_model_name}"
+
+
+def source_hash(paper: dict) -> str:
+    sections = paper.get("sections") or []
+    material = paper["abstract"] + "\n" + "\n".join(f"{s['kind']}|{s['title']}|{s['text']}" for s in sections)
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def build_request(paper: dict, language: str, server: LLMServer, max_output: int, max_input: int,
+                  count=estimate_tokens) -> tuple[AnalysisRequest, str, list[str]]:
+    """The chat messages for one paper, fitted into the server's context with room for the answer."""
+    instructions, _ = prompt(language)
+    sections = [s for s in (paper.get("sections") or []) if s["kind"] != "front"] if paper.get("fulltext_ok") else []
+    overhead = count(instructions + paper_block(paper, ""))
+    budget = int(server.context_length * (1 - PROMPT_MARGIN)) - max_output - overhead
+    if max_input:
+        budget = min(budget, max_input - overhead)
+    fitted = fit_sections(sections, max(budget, 0), count) if sections else None
+    body = fitted.body if fitted else ""
+    basis = fitted.basis if fitted and fitted.body else "abstract"
+    messages = [{"role": "system", "content": instructions},
+                {"role": "user", "content": paper_block(paper, body)}]
+    source = paper["abstract"] + "\n" + "\n".join(s["text"] for s in sections)
+    return (AnalysisRequest(paper["arxiv_id"], messages, max_output, source), basis,
+            fitted.dropped if fitted else [])
+
+
+def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
+                   config: SummariesConfig, log=None) -> list[dict]:
+    """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server,
+    which is only started when something is missing."""
+    _, prompt_version = prompt(language)
+    now = dt.datetime.now(dt.timezone.utc)
+    rows: dict[int, dict] = {}
+    missing = []
+    model_before = expected_model(llm)
+    for i, paper in enumerate(papers):
+        key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompt_version, model_before, language)
+        if key in cached:
+            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
+        else:
+            missing.append(i)
+    if not missing:
+        return [rows[i] for i in range(len(papers))]
+    with llm.running() as server:
+        backend_defaults = BACKEND_DEFAULTS[server.backend]
+        max_output = config.max_output_tokens or backend_defaults[0]
+        field_chars = config.field_max_chars or backend_defaults[1]
+        max_input = config.max_input_tokens or backend_defaults[2]
+        model = model_identity(llm, server)
+        count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
+        requests, bases = [], {}
+        for i in missing:
+            request, basis, dropped = build_request(papers[i], language, server, max_output, max_input)
+            # One exact count of what is sent; too long for the context -> fit again, tighter.
+            total = count(request.messages[0]["content"] + request.messages[1]["content"])
+            if total + max_output > server.context_length * (1 - PROMPT_MARGIN / 2):
+                tighter = max(256, max_input or server.context_length - max_output) * 2 // 3
+                request, basis, dropped = build_request(papers[i], language, server, max_output, tighter)
+            requests.append(request)
+            bases[i] = (basis, dropped)
+
+        def shrink(request: AnalysisRequest) -> AnalysisRequest | None:
+            paper = next(p for p in papers if p["arxiv_id"] == request.key)
+            smaller, basis, dropped = build_request(paper, language, server, max_output,
+                                                    max(256, (max_input or server.context_length) // 2))
+            bases[papers.index(paper)] = (basis, dropped)
+            return smaller
+
+        if log:
+            log.info(f"analysing {len(requests)} papers with {model} ({server.backend}, "
+                     f"{server.max_in_flight} in flight, context {server.context_length})")
+        outcomes = asyncio.run(analyse_all(server.base_url, server.api_key, server.model, server.backend, requests,
+                                           analysis_schema(field_chars), server.max_in_flight,
+                                           config.timeout_seconds, shrink))
+        for i, request, outcome in zip(missing, requests, outcomes):
+            paper = papers[i]
+            basis, dropped = bases[i]
+            analysis = outcome.analysis or {}
+            rows[i] = {
+                "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": outcome.status,
+                "error": outcome.error, "basis": basis, "dropped_sections": dropped,
+                **{f: analysis.get(f) for f in ANALYSIS_FIELDS}, "keywords": analysis.get("keywords", []),
+                "language": language, "model": model, "backend": server.backend, "prompt_version": prompt_version,
+                "text_hash": source_hash(paper), "tokens_in": outcome.tokens_in, "tokens_out": outcome.tokens_out,
+                "latency_seconds": round(outcome.latency_seconds, 3), "finish_reason": outcome.finish_reason,
+                "grounding_score": grounding_score(analysis, request.source_text) if analysis else None,
+                "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
+            }
+    return [rows[i] for i in range(len(papers))]
+
+
+def load_papers(warehouse: WarehouseResource, day: dt.date) -> list[dict]:
+    papers = warehouse.query_rows("papers_to_analyse", partition_date=day)
+    for p in papers:
+        p["fulltext_ok"] = p.pop("fulltext_status") == "ok"
+    return papers
+
+
+def load_cache(warehouse: WarehouseResource, papers: list[dict]) -> dict:
+    """Earlier ok analyses of these papers, from any partition, keyed by the cache key."""
+    ids = sorted({p["arxiv_id"] for p in papers})
+    if not ids:
+        return {}
+    rows = warehouse.query_rows("summary_cache", arxiv_ids=ids)
+    return {(r["arxiv_id"], r["version"], r["text_hash"], r["prompt_version"], r["model"], r["language"]): r
+            for r in rows}
+
+
+@dg.asset(
+    partitions_def=announcement_days,
+    deps=["paper_fulltext"],
+    pool="llm",
+    kinds={"duckdb", "openai"},
+    group_name="analyse",
+    # A backfill runs many days in one run, so the LLM server starts once, not once per day.
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
+)
+def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
+                    llm_server: LLMServerResource, monitor: MonitorConfig) -> dg.MaterializeResult:
+    """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,
+    keywords) of each filtered paper by the self-hosted LLM, from its full text when it was read
+    (trimmed to the context by section priority) or else from its abstract; cached by paper version,
+    text, prompt, model and language, so a re-run sends zero tokens."""
+    day = parse_day(context.partition_key)
+    started = time.perf_counter()
+    papers = load_papers(warehouse, day)
+    rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config, context.log)
+    warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
+    ok = [r for r in rows if r["status"] == "ok"]
+    lines = ["| arXiv id | status | basis | tokens in/out | grounding | TL;DR or error |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        note = (r["tldr"] or "") if r["status"] == "ok" else (r["error"] or "")
+        lines.append(f"| {r['arxiv_id']}v{r['version']} | {r['status']}{' (cached)' if r['cached'] else ''} | "
+                     f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {r['grounding_score']} | "
+                     f"{note[:100].replace('|', '/')} |")
+    return dg.MaterializeResult(metadata={
+        "papers": len(rows), "ok": len(ok), "failed": len(rows) - len(ok),
+        "cache_hits": sum(r["cached"] for r in rows),
+        "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),
+        "tokens_in": sum(r["tokens_in"] for r in rows), "tokens_out": sum(r["tokens_out"] for r in rows),
+        "seconds": round(time.perf_counter() - started, 2),
+        "preview": dg.MetadataValue.md("\n".join(lines)),
+    })

