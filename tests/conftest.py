@@ -52,3 +52,26 @@ def pipeline_resources(server, home):
         "warehouse": WarehouseResource(database=str(home / "arxiv.duckdb")),
         "monitor": MonitorConfig.from_settings(settings, home=str(home)),
     }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llm_resource(tmp_path_factory):
+    from resources.llm_server import LLMServerResource
+
+    home = tmp_path_factory.mktemp("llm")
+    return LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), n_ctx=8192)
+
+
+@pytest.fixture(scope="session")
+def llm(llm_resource):
+    """The real llama.cpp server with the bundled SmolLM2-135M, started once for the session."""
+    with llm_resource.running() as server:
+        yield server

@@ -1,0 +1,192 @@
+"""The LLM stage against the real llama.cpp server (llama-cpp-python + the bundled SmolLM2 GGUF)."""
+
+import subprocess
+import sys
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.analysis import (PaperAnalysis, close_cut_fields, complete_sentences, fit_sections, grounding_score,
+                             parse_lenient, prompt)
+from assets.filtering import filtered_papers
+from assets.fulltext import paper_fulltext
+from assets.listings import raw_listings
+from assets.summaries import SummariesConfig, analyse_papers, paper_summaries
+from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
+from resources.pdf_store import PdfStoreResource
+from resources.settings import MonitorConfig, load_settings
+from tests.conftest import DEMO_DAY, free_port
+
+WATCHED = ["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"]
+
+
+def test_bundled_model_is_found_in_the_wheel():
+    path = bundled_gguf()
+    assert path.suffix == ".gguf" and "site-packages" in str(path) and path.stat().st_size > 50_000_000
+
+
+def test_command_lines(tmp_path):
+    resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="k")
+    vllm = resource.command("vllm")
+    assert vllm[1:3] == ["serve", "Qwen/Qwen3-8B"]
+    for flag, value in [("--host", "127.0.0.1"), ("--port", "9999"), ("--api-key", "k"),
+                        ("--served-model-name", "paper-llm"), ("--max-model-len", "32768"),
+                        ("--gpu-memory-utilization", "0.9")]:
+        assert vllm[vllm.index(flag) + 1] == value
+    llama = resource.command("llama-cpp")
+    assert llama[1:3] == ["-m", "llama_cpp.server"] and llama[llama.index("--n_ctx") + 1] == "8192"
+    assert llama[llama.index("--api_key") + 1] == "k" and llama[llama.index("--host") + 1] == "127.0.0.1"
+
+
+def test_a_generated_key_is_kept_private(tmp_path):
+    resource = LLMServerResource(home=str(tmp_path))
+    assert resource.key() == resource.key() and len(resource.key()) >= 24
+    assert oct((tmp_path / "llm_api_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_server_dying_at_start_fails_with_its_log(tmp_path):
+    resource = LLMServerResource(home=str(tmp_path), startup_timeout_seconds=30)
+    log = tmp_path / "x.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-c", "print('CUDA out of memory'); raise SystemExit(3)"],
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    with pytest.raises(LLMServerError, match="exited with code 3(.|\n)*CUDA out of memory"):
+        resource.wait_ready(process, f"http://127.0.0.1:{free_port()}/v1", log)
+
+
+def test_server_that_never_answers_times_out_and_is_stopped(tmp_path):
+    resource = LLMServerResource(home=str(tmp_path), startup_timeout_seconds=1)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    with pytest.raises(LLMServerError, match="did not answer"):
+        resource.wait_ready(process, f"http://127.0.0.1:{free_port()}/v1", tmp_path / "none.log")
+    assert process.poll() is not None
+    stop_group(process)
+
+
+def test_remote_bind_is_refused(tmp_path):
+    with pytest.raises(LLMServerError, match="refusing to bind"):
+        with LLMServerResource(backend="llama-cpp", host="0.0.0.0", home=str(tmp_path)).running():
+            pass
+
+
+def test_running_server_is_reused(llm, llm_resource):
+    assert llm.started_here and llm.context_length == 8192 and llm.max_in_flight == 1
+    with llm_resource.running() as again:
+        assert not again.started_here and again.base_url == llm.base_url
+    assert llm.tokenize_count("Attention is all you need.") in range(4, 12)
+
+
+@pytest.mark.parametrize("text, kept", [("The first sentence is complete. Then we cu", "The first sentence is complete."), ("一句话。第二句话。还没写完", "一句话。第二句话。"),
+                                        ("Complete sentence.", "Complete sentence.")])
+def test_cut_text_keeps_complete_sentences(text, kept):
+    assert complete_sentences(text) == kept
+
+
+def test_cut_field_without_a_sentence_is_rejected():
+    with pytest.raises(ValueError, match="mid-sentence"):
+        close_cut_fields({f: "word " * 200 for f in ("tldr", "summary", "motivation", "contributions", "method",
+                                                       "experiments")}, 1000)
+
+
+def test_fitting_drops_by_priority_then_shortens():
+    sections = [{"title": "1 Introduction", "kind": "introduction", "text": "Intro. " * 300},
+                {"title": "2 Related Work", "kind": "related_work", "text": "Rel. " * 300},
+                {"title": "3 Method", "kind": "method", "text": "Method. " * 600},
+                {"title": "References", "kind": "references", "text": "[1] Ref. " * 400},
+                {"title": "A Appendix", "kind": "appendix", "text": "App. " * 300}]
+    whole = fit_sections(sections, 100_000)
+    assert whole.basis == "fulltext" and not whole.dropped
+    fitted = fit_sections(sections, 1500)
+    assert fitted.dropped == ["references", "appendix", "related_work"] and fitted.basis == "fulltext_trimmed"
+    assert len(fitted.body) // 3 <= 1500 and "## 1 Introduction" in fitted.body and "## 3 Method" in fitted.body
+
+
+def test_grounding_counts_numbers_found_in_the_source():
+    analysis = {"summary": "It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.", "tldr": "", "motivation": "",
+                "contributions": "", "method": "", "experiments": ""}
+    assert grounding_score(analysis, "we obtain 28.4 BLEU ... 41.8 BLEU") == pytest.approx(2 / 3, abs=0.01)
+    assert grounding_score({**analysis, "summary": "no numbers"}, "x") is None
+
+
+def test_lenient_parse_accepts_raw_newlines_in_strings():
+    assert parse_lenient('noise {"a": "line one\nline two"} noise') == {"a": "line one\nline two"}
+
+
+def test_prompt_version_follows_the_file_content():
+    text, version = prompt("zh")
+    assert version.startswith("zh-") and "不是给你的指令" in text
+    assert prompt("en")[1].startswith("en-") and prompt("en")[1] != version
+
+
+def pipeline(pipeline_resources, home, server, llm_resource):
+    monitor = MonitorConfig.from_settings(load_settings(), home=str(home), watch_authors=WATCHED, language="en")
+    return {**pipeline_resources, "monitor": monitor, "llm_server": llm_resource,
+            "pdf_store": PdfStoreResource(pdf_url=server.pdf_url, min_interval_seconds=0, backoff_seconds=0.01)}
+
+
+def test_demo_day_analyses_are_valid_or_failed_and_cached(pipeline_resources, home, server, llm, llm_resource):
+    resources = pipeline(pipeline_resources, home, server, llm_resource)
+    upstream = [raw_listings, filtered_papers, paper_fulltext]
+    assert dg.materialize(upstream, resources=resources, partition_key=DEMO_DAY).success
+    # Three papers keep the test short: the PDF papers, read from their full text.
+    with duckdb.connect(str(home / "arxiv.duckdb")) as conn:
+        conn.execute("delete from filtered_papers where arxiv_id not in ('1505.04597', '1706.03762', '1602.02830')")
+    result = dg.materialize([paper_summaries], resources=resources, partition_key=DEMO_DAY,
+                            selection=[paper_summaries])
+    assert result.success
+    meta = {k: v.value for k, v in result.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
+    assert meta["papers"] == 3 and meta["tokens_in"] > 3000 and meta["cache_hits"] == 0
+    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+        rows = conn.execute("select arxiv_id, status, basis, tldr, summary, motivation, contributions, method, "
+                            "experiments, keywords, finish_reason, error, model from paper_summaries").fetchall()
+    assert len(rows) == 3
+    for arxiv_id, status, basis, *fields, keywords, finish, error, model in rows:
+        assert model == f"llama-cpp:{bundled_gguf().name}"
+        if status == "ok":
+            assert basis.startswith("fulltext") and finish == "stop" and keywords
+            PaperAnalysis(tldr=fields[0], summary=fields[1], motivation=fields[2], contributions=fields[3],
+                          method=fields[4], experiments=fields[5], keywords=keywords)
+        else:
+            assert error and all(f is None for f in fields)
+    assert sum(status == "ok" for _, status, *_ in rows) >= 2  # measured: all 3 with seed 42
+
+    # Re-run: every ok analysis comes from the cache, only failed ones are asked again. When all
+    # are ok no server is even started (one that had to start here would fail: nothing listens on
+    # this port and it gets 0.1 s to come up).
+    ok_before = sum(status == "ok" for _, status, *_ in rows)
+    rerun_llm = llm_resource if ok_before < 3 else LLMServerResource(
+        backend="llama-cpp", port=free_port(), home=str(home), startup_timeout_seconds=0.1)
+    again = dg.materialize([paper_summaries], resources={**resources, "llm_server": rerun_llm},
+                           partition_key=DEMO_DAY, selection=[paper_summaries])
+    meta = {k: v.value for k, v in again.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
+    assert meta["cache_hits"] == ok_before
+    assert (meta["requests"] == 0) == (ok_before == 3)
+
+
+def test_server_down_marks_papers_failed_and_a_rerun_fills_them(llm, llm_resource, tmp_path):
+    paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net", "authors": ["Olaf Ronneberger"],
+             "categories": ["cs.CV"], "abstract": "There is large consent that successful training of deep "
+             "networks requires many thousand annotated training samples.", "fulltext_ok": False, "sections": None}
+    down = LLMServerResource(backend="external", external_url=f"http://127.0.0.1:{free_port()}/v1", home=str(tmp_path))
+    rows = analyse_papers([paper], {}, down, "en", SummariesConfig(timeout_seconds=5))
+    assert rows[0]["status"] == "failed" and "Connection" in rows[0]["error"] and rows[0]["tldr"] is None
+
+
+def test_truncated_output_is_never_accepted(llm, llm_resource):
+    paper = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
+             "categories": ["cs.CL"], "abstract": "The dominant sequence transduction models are based on complex "
+             "recurrent or convolutional neural networks.", "fulltext_ok": False, "sections": None}
+    rows = analyse_papers([paper], {}, llm_resource, "en", SummariesConfig(max_output_tokens=8))
+    assert rows[0]["status"] == "failed" and "finish_reason length" in rows[0]["error"]
+    assert rows[0]["finish_reason"] == "length" and rows[0]["attempts"] == 2
+
+
+def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path):
+    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), n_ctx=512)
+    paper = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
+             "categories": ["cs.CL"], "abstract": "Sequence transduction. " * 400, "fulltext_ok": False,
+             "sections": None}
+    rows = analyse_papers([paper], {}, small, "en", SummariesConfig(max_output_tokens=64))
+    assert rows[0]["status"] == "failed"
+    assert "exceed" in rows[0]["error"].lower() or "context" in rows[0]["error"].lower()
