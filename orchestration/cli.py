@@ -36,6 +36,11 @@ def summarise(asset: str, m: dict) -> str:
     if asset == "paper_fulltext":
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
         return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s: {statuses or 'none'}"
+    if asset == "paper_summaries":
+        return (f"{m['ok']} analysed, {m['failed']} failed, {m['cache_hits']} from cache; {m['requests']} requests, "
+                f"{m['tokens_in']} tokens in / {m['tokens_out']} out in {m['seconds']} s")
+    if asset == "daily_report":
+        return f"{m['papers']} papers with analyses, {m['failed']} failed → {m['path']}"
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
@@ -133,6 +138,9 @@ def cmd_demo(args) -> int:
             print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
             for status, papers in statuses:
                 print(f"  {status:<16}{papers:>5}")
+            report = load_settings().reports_dir / f"{args.date}.md"
+            if report.exists():
+                print(f"\nreport: {report}")
         return code
     finally:
         server.stop()

@@ -7,6 +7,7 @@ import dagster as dg
 from assets.filtering import filtered_papers
 from assets.fulltext import paper_fulltext
 from assets.listings import raw_listings
+from assets.report import daily_report
 from assets.summaries import paper_summaries
 import os
 
@@ -16,7 +17,7 @@ from resources.pdf_store import PdfStoreResource
 from resources.settings import MonitorConfig, Settings, load_settings
 from resources.warehouse import WarehouseResource
 
-ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries]
+ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries, daily_report]
 
 daily_digest = dg.define_asset_job("daily_digest", selection=dg.AssetSelection.assets(*ALL_ASSETS))
 

@@ -1,0 +1,174 @@
+"""`daily_report`: the Markdown report of one announcement day, as the seed report lays it out."""
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import tempfile
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import jinja2
+import polars as pl
+
+from orchestration.calendar import announcement_day, parse_day
+from orchestration.partitions import announcement_days
+from resources.settings import MonitorConfig
+from resources.warehouse import WarehouseResource
+
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"},
+          "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
+_REASON_ZH = {"weekend": "周末", "holiday": "假日"}
+_KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
+_STATUS_ZH = {"download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字", "encrypted": "PDF加密",
+              "too_large": "PDF过大", "extract_failed": "解析失败", None: "未读取全文"}
+
+
+def md(value) -> str:
+    """Untrusted text (titles, abstracts, names, LLM output) as inert Markdown: HTML escaped,
+    Markdown syntax characters backslash-escaped, line breaks folded so nothing starts a block."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = html.escape(re.sub(r"\s+", " ", str(value)).strip(), quote=False)
+    text = re.sub(r"([\\`*_\[\]|~#])", r"\\\1", text)
+    return re.sub(r"^(\d+)\.(\s)|^([+\-=])", lambda m: f"{m[1]}\\.{m[2]}" if m[1] else f"\\{m[3]}", text)
+
+
+def href(url: str) -> str:
+    return "".join(f"%{ord(c):02X}" if c in " ()<>\"'`" else c for c in url)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=False, lstrip_blocks=False)
+    env.filters["md"] = md
+    env.filters["cell"] = md
+    return env
+
+
+def _basis(paper: dict, language: str) -> str:
+    basis, fulltext_status = paper["basis"], paper.get("fulltext_status")
+    if language == "zh":
+        if basis == "fulltext":
+            return "基于论文正文"
+        if basis == "fulltext_trimmed":
+            dropped = "、".join(_KIND_ZH.get(k, k) for k in paper.get("dropped_sections") or [])
+            return "基于论文正文（为适应模型上下文有删节" + (f"，略去{dropped}" if dropped else "") + "）"
+        return f"基于摘要（{_STATUS_ZH.get(fulltext_status, fulltext_status)}，未能使用全文）"
+    if basis == "fulltext":
+        return "from the full text"
+    if basis == "fulltext_trimmed":
+        dropped = ", ".join((k.replace("_", " ") for k in paper.get("dropped_sections") or []))
+        return "from the full text, shortened to fit the model's context" + (f"; left out: {dropped}" if dropped else "")
+    return f"from the abstract only (full text: {fulltext_status or 'not read'})"
+
+
+def report_context(day: dt.date, monitor: MonitorConfig, listing_day: dict | None, rows: list[dict],
+                   generated: dt.datetime) -> dict:
+    """Everything the template shows, from the tables; papers in rank order, failures apart."""
+    language = monitor.language
+    calendar = announcement_day(day, monitor.holiday_dates)
+    papers, failed = [], []
+    for i, row in enumerate(rows, start=1):
+        links = [{**l, "where": _WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
+                 for l in (row.get("links") or [])]
+        for link in links:
+            link["url"] = href(link["url"])
+        matched = list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
+        paper = {
+            **row, "anchor": f"paper-{i}", "authors": row["authors"], "categories": row["categories"],
+            "matched": matched, "links": links,
+            "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
+            "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
+            "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
+            "keywords": row.get("keywords") or [], "grounding": row.get("grounding_score"),
+        }
+        if row.get("status") == "ok":
+            paper["basis_zh"], paper["basis_en"] = _basis(row, "zh"), _basis(row, "en")
+            papers.append(paper)
+        else:
+            paper["error"] = row.get("error") or ("没有分析记录" if language == "zh" else "no analysis was stored")
+            failed.append(paper)
+    counts = {k: (listing_day or {}).get(f"rows_{k}", 0) for k in ("new", "cross", "replace", "replace_cross")}
+    fulltext = Counter(r.get("fulltext_status") or "not read" for r in rows)
+    window = ""
+    if calendar.announces:
+        window = f"{calendar.window_start:%Y-%m-%d %H:%M} → {calendar.window_end:%Y-%m-%d %H:%M} UTC"
+    return {
+        "day": day.isoformat(), "day_zh": f"{day.year}年{day.month}月{day.day}日", "day_en": f"{day:%A %d %B %Y}",
+        "generated": f"{generated:%Y-%m-%d %H:%M} UTC", "announces": calendar.announces, "reason": calendar.reason,
+        "reason_zh": _REASON_ZH.get(calendar.reason, calendar.reason),
+        "categories": ", ".join(monitor.categories), "keywords": ", ".join(k.strip() for k in monitor.keywords),
+        "exclude": ", ".join(monitor.exclude), "authors": ", ".join(monitor.watch_authors),
+        "papers": papers, "failed": failed, "counts": counts, "listings_total": sum(counts.values()),
+        "window": window, "fulltext_counts": ", ".join(f"{k} {v}" for k, v in sorted(fulltext.items())) if rows else "",
+        "models": ", ".join(sorted({r["model"] for r in rows if r.get("model")})),
+        "prompt_versions": ", ".join(sorted({r["prompt_version"] for r in rows if r.get("prompt_version")})),
+        "tokens_in": sum(r.get("tokens_in") or 0 for r in rows), "tokens_out": sum(r.get("tokens_out") or 0 for r in rows),
+        "cached": sum(bool(r.get("cached")) for r in rows),
+        "llm_seconds": round(sum(r.get("latency_seconds") or 0 for r in rows if not r.get("cached")), 1),
+    }
+
+
+def render_report(context: dict, language: str) -> str:
+    text = _environment().get_template(f"report_{language}.md.j2").render(**context)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorConfig) -> tuple[str, dict]:
+    rows = warehouse.query_rows("report_papers", partition_date=day)
+    for row in rows:  # DuckDB returns JSON as text
+        if isinstance(row.get("matches"), str):
+            row["matches"] = json.loads(row["matches"])
+    days = warehouse.query_rows("listing_day", partition_date=day)
+    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.timezone.utc))
+    return render_report(context, monitor.language), context
+
+
+@dg.asset(
+    partitions_def=announcement_days,
+    deps=["paper_summaries"],
+    pool="duckdb",
+    kinds={"duckdb", "markdown"},
+    group_name="publish",
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
+)
+def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 monitor: MonitorConfig) -> dg.MaterializeResult:
+    """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
+    AI analysis (full text or abstract basis stated), failures apart, provenance; also in
+    $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
+    day = parse_day(context.partition_key)
+    text, ctx = build_report(day, warehouse, monitor)
+    path = monitor.home_path / "reports" / f"{day.isoformat()}.md"
+    write_atomically(path, text)
+    row = {"language": monitor.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
+           "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.timezone.utc)}
+    warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema={
+        "language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32, "failed": pl.Int32,
+        "generated_at": pl.Datetime("us", "UTC")}).to_arrow()})
+    missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"] if f"{p['arxiv_id']}v{p['version']}" not in text]
+    return dg.MaterializeResult(
+        metadata={"papers": len(ctx["papers"]), "failed": len(ctx["failed"]), "path": dg.MetadataValue.path(str(path)),
+                  "report": dg.MetadataValue.md(text)},
+        check_results=[dg.AssetCheckResult(check_name="mentions_every_filtered_paper", passed=not missing,
+                                           metadata={"missing": ", ".join(missing)})],
+    )
