@@ -190,6 +190,7 @@ class AnalysisOutcome:
     finish_reason: str | None
     raw_output: str | None
     attempts: int
+    retryable: bool = False  # failed for a passing reason: a later run should ask again
 
 
 def request_options(backend: str, schema: dict, attempt: int) -> dict:
@@ -239,7 +240,8 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
         except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
                 openai.APIStatusError) as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:300]}"
-            break  # the client already retried; the server is down or broken: failed, re-run later
+            return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1,
+                                   retryable=True)  # the client already retried; the server is down: re-run later
         usage = response.usage
         tokens_in += getattr(usage, "prompt_tokens", 0) or 0
         tokens_out += getattr(usage, "completion_tokens", 0) or 0

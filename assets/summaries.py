@@ -21,7 +21,8 @@ from resources.warehouse import WarehouseResource
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 SUMMARY_SCHEMA = {
-    "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "basis": pl.Utf8,
+    "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "retryable": pl.Boolean,
+    "basis": pl.Utf8,
     "dropped_sections": pl.List(pl.Utf8), **{f: pl.Utf8 for f in ANALYSIS_FIELDS}, "keywords": pl.List(pl.Utf8),
     "language": pl.Utf8, "model": pl.Utf8, "backend": pl.Utf8, "prompt_version": pl.Utf8, "text_hash": pl.Utf8,
     "tokens_in": pl.Int32, "tokens_out": pl.Int32, "latency_seconds": pl.Float64, "finish_reason": pl.Utf8,
@@ -39,6 +40,7 @@ class SummariesConfig(dg.Config):
     field_max_chars: int = 0
     max_input_tokens: int = 0
     timeout_seconds: float = 900.0
+    retry_failed: bool = False  # also ask again for papers whose answer was invalid last time
 
 
 def model_identity(llm: LLMServerResource, server: LLMServer) -> str:
@@ -97,7 +99,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
     model_before = expected_model(llm)
     for i, paper in enumerate(papers):
         key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompt_version, model_before, language)
-        if key in cached:
+        if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
             rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
         else:
             missing.append(i)
@@ -140,7 +142,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
             analysis = outcome.analysis or {}
             rows[i] = {
                 "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": outcome.status,
-                "error": outcome.error, "basis": basis, "dropped_sections": dropped,
+                "error": outcome.error, "retryable": outcome.retryable, "basis": basis, "dropped_sections": dropped,
                 **{f: analysis.get(f) for f in ANALYSIS_FIELDS}, "keywords": analysis.get("keywords", []),
                 "language": language, "model": model, "backend": server.backend, "prompt_version": prompt_version,
                 "text_hash": source_hash(paper), "tokens_in": outcome.tokens_in, "tokens_out": outcome.tokens_out,
@@ -199,6 +201,7 @@ def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, 
     return dg.MaterializeResult(metadata={
         "papers": len(rows), "ok": len(ok), "failed": len(rows) - len(ok),
         "cache_hits": sum(r["cached"] for r in rows),
+        "retryable_failures": sum(bool(r["retryable"]) for r in rows if r["status"] == "failed"),
         "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),
         "tokens_in": sum(r["tokens_in"] for r in rows), "tokens_out": sum(r["tokens_out"] for r in rows),
         "seconds": round(time.perf_counter() - started, 2),

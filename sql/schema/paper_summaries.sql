@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS paper_summaries (
     version          INTEGER   NOT NULL,
     status           VARCHAR   NOT NULL,  -- ok | failed
     error            VARCHAR,             -- why it failed
+    retryable        BOOLEAN   NOT NULL,  -- failed for a passing reason (server down, timeout): a re-run asks again
     basis            VARCHAR   NOT NULL,  -- fulltext | fulltext_trimmed | abstract
     dropped_sections VARCHAR[],           -- section kinds left out to fit the context
     tldr             VARCHAR,
