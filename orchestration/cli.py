@@ -84,7 +84,13 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     instance = dg.DagsterInstance.get()
     days = _days(start, end)
     failures = 0
-    with Progress(disable=quiet) as progress:
+    import contextlib
+
+    keep_llm_up = contextlib.nullcontext()
+    if len(days) > 1 and any(a.key.to_user_string() == "paper_summaries" for a in selected):
+        # One LLM server for the whole range: each day's run finds it healthy and reuses it.
+        keep_llm_up = resources["llm_server"].running()
+    with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
@@ -191,6 +197,30 @@ def cmd_query(args) -> int:
                      f"refused: the query command is read-only ({str(exc).splitlines()[0]})")
 
 
+def cmd_llm_server(args) -> int:
+    """Keep one LLM server up (e.g. through a long backfill): runs reuse a healthy one."""
+    import signal
+
+    from orchestration.definitions import build_resources
+    from resources.llm_server import LLMServerError
+    from resources.settings import load_settings
+
+    resource = build_resources(load_settings())["llm_server"]
+    try:
+        with resource.running() as server:
+            state = "started" if server.started_here else "already running (reused)"
+            print(f"LLM server {state}: {server.backend} at {server.base_url}, model alias {server.model}, "
+                  f"context {server.context_length}; Ctrl-C stops it", flush=True)
+            if server.started_here:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except LLMServerError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_extract(args) -> int:
     import json
 
@@ -236,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
     extract.add_argument("--json", action="store_true")
@@ -245,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
             return run_days(args.date, args.to, select, args.refresh)
-        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "extract": cmd_extract}[args.command](args)
+        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "extract": cmd_extract,
+                "llm-server": cmd_llm_server}[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))
 

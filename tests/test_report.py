@@ -1,0 +1,135 @@
+"""The daily report: layout, hostile text, empty days, failures, the file and the table."""
+
+import datetime as dt
+import re
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.report import daily_report, md, render_report, report_context
+from resources.settings import MonitorConfig, load_settings
+
+DAY = dt.date(2025, 12, 25)
+
+
+def monitor(language="zh", **overrides):
+    return MonitorConfig.from_settings(load_settings(), language=language, **overrides)
+
+
+def paper(arxiv_id="2512.21118", status="ok", title="STLDM: Spatio-Temporal Latent Diffusion", **extra):
+    row = {"arxiv_id": arxiv_id, "version": 1, "announce_type": "new", "is_update": False, "rank": 1,
+           "matched_keywords": ["spatio-temporal prediction"], "matched_authors": [], "matches": [],
+           "title": title, "authors": ["Shi Quan Foo", "Chi-Ho Wong"],
+           "abstract": "Precipitation nowcasting is a critical spatio-temporal prediction task.",
+           "primary_category": "cs.LG", "categories": ["cs.LG", "cs.AI"], "comment": None,
+           "fulltext_status": "download_failed",
+           "links": [{"url": "https://github.com/sqfoo/stldm_official", "kind": "github", "found_in": "abstract"}],
+           "status": status, "error": None if status == "ok" else "invalid answer: summary: no words",
+           "basis": "abstract", "dropped_sections": [], "tldr": "A diffusion model for nowcasting.",
+           "summary": "The paper proposes STLDM.", "motivation": "Nowcasting matters.",
+           "contributions": "A latent diffusion model.", "method": "Two stages.", "experiments": "Three datasets.",
+           "keywords": ["nowcasting"], "model": "llama-cpp:x.gguf", "prompt_version": "zh-abc", "tokens_in": 100,
+           "tokens_out": 50, "latency_seconds": 2.0, "cached": False, "grounding_score": None}
+    if status != "ok":
+        for field in ("tldr", "summary", "motivation", "contributions", "method", "experiments"):
+            row[field] = None
+    row.update(extra)
+    return row
+
+
+LISTING = {"rows_new": 6, "rows_cross": 7, "rows_replace": 4, "rows_replace_cross": 2}
+
+
+def render(rows, language="zh", day=DAY, listing=LISTING, **overrides):
+    context = report_context(day, monitor(language, **overrides), listing, rows, dt.datetime(2025, 12, 26, 1, 0,
+                                                                                               tzinfo=dt.timezone.utc))
+    return render_report(context, language)
+
+
+def test_layout_follows_the_seed_report():
+    text = render([paper()])
+    for heading in ["# arXiv论文监控报告 - 2025年12月25日", "## 报告概览", "- **监控分类**: cs.AI, cs.LG, cs.RO, cs.CV",
+                    "- **发现论文数**: 1篇", "### 基本信息", "### 原文摘要", "### AI分析（基于摘要（下载失败，未能使用全文））",
+                    "#### 1. 论文概要", "#### 2. 研究动机", "#### 3. 核心贡献与创新点", "#### 4. 方法概述", "#### 5. 实验说明",
+                    "## 生成信息"]:
+        assert heading in text, heading
+    # The seed's own code link ends in a stray '.'; ours does not.
+    assert "[https://github.com/sqfoo/stldm\\_official](https://github.com/sqfoo/stldm_official)（见于摘要）" in text
+    assert "| 1 | [STLDM: Spatio-Temporal Latent Diffusion](#paper-1) | cs.LG |" in text
+    assert "新提交 6 · 交叉列出 7 · 替换 4 · 交叉替换 2（共 19 篇" in text
+
+
+def test_english_template():
+    text = render([paper(basis="fulltext_trimmed", dropped_sections=["references"])], language="en")
+    assert text.startswith("# arXiv monitoring report - Thursday 25 December 2025")
+    assert "### AI analysis (from the full text, shortened to fit the model's context; left out: references)" in text
+    assert "#### 3. Contributions" in text and "## Provenance" in text
+
+
+def test_hostile_text_cannot_break_the_layout():
+    hostile = "# x <script>alert(1)</script> ``` unbalanced ` [link](javascript:x) | pipe"
+    text = render([paper(title=hostile, summary="## injected heading\n- list <b>bold</b>",
+                         authors=["<img src=x onerror=y>"])])
+    assert "<script>" not in text and "<img" not in text and "<b>" not in text
+    assert not re.search(r"^#+ x ", text, re.MULTILINE) and "\n## injected" not in text
+    assert "```" not in text.replace("\\`\\`\\`", "")
+    # Every heading of the document is one the template wrote.
+    headings = re.findall(r"^(#{1,6}) ", text, re.MULTILINE)
+    assert len(headings) == len(re.findall(r"^#{1,6} ", render([paper()]), re.MULTILINE))
+    index_row = next(line for line in text.splitlines() if line.startswith("| 1 |"))
+    assert index_row.count(" | ") == 4 and "\\| pipe" in index_row  # five cells; the title's '|' escaped
+
+
+def test_md_escaping():
+    assert md("1. starts a list") == "1\\. starts a list"
+    assert md("- starts a list") == "\\- starts a list"
+    assert md("a\n\n# b") == "a \\# b"
+    assert md(["x_y", "z"]) == "x\\_y, z"
+
+
+def test_failed_analysis_is_listed_apart_and_never_rendered_as_an_analysis():
+    text = render([paper(arxiv_id="2512.00001", title="Good paper"),
+                   paper(arxiv_id="2512.00002", status="failed", title="Bad paper")])
+    main, failed_part = text.split("## 分析失败的论文")
+    assert "Good paper" in main and "Bad paper" not in main.split("|---|")[-1].split("## 1.")[1]
+    assert "Bad paper" in failed_part and "失败原因**: invalid answer: summary: no words" in failed_part
+    assert "AI分析" not in failed_part and "论文概要" not in failed_part
+    assert "- **发现论文数**: 1篇（其中 1 篇分析失败，见文末）" in text
+
+
+def test_weekend_renders_a_short_no_announcement_report():
+    text = render([], day=dt.date(2025, 12, 27), listing=None)
+    assert "arXiv 在这一天没有发布公告（周末）" in text and "## 生成信息" in text and "### 基本信息" not in text
+    english = render([], language="en", day=dt.date(2025, 12, 27), listing=None)
+    assert "arXiv did not announce on this day (weekend)" in english
+
+
+def test_announcement_day_with_no_match():
+    assert "今天没有论文匹配所配置的关键词（共检查 19 篇公告论文）" in render([])
+
+
+def test_updates_are_marked():
+    text = render([paper(arxiv_id="2511.14396", version=5, is_update=True, announce_type="replace-cross")])
+    assert "（更新：v5）" in text and "旧论文的新版本" in text and "[2511.14396v5](https://arxiv.org/abs/2511.14396v5)" in text
+
+
+def test_report_asset_writes_file_and_table(pipeline_resources, home):
+    """The asset on a weekend day through Dagster: the file, the table, the UI metadata."""
+    from assets.listings import raw_listings
+
+    day = "2025-12-27"
+    assert dg.materialize([raw_listings], resources=pipeline_resources, partition_key=day).success
+    from assets.filtering import filtered_papers
+
+    assert dg.materialize([filtered_papers], resources=pipeline_resources, partition_key=day).success
+    result = dg.materialize([daily_report], resources=pipeline_resources, partition_key=day)
+    assert result.success
+    path = home / "reports" / f"{day}.md"
+    assert "arXiv 在这一天没有发布公告（周末）" in path.read_text()
+    meta = result.asset_materializations_for_node("daily_report")[0].metadata
+    assert meta["report"].value == path.read_text()
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+        assert conn.execute("select papers, failed, path from daily_report").fetchall() == [(0, 0, str(path))]
+    assert not list(path.parent.glob(".*.tmp"))  # written atomically: no temp file left behind
