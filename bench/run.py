@@ -89,9 +89,11 @@ def main() -> None:
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     from bench.extraction import throughput_and_recall, workers
+    from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
 
     # workers before pymupdf4llm: its ONNX thread pools keep spinning in this process afterwards.
-    for bench in (requests_per_partition, partition_write, workers, throughput_and_recall):
+    for bench in (requests_per_partition, partition_write, workers, throughput_and_recall,
+                  client_overhead_and_concurrency, demo_cold_and_warm):
         result = {**bench(), "machine": machine}
         (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))

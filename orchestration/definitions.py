@@ -16,10 +16,11 @@ from resources.llm_server import LLMServerResource
 from resources.pdf_store import PdfStoreResource
 from resources.settings import MonitorConfig, Settings, load_settings
 from resources.warehouse import WarehouseResource
+from orchestration.jobs import daily_digest
+from orchestration.schedules import daily_schedule
 
 ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries, daily_report]
 
-daily_digest = dg.define_asset_job("daily_digest", selection=dg.AssetSelection.assets(*ALL_ASSETS))
 
 
 def build_resources(settings: Settings) -> dict:
@@ -39,4 +40,5 @@ def build_resources(settings: Settings) -> dict:
     }
 
 
-defs = dg.Definitions(assets=ALL_ASSETS, jobs=[daily_digest], resources=build_resources(load_settings()))
+defs = dg.Definitions(assets=ALL_ASSETS, jobs=[daily_digest], schedules=[daily_schedule],
+                      resources=build_resources(load_settings()))

@@ -1,0 +1,7 @@
+import dagster as dg
+
+daily_digest = dg.define_asset_job(
+    "daily_digest",
+    selection=dg.AssetSelection.groups("ingest", "analyse", "publish"),
+    description="One announcement day end to end: listings, filter, full text, analyses, report.",
+)

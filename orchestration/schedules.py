@@ -1,0 +1,14 @@
+"""The daily schedule: 02:00 America/New_York runs that day's partition.
+
+The feed dated D is announced at 20:00 ET on D-1; at 02:00 on D six hours have passed, more than
+the index grace (`index_grace_hours`, 4), so the listing is complete. With `end_offset=1` the newest
+partition at 02:00 on D is D itself. Weekend ticks materialise the "no announcement" days.
+"""
+
+import dagster as dg
+
+from orchestration.jobs import daily_digest
+
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    daily_digest, hour_of_day=2, minute_of_hour=0, default_status=dg.DefaultScheduleStatus.RUNNING,
+)
