@@ -59,3 +59,19 @@ def test_unknown_category_from_environment_is_named(tmp_path):
                                                         "ARXIV_MONITOR_HOME": str(tmp_path)})
     assert out.returncode == 2 and "unknown arXiv category: cs.FOO" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
+    from resources.replay.server import ReplayServer
+
+    with ReplayServer() as server:
+        env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
+               "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
+        out = cli("run", "--date", "2025-12-26", "--to", "2025-12-28", "--select", "raw_listings,filtered_papers",
+                  env_extra=env)
+    assert out.returncode == 0, out.stderr
+    assert "2025-12-26 raw_listings: 5 rows" in out.stdout
+    assert "2025-12-27 raw_listings: no announcement (weekend)" in out.stdout
+    assert "2025-12-28 raw_listings: no announcement (weekend)" in out.stdout
+    query = cli("query", "select partition_date, announces from listing_days order by 1", env_extra=env)
+    assert query.stdout.splitlines()[1:] == ["2025-12-26\tTrue", "2025-12-27\tFalse", "2025-12-28\tFalse"]
