@@ -265,10 +265,10 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
 
 async def analyse_all(base_url: str, api_key: str, model: str, backend: str, requests: list[AnalysisRequest],
                       schema: dict, max_in_flight: int, timeout: float,
-                      shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> list[AnalysisOutcome]:
+                      shrink: Callable[[AnalysisRequest], AnalysisRequest | None], client=None) -> list[AnalysisOutcome]:
     import openai
 
-    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=timeout)
+    client = client or openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=timeout)
     semaphore = asyncio.Semaphore(max_in_flight)
     try:
         return list(await asyncio.gather(*(analyse_one(client, model, backend, r, schema, semaphore, shrink)

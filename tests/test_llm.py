@@ -192,3 +192,32 @@ def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path):
     rows = analyse_papers([paper], {}, small, "en", SummariesConfig(max_output_tokens=64))
     assert rows[0]["status"] == "failed"
     assert "exceed" in rows[0]["error"].lower() or "context" in rows[0]["error"].lower()
+
+
+def test_requests_in_flight_never_exceed_the_limit():
+    """A fake client (unit test) that records how many requests overlap."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from assets.analysis import AnalysisRequest, analyse_all, analysis_schema
+
+    answer = ('{"tldr": "Short answer.", "summary": "Overview.", "motivation": "Why.", "contributions": "New.", "method": "How.", '
+              '"experiments": "Results.", "keywords": ["k"]}')
+    state = {"active": 0, "peak": 0}
+
+    async def create(**kwargs):
+        state["active"] += 1
+        state["peak"] = max(state["peak"], state["active"])
+        await asyncio.sleep(0.05)
+        state["active"] -= 1
+        return SimpleNamespace(usage=SimpleNamespace(prompt_tokens=10, completion_tokens=5),
+                               choices=[SimpleNamespace(finish_reason="stop", message=SimpleNamespace(content=answer))])
+
+    async def close():
+        pass
+
+    fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
+    requests_ = [AnalysisRequest(str(i), [], 10, "") for i in range(8)]
+    outcomes = asyncio.run(analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5,
+                                       lambda r: None, client=fake))
+    assert state["peak"] == 3 and all(o.status == "ok" for o in outcomes)
