@@ -221,3 +221,14 @@ def test_requests_in_flight_never_exceed_the_limit():
     outcomes = asyncio.run(analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5,
                                        lambda r: None, client=fake))
     assert state["peak"] == 3 and all(o.status == "ok" for o in outcomes)
+
+
+LONG_PAPER = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
+              "categories": ["cs.CL"], "fulltext_ok": False, "sections": None,
+              "abstract": "The dominant sequence transduction models are based on complex recurrent or "
+                          "convolutional neural networks that include an encoder and a decoder. " * 12}
+
+
+def test_timeout_is_a_retryable_failure(llm, llm_resource):
+    rows = analyse_papers([LONG_PAPER], {}, llm_resource, "en", SummariesConfig(timeout_seconds=0.2))
+    assert rows[0]["status"] == "failed" and "Timeout" in rows[0]["error"] and rows[0]["retryable"]
