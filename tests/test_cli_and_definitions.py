@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def cli(*args, env_extra=None, timeout=300):
+def cli(*args, env_extra=None, timeout=900):
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([str(BIN / "arxiv-monitor"), *args], capture_output=True, text=True, cwd=REPO, env=env,
                           timeout=timeout)

@@ -22,7 +22,7 @@ def test_schedule_tick_requests_the_days_partition_after_the_announcement():
 
 
 def test_job_covers_the_whole_graph():
-    job = defs.get_job_def("daily_digest")
+    job = defs.resolve_job_def("daily_digest")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
         "raw_listings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report"}
 
