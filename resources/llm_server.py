@@ -171,6 +171,10 @@ class LLMServerResource(dg.ConfigurableResource):
         if self.healthy(base_url):
             yield self.describe(backend, base_url, False)
             return
+        if port_in_use(self.host, self.port):
+            raise LLMServerError(
+                f"port {self.port} on {self.host} is taken by something that is not our LLM server (another "
+                "program, or an LLM server with a different API key): stop it or set ARXIV_MONITOR_LLM_PORT")
         process, log_path = self.start(backend)
         try:
             self.wait_ready(process, base_url, log_path)
@@ -185,7 +189,8 @@ class LLMServerResource(dg.ConfigurableResource):
         log_path = log_dir / f"llm-server-{backend}.log"
         log = open(log_path, "wb")
         env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                   preexec_fn=_die_with_parent)
         log.close()
         return process, log_path
 
@@ -201,6 +206,25 @@ class LLMServerResource(dg.ConfigurableResource):
         stop_group(process)
         raise LLMServerError(f"the LLM server did not answer on {base_url} within {self.startup_timeout_seconds:.0f} s; "
                              f"last lines of {log_path}:\n{log_tail(log_path)}")
+
+
+def _die_with_parent() -> None:
+    """In the server's process: SIGTERM it when the process that started it dies, even by SIGKILL,
+    so a killed run never leaves a server holding the port (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def port_in_use(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
 
 
 def log_tail(path: Path, lines: int = 20) -> str:

@@ -25,7 +25,10 @@ def test_definitions_validate():
 
 
 def test_demo_then_query_answers(tmp_path):
-    env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    from tests.conftest import free_port
+
+    env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
+           "ARXIV_MONITOR_LLM_PORT": str(free_port())}
     demo = cli("demo", env_extra=env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "2025-12-25 raw_listings: 19 rows (new 6, cross 7, replace 4, replace-cross 2)" in demo.stdout

@@ -232,3 +232,39 @@ LONG_PAPER = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All
 def test_timeout_is_a_retryable_failure(llm, llm_resource):
     rows = analyse_papers([LONG_PAPER], {}, llm_resource, "en", SummariesConfig(timeout_seconds=0.2))
     assert rows[0]["status"] == "failed" and "Timeout" in rows[0]["error"] and rows[0]["retryable"]
+
+
+def test_a_port_taken_by_something_else_is_named(tmp_path):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(LLMServerError, match=f"port {port} on 127.0.0.1 is taken"):
+            with LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path)).running():
+                pass
+
+
+def test_server_dies_with_the_process_that_started_it(tmp_path):
+    """A run killed with SIGKILL must not leave its server holding the port."""
+    import time
+
+    import requests
+
+    port = free_port()
+    script = (f"from resources.llm_server import LLMServerResource\n"
+              f"r = LLMServerResource(backend='llama-cpp', port={port}, home={str(tmp_path)!r})\n"
+              f"with r.running():\n    print('up', flush=True)\n    import time; time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline().strip() == "up"
+    parent.kill()
+    parent.wait()
+    for _ in range(40):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+        except requests.ConnectionError:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the server outlived the process that started it")
