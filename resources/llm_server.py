@@ -115,7 +115,7 @@ class LLMServerResource(dg.ConfigurableResource):
         path = Path(self.home) / "llm_api_key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(24))
+            path.write_text(secrets.token_hex(24))
             path.chmod(0o600)
         return path.read_text().strip()
 
@@ -123,13 +123,13 @@ class LLMServerResource(dg.ConfigurableResource):
         if backend == "vllm":
             vllm = shutil.which("vllm", path=str(Path(sys.executable).parent)) or "vllm"
             return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
-                    "--api-key", self.key(), "--served-model-name", self.served_model_name,
+                    f"--api-key={self.key()}", "--served-model-name", self.served_model_name,
                     "--max-model-len", str(self.max_model_len),
                     "--gpu-memory-utilization", str(self.gpu_memory_utilization), "--generation-config", "vllm"]
         if backend == "llama-cpp":
             return [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
                     "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads), "--host", self.host,
-                    "--port", str(self.port), "--api_key", self.key(), "--model_alias", self.served_model_name,
+                    "--port", str(self.port), f"--api_key={self.key()}", "--model_alias", self.served_model_name,
                     "--chat_format", "chatml", "--interrupt_requests", "False"]
         raise LLMServerError(f"backend {backend!r} is not started by arxiv-monitor")
 

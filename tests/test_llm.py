@@ -30,13 +30,14 @@ def test_command_lines(tmp_path):
     resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="k")
     vllm = resource.command("vllm")
     assert vllm[1:3] == ["serve", "Qwen/Qwen3-8B"]
-    for flag, value in [("--host", "127.0.0.1"), ("--port", "9999"), ("--api-key", "k"),
+    assert "--api-key=k" in vllm  # '=' form: a key starting with '-' is not taken for an option
+    for flag, value in [("--host", "127.0.0.1"), ("--port", "9999"),
                         ("--served-model-name", "paper-llm"), ("--max-model-len", "32768"),
                         ("--gpu-memory-utilization", "0.9")]:
         assert vllm[vllm.index(flag) + 1] == value
     llama = resource.command("llama-cpp")
     assert llama[1:3] == ["-m", "llama_cpp.server"] and llama[llama.index("--n_ctx") + 1] == "8192"
-    assert llama[llama.index("--api_key") + 1] == "k" and llama[llama.index("--host") + 1] == "127.0.0.1"
+    assert "--api_key=k" in llama and llama[llama.index("--host") + 1] == "127.0.0.1"
 
 
 def test_a_generated_key_is_kept_private(tmp_path):
@@ -68,6 +69,12 @@ def test_remote_bind_is_refused(tmp_path):
     with pytest.raises(LLMServerError, match="refusing to bind"):
         with LLMServerResource(backend="llama-cpp", host="0.0.0.0", home=str(tmp_path)).running():
             pass
+
+
+def test_a_key_starting_with_a_dash_reaches_the_server(tmp_path):
+    resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), api_key="-dash-key")
+    with resource.running() as server:
+        assert server.started_here and resource.healthy(server.base_url)
 
 
 def test_running_server_is_reused(llm, llm_resource):
