@@ -8,7 +8,6 @@ about ten times Markdown's speed (bench/README.md), and the LLM gets prose witho
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -243,13 +242,12 @@ def _reading_order(blocks: list[_Block], width: float) -> list[_Block]:
     """Two-column pages: between full-width blocks, the left column top to bottom, then the right."""
     middle = width / 2
     slack = width * 0.03
-    full, ordered, band = [], [], []
+    ordered, band = [], []
     for block in sorted(blocks, key=lambda b: (b.y0, b.x0)):
         spans_middle = block.x0 < middle - slack and block.x1 > middle + slack
         if spans_middle:
             ordered += sorted(band, key=lambda b: (b.x0 >= middle - slack, b.y0)) + [block]
             band = []
-            full.append(block)
         else:
             band.append(block)
     return ordered + sorted(band, key=lambda b: (b.x0 >= middle - slack, b.y0))
@@ -259,8 +257,7 @@ def _repeated_furniture(blocks: list[_Block], pages: int) -> set[str]:
     """Running heads, footers and page numbers: the same short text on many pages."""
     if pages < 3:
         return set()
-    seen = Counter({re.sub(r"\d+", "#", b.text)[:80] for b in blocks if len(b.text) < 120} and
-                   [re.sub(r"\d+", "#", b.text)[:80] for b in blocks if len(b.text) < 120])
+    seen = Counter(re.sub(r"\d+", "#", b.text)[:80] for b in blocks if len(b.text) < 120)
     return {t for t, n in seen.items() if n >= max(3, pages // 2)}
 
 
@@ -374,9 +371,6 @@ def _document_title(blocks: list[_Block], body_size: float) -> str | None:
 def extract_file(path: str | Path) -> Extraction:
     return extract_pdf(Path(path).read_bytes())
 
-
-def median_section_chars(extraction: Extraction) -> float:
-    return statistics.median(len(s.text) for s in extraction.sections) if extraction.sections else 0.0
 
 
 # ---------------------------------------------------------------- worker processes
