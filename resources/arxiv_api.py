@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import dagster as dg
 import feedparser
 
-from resources.http import FetchStats, GaveUp, PoliteHttp, Retryable
+from resources.http import FetchStats, GaveUp, PoliteHttp, PoliteHttpResource, Retryable
 from resources.settings import Settings
 
 _ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<version>\d+)$")
@@ -296,21 +296,15 @@ def classify(row: dict, monitored: set[str], is_new: bool) -> str:
 
 # ---------------------------------------------------------------- Dagster resource
 
-class ArxivAPIResource(dg.ConfigurableResource):
+class ArxivAPIResource(PoliteHttpResource):
     """arXiv's API (or the replay server): base URL and politeness, all from the environment."""
 
     api_url: str = "https://export.arxiv.org/api/query"
-    min_interval_seconds: float = 3.0
     page_size: int = 2000
-    max_retries: int = 5
-    timeout_seconds: float = 60.0
-    backoff_seconds: float = 2.0
     max_replacement_pages: int = 20
 
     def client(self, cache_dir: Path) -> ArxivClient:
-        return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size,
-                           min_interval=self.min_interval_seconds, max_retries=self.max_retries,
-                           timeout=self.timeout_seconds, backoff_base=self.backoff_seconds)
+        return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size, http=self.http())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ArxivAPIResource":

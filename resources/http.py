@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Callable, TypeVar
 
+import dagster as dg
 import requests
 
 USER_AGENT = "arxiv-monitor/0.1 (daily arXiv digest; Dagster pipeline; polite: 1 request at a time, >=3 s apart)"
@@ -120,3 +121,16 @@ class PoliteHttp:
                 self.stats.waits.append(delay)
                 self.sleep(delay)
         raise GaveUp(f"giving up on {url} after {self.max_retries + 1} attempts: {problem}")
+
+
+class PoliteHttpResource(dg.ConfigurableResource):
+    """The politeness settings every arXiv-facing resource shares (the API, the PDF store)."""
+
+    min_interval_seconds: float = 3.0
+    max_retries: int = 5
+    timeout_seconds: float = 60.0
+    backoff_seconds: float = 2.0
+
+    def http(self) -> PoliteHttp:
+        return PoliteHttp(min_interval=self.min_interval_seconds, max_retries=self.max_retries,
+                          timeout=self.timeout_seconds, backoff_base=self.backoff_seconds)

@@ -13,9 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
-
-from resources.http import GaveUp, PoliteHttp, TooLarge
+from resources.http import GaveUp, PoliteHttp, PoliteHttpResource, TooLarge
 
 ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$")
 
@@ -90,17 +88,12 @@ class PdfStore:
         return PdfFetch("ok", path, digest, len(data))
 
 
-class PdfStoreResource(dg.ConfigurableResource):
+class PdfStoreResource(PoliteHttpResource):
     """arXiv's PDF server (or the replay server), with the same politeness as the API."""
 
     pdf_url: str = "https://arxiv.org/pdf"
     max_megabytes: float = 50.0
-    min_interval_seconds: float = 3.0
-    max_retries: int = 5
     timeout_seconds: float = 120.0
-    backoff_seconds: float = 2.0
 
     def store(self, cache_dir: Path) -> PdfStore:
-        return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_megabytes * 1024 * 1024),
-                        min_interval=self.min_interval_seconds, max_retries=self.max_retries,
-                        timeout=self.timeout_seconds, backoff_base=self.backoff_seconds)
+        return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_megabytes * 1024 * 1024), http=self.http())
