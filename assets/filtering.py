@@ -4,18 +4,15 @@ import datetime as dt
 import json
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
 
 from orchestration.calendar import parse_day
-from orchestration.partitions import announcement_days
+from orchestration.partitions import DAILY_ASSET
 from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
-
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 # Space, hyphen (ASCII and Unicode), underscore or nothing may separate a keyword's words.
 _SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014_]*"
@@ -155,12 +152,11 @@ def rules_from(monitor: MonitorConfig) -> FilterRules:
 
 
 @dg.asset(
-    partitions_def=announcement_days,
+    **DAILY_ASSET,
     deps=["raw_listings"],
     pool="duckdb",
     kinds={"duckdb", "python"},
     group_name="ingest",
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
 )
 def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     monitor: MonitorConfig) -> dg.MaterializeResult:

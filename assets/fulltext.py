@@ -2,7 +2,6 @@
 
 import datetime as dt
 import time
-import warnings
 from collections import Counter
 
 import dagster as dg
@@ -10,12 +9,10 @@ import polars as pl
 
 from assets.pdf_text import STATUSES, find_links, from_json, extract_many, merge_links
 from orchestration.calendar import parse_day
-from orchestration.partitions import announcement_days
+from orchestration.partitions import DAILY_ASSET
 from resources.pdf_store import PdfStore, PdfStoreResource
 from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
-
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 _SECTION = pl.Struct({"title": pl.Utf8, "kind": pl.Utf8, "text": pl.Utf8})
 _LINK = pl.Struct({"url": pl.Utf8, "kind": pl.Utf8, "found_in": pl.Utf8})
@@ -54,12 +51,11 @@ class FulltextConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=announcement_days,
+    **DAILY_ASSET,
     deps=["filtered_papers"],
     pool="arxiv_api",
     kinds={"duckdb", "pdf"},
     group_name="ingest",
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
 )
 def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,

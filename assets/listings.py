@@ -2,7 +2,6 @@
 
 import datetime as dt
 import os
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 
@@ -10,13 +9,10 @@ import dagster as dg
 import polars as pl
 
 from orchestration.calendar import AnnouncementDay, announcement_day, parse_day
-from orchestration.partitions import announcement_days
+from orchestration.partitions import DAILY_ASSET
 from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, classify, fetch_window
 from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
-
-# backfill_policy on @asset is "beta" in Dagster 1.13; it is the documented way to batch partitions.
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
@@ -124,11 +120,10 @@ def _step_retry_delay() -> float:
 
 
 @dg.asset(
-    partitions_def=announcement_days,
+    **DAILY_ASSET,
     pool="arxiv_api",
     kinds={"duckdb", "python"},
     group_name="ingest",
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     # The client already retries each request; this covers arXiv being down for minutes.
     retry_policy=dg.RetryPolicy(max_retries=1, delay=_step_retry_delay(), backoff=dg.Backoff.EXPONENTIAL),
     check_specs=[

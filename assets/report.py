@@ -2,11 +2,9 @@
 
 import datetime as dt
 import html
-import json
 import os
 import re
 import tempfile
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -15,11 +13,9 @@ import jinja2
 import polars as pl
 
 from orchestration.calendar import announcement_day, parse_day
-from orchestration.partitions import announcement_days
+from orchestration.partitions import DAILY_ASSET
 from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
-
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"},
@@ -134,21 +130,17 @@ def write_atomically(path: Path, text: str) -> None:
 
 def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorConfig) -> tuple[str, dict]:
     rows = warehouse.query_rows("report_papers", partition_date=day)
-    for row in rows:  # DuckDB returns JSON as text
-        if isinstance(row.get("matches"), str):
-            row["matches"] = json.loads(row["matches"])
     days = warehouse.query_rows("listing_day", partition_date=day)
     context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.timezone.utc))
     return render_report(context, monitor.language), context
 
 
 @dg.asset(
-    partitions_def=announcement_days,
+    **DAILY_ASSET,
     deps=["paper_summaries"],
     pool="duckdb",
     kinds={"duckdb", "markdown"},
     group_name="publish",
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
 )
 def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -4,7 +4,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
-import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -13,12 +12,10 @@ import polars as pl
 from assets.analysis import (ANALYSIS_FIELDS, AnalysisRequest, analyse_all, analysis_schema, estimate_tokens,
                              fit_sections, grounding_score, paper_block, prompt)
 from orchestration.calendar import parse_day
-from orchestration.partitions import announcement_days
+from orchestration.partitions import DAILY_ASSET
 from resources.llm_server import LLMServer, LLMServerResource
 from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
-
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 SUMMARY_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "retryable": pl.Boolean,
@@ -43,19 +40,9 @@ class SummariesConfig(dg.Config):
     retry_failed: bool = False  # also ask again for papers whose answer was invalid last time
 
 
-def model_identity(llm: LLMServerResource, server: LLMServer) -> str:
-    if server.backend == "llama-cpp":
-        from resources.llm_server import bundled_gguf
-
-        return f"llama-cpp:{bundled_gguf().name}"
-    if server.backend == "vllm":
-        return f"vllm:{llm.vllm_model}"
-    return f"external:{server.model}"
-
-
-def expected_model(llm: LLMServerResource) -> str:
-    """The model a run would use, known before starting any server (for the cache lookup)."""
-    backend = llm.resolved_backend()
+def model_identity(llm: LLMServerResource, backend: str | None = None) -> str:
+    """The model a run uses, known before any server starts (so the cache can be checked first)."""
+    backend = backend or llm.resolved_backend()
     if backend == "llama-cpp":
         from resources.llm_server import bundled_gguf
 
@@ -96,7 +83,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
     now = dt.datetime.now(dt.timezone.utc)
     rows: dict[int, dict] = {}
     missing = []
-    model_before = expected_model(llm)
+    model_before = model_identity(llm)
     for i, paper in enumerate(papers):
         key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompt_version, model_before, language)
         if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
@@ -110,7 +97,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
         max_output = config.max_output_tokens or backend_defaults[0]
         field_chars = config.field_max_chars or backend_defaults[1]
         max_input = config.max_input_tokens or backend_defaults[2]
-        model = model_identity(llm, server)
+        model = model_identity(llm, server.backend)
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         requests, bases = [], {}
         for i in missing:
@@ -171,13 +158,11 @@ def load_cache(warehouse: WarehouseResource, papers: list[dict]) -> dict:
 
 
 @dg.asset(
-    partitions_def=announcement_days,
+    **DAILY_ASSET,
     deps=["paper_fulltext"],
     pool="llm",
     kinds={"duckdb", "openai"},
     group_name="analyse",
-    # A backfill runs many days in one run, so the LLM server starts once, not once per day.
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
 )
 def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,

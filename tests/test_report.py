@@ -19,7 +19,7 @@ def monitor(language="zh", **overrides):
 
 def paper(arxiv_id="2512.21118", status="ok", title="STLDM: Spatio-Temporal Latent Diffusion", **extra):
     row = {"arxiv_id": arxiv_id, "version": 1, "announce_type": "new", "is_update": False, "rank": 1,
-           "matched_keywords": ["spatio-temporal prediction"], "matched_authors": [], "matches": [],
+           "matched_keywords": ["spatio-temporal prediction"], "matched_authors": [],
            "title": title, "authors": ["Shi Quan Foo", "Chi-Ho Wong"],
            "abstract": "Precipitation nowcasting is a critical spatio-temporal prediction task.",
            "primary_category": "cs.LG", "categories": ["cs.LG", "cs.AI"], "comment": None,

@@ -1,6 +1,6 @@
 -- Everything the report shows about one day's filtered papers, in report order.
 SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_keywords, f.matched_authors,
-       f.matches, l.title, l.authors, l.abstract, l.primary_category, l.categories, l.comment,
+       l.title, l.authors, l.abstract, l.primary_category, l.categories, l.comment,
        t.status AS fulltext_status, t.links,
        s.status, s.error, s.basis, s.dropped_sections, s.tldr, s.summary, s.motivation, s.contributions,
        s.method, s.experiments, s.keywords, s.model, s.prompt_version, s.tokens_in, s.tokens_out,
