@@ -53,7 +53,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     from rich.progress import Progress
 
     from orchestration.calendar import parse_day
-    from orchestration.definitions import ALL_ASSETS, build_resources
+    from orchestration.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
     from orchestration.partitions import announcement_days
     from resources.settings import load_settings
 
@@ -77,6 +77,9 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     if unknown:
         return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: "
                      f"{', '.join(a.key.to_user_string() for a in ALL_ASSETS)}")
+    # The stored-data checks of the selected assets run in the same run, after their asset.
+    selected_keys = {a.key for a in selected}
+    checks = [c for c in ALL_CHECKS if {k.asset_key for k in c.check_keys} <= selected_keys]
     resources = build_resources(settings)
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if any(a.key.to_user_string() == "raw_listings" for a in selected):
@@ -94,7 +97,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
-            result = dg.materialize(selected, partition_key=day.isoformat(), resources=resources,
+            result = dg.materialize([*selected, *checks], partition_key=day.isoformat(), resources=resources,
                                     instance=instance, run_config=run_config, raise_on_error=False,
                                     tags={"arxiv_monitor/cli": "run"})
             if result.success:
@@ -102,6 +105,12 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                     for event in result.asset_materializations_for_node(asset.key.to_python_identifier()):
                         m = {k: v.value for k, v in event.metadata.items()}
                         progress.console.print(f"{day} {asset.key.to_user_string()}: {summarise(asset.key.to_user_string(), m)}",
+                                               soft_wrap=True)
+                for evaluation in result.get_asset_check_evaluations():
+                    if not evaluation.passed:
+                        failures += 1
+                        detail = {k: v.value for k, v in evaluation.metadata.items()}
+                        progress.console.print(f"[red]{day} check {evaluation.check_name} FAILED[/red] {detail}",
                                                soft_wrap=True)
             else:
                 failures += 1

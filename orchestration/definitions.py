@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from assets.filtering import filtered_papers
@@ -9,18 +11,17 @@ from assets.fulltext import paper_fulltext
 from assets.listings import raw_listings
 from assets.report import daily_report
 from assets.summaries import paper_summaries
-import os
 
 from resources.arxiv_api import ArxivAPIResource
 from resources.llm_server import LLMServerResource
 from resources.pdf_store import PdfStoreResource
 from resources.settings import MonitorConfig, Settings, load_settings
 from resources.warehouse import WarehouseResource
+from orchestration.checks import ALL_CHECKS
 from orchestration.jobs import daily_digest
 from orchestration.schedules import daily_schedule
 
 ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries, daily_report]
-
 
 
 def build_resources(settings: Settings) -> dict:
@@ -40,5 +41,5 @@ def build_resources(settings: Settings) -> dict:
     }
 
 
-defs = dg.Definitions(assets=ALL_ASSETS, jobs=[daily_digest], schedules=[daily_schedule],
+defs = dg.Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[daily_digest], schedules=[daily_schedule],
                       resources=build_resources(load_settings()))

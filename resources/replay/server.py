@@ -236,7 +236,8 @@ def error_feed(message: str) -> bytes:
 # ---------------------------------------------------------------- server
 
 class ReplayState:
-    def __init__(self, realdata: Path):
+    def __init__(self, realdata: Path, corpus: list[CorpusEntry] | None = None,
+                 pdf_aliases: dict[str, str] | None = None):
         self.realdata = realdata
         self.recordings: dict[tuple, tuple[int, Path]] = {}
         for url_file in sorted(realdata.glob("api/*/*.url.txt")):
@@ -244,9 +245,11 @@ class ReplayState:
             params = {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
             status = int(status_line.split("=", 1)[1])
             self.recordings[_query_key(params)] = (status, url_file.with_name(url_file.name[: -len(".url.txt")] + ".xml"))
-        self.corpus = load_corpus(realdata)
+        self.corpus = load_corpus(realdata) if corpus is None else corpus
         self.pdfs = {p.name: p for p in (realdata / "pdf").glob("*.pdf")}
+        self.pdf_aliases = dict(pdf_aliases or {})  # 'idvN' -> a real PDF's file name (synthetic corpora)
         self.faults: list[dict] = []
+        self.as_of: dt.datetime | None = None  # set: arXiv as it was then (entries updated later are hidden)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
 
@@ -275,7 +278,7 @@ class ReplayState:
             predicate = compile_query(query) if query else (lambda e: True)
         except (QueryError, ValueError) as exc:
             return 400, error_feed(f"replay server cannot answer: {exc}")
-        hits = [e for e in self.corpus if predicate(e)
+        hits = [e for e in self.corpus if predicate(e) and (self.as_of is None or e.updated < self.as_of)
                 and (not ids or e.arxiv_id in ids or f"{e.arxiv_id}v{e.version}" in ids)]
         sort_by, order = params.get("sortBy", "relevance"), params.get("sortOrder", "descending")
         if sort_by in ("submittedDate", "lastUpdatedDate"):
@@ -286,6 +289,8 @@ class ReplayState:
 
     def pdf_for(self, name: str) -> Path | None:
         name = name.removesuffix(".pdf")
+        if name in self.pdf_aliases:
+            return self.pdfs.get(self.pdf_aliases[name])
         if not re.fullmatch(r"[\w.\-/]+v\d+", name):
             return None
         flat = name.replace("/", "_")
@@ -354,12 +359,17 @@ def _handler(state: ReplayState):
             return self._send(404, b"not found", "text/plain")
 
         def do_POST(self):
-            if urlsplit(self.path).path != "/_control/faults":
-                return self._send(404, b"not found", "text/plain")
+            path = urlsplit(self.path).path
             length = int(self.headers.get("Content-Length", 0))
-            faults = json.loads(self.rfile.read(length) or b"[]")
-            with state.lock:
-                state.faults.extend(faults if isinstance(faults, list) else [faults])
+            payload = json.loads(self.rfile.read(length) or b"null")
+            if path == "/_control/faults":
+                with state.lock:
+                    state.faults.extend(payload if isinstance(payload, list) else [payload])
+            elif path == "/_control/as_of":  # {"as_of": ISO time | null}
+                with state.lock:
+                    state.as_of = _ts(payload["as_of"]) if payload and payload.get("as_of") else None
+            else:
+                return self._send(404, b"not found", "text/plain")
             return self._send(200, b'{"ok": true}', "application/json")
 
         def do_DELETE(self):
@@ -379,8 +389,11 @@ def _handler(state: ReplayState):
 class ReplayServer:
     """`with ReplayServer() as server:` serves on 127.0.0.1:port (0 = any free port)."""
 
-    def __init__(self, realdata: str | Path | None = None, host: str = "127.0.0.1", port: int = 0):
-        self.state = ReplayState(realdata_dir(realdata))
+    def __init__(self, realdata: str | Path | None = None, host: str = "127.0.0.1", port: int = 0,
+                 corpus: list[CorpusEntry] | None = None, pdf_aliases: dict[str, str] | None = None):
+        # `corpus`: the entries listing queries are answered from (default: the demo corpus);
+        # the scale benchmarks pass a synthetic one built from the real entries.
+        self.state = ReplayState(realdata_dir(realdata), corpus, pdf_aliases)
         self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
