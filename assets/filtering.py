@@ -162,6 +162,7 @@ def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                     monitor: MonitorConfig) -> dg.MaterializeResult:
     """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
     boundaries) or written by a watched author, minus negative keywords; ordered by relevance."""
+    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     listing = warehouse.query_rows("partition_listings", partition_date=day)
     kept = filter_listings(listing, rules_from(monitor))

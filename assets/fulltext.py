@@ -62,6 +62,7 @@ def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, wa
                    pdf_store: PdfStoreResource, monitor: MonitorConfig) -> dg.MaterializeResult:
     """Each filtered paper's PDF text, split into sections by its own headings, with its code and
     data links, and a status: ok, no_text, not_pdf, encrypted, too_large, download_failed, extract_failed."""
+    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     papers = warehouse.query_rows("papers_to_read", partition_date=day)
     started = time.perf_counter()

@@ -137,6 +137,7 @@ def raw_listings(context: dg.AssetExecutionContext, config: ListingsConfig, arxi
                  warehouse: WarehouseResource, monitor: MonitorConfig) -> dg.MaterializeResult:
     """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
     new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
+    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     client = arxiv_api.client(monitor.home_path / "http_cache")
     try:

@@ -148,6 +148,7 @@ def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
     AI analysis (full text or abstract basis stated), failures apart, provenance; also in
     $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
+    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     text, ctx = build_report(day, warehouse, monitor)
     path = monitor.home_path / "reports" / f"{day.isoformat()}.md"

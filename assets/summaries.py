@@ -171,6 +171,7 @@ def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, 
     keywords) of each filtered paper by the self-hosted LLM, from its full text when it was read
     (trimmed to the context by section priority) or else from its abstract; cached by paper version,
     text, prompt, model and language, so a re-run sends zero tokens."""
+    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     started = time.perf_counter()
     papers = load_papers(warehouse, day)

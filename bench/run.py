@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -92,8 +93,13 @@ def main() -> None:
     from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
 
     # workers before pymupdf4llm: its ONNX thread pools keep spinning in this process afterwards.
-    for bench in (requests_per_partition, partition_write, workers, throughput_and_recall,
-                  client_overhead_and_concurrency, demo_cold_and_warm):
+    from bench.backfill import backfill_30_days
+    from bench.history import history_year
+
+    benches = (requests_per_partition, partition_write, workers, throughput_and_recall,
+               client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days, history_year)
+    chosen = sys.argv[1:]  # `python -m bench.run backfill_30_days ...`: only these
+    for bench in (b for b in benches if not chosen or b.__name__ in chosen):
         result = {**bench(), "machine": machine}
         (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))

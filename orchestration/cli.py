@@ -44,23 +44,48 @@ def summarise(asset: str, m: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
+def _run_stretch(dg, assets, checks, day, resources, instance, run_config, progress) -> int:
+    """One Dagster run of `assets` (+ their checks) for `day`; prints one line per asset; returns failures."""
+    result = dg.materialize([*assets, *checks], partition_key=day.isoformat(), resources=resources,
+                            instance=instance, run_config=run_config, raise_on_error=False,
+                            tags={"arxiv_monitor/cli": "run"})
+    if not result.success:
+        errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
+        progress.console.print(f"[red]{day}: FAILED[/red] {errors[-1]}")
+        return 1
+    failures = 0
+    for asset in assets:
+        name = asset.key.to_user_string()
+        for event in result.asset_materializations_for_node(asset.key.to_python_identifier()):
+            m = {k: v.value for k, v in event.metadata.items()}
+            progress.console.print(f"{day} {name}: {summarise(name, m)}", soft_wrap=True)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            failures += 1
+            detail = {k: v.value for k, v in evaluation.metadata.items()}
+            progress.console.print(f"[red]{day} check {evaluation.check_name} FAILED[/red] {detail}", soft_wrap=True)
+    return failures
+
+
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
              quiet: bool = False) -> int:
     """Materialise each day of [first, last] through Dagster, one run per day, with progress."""
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     import dagster as dg
+    from filelock import FileLock, Timeout
     from rich.progress import Progress
 
     from orchestration.calendar import parse_day
     from orchestration.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
     from orchestration.partitions import announcement_days
-    from resources.settings import load_settings
+    from resources.settings import check_data_dir, load_settings
 
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
         settings = load_settings()
+        check_data_dir(settings.home, settings.min_free_megabytes)
     except (ValueError, ConfigError) as exc:
         return _fail(str(exc))
     if end < start:
@@ -93,29 +118,39 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     if len(days) > 1 and any(a.key.to_user_string() == "paper_summaries" for a in selected):
         # One LLM server for the whole range: each day's run finds it healthy and reuses it.
         keep_llm_up = resources["llm_server"].running()
+    # Dagster orders a run's steps by the dependencies among the *selected* assets only; a selection
+    # with a gap in the chain (e.g. listings + report) runs as one run per contiguous stretch.
+    stretches: list[list] = []
+    previous = None
+    for asset in selected:
+        index = ALL_ASSETS.index(asset)
+        if stretches and index == previous + 1:
+            stretches[-1].append(asset)
+        else:
+            stretches.append([asset])
+        previous = index
+    (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
-            result = dg.materialize([*selected, *checks], partition_key=day.isoformat(), resources=resources,
-                                    instance=instance, run_config=run_config, raise_on_error=False,
-                                    tags={"arxiv_monitor/cli": "run"})
-            if result.success:
-                for asset in selected:
-                    for event in result.asset_materializations_for_node(asset.key.to_python_identifier()):
-                        m = {k: v.value for k, v in event.metadata.items()}
-                        progress.console.print(f"{day} {asset.key.to_user_string()}: {summarise(asset.key.to_user_string(), m)}",
-                                               soft_wrap=True)
-                for evaluation in result.get_asset_check_evaluations():
-                    if not evaluation.passed:
-                        failures += 1
-                        detail = {k: v.value for k, v in evaluation.metadata.items()}
-                        progress.console.print(f"[red]{day} check {evaluation.check_name} FAILED[/red] {detail}",
-                                               soft_wrap=True)
-            else:
-                failures += 1
-                errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
-                progress.console.print(f"[red]{day}: FAILED[/red] {errors[-1]}")
+            # Two runs of the same day (two terminals, a schedule and a CLI backfill) take turns.
+            lock = FileLock(str(settings.home / "locks" / f"partition-{day.isoformat()}.lock"))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                progress.console.print(f"{day}: another run of this day is in progress; waiting for it")
+                lock.acquire()
+            try:
+                for stretch in stretches:
+                    keys = {a.key for a in stretch}
+                    stretch_checks = [c for c in checks if {k.asset_key for k in c.check_keys} <= keys]
+                    failed = _run_stretch(dg, stretch, stretch_checks, day, resources, instance, run_config, progress)
+                    failures += failed
+                    if failed:
+                        break
+            finally:
+                lock.release()
             progress.advance(task)
     print(f"database: {settings.database_path}")
     return 1 if failures else 0
@@ -183,27 +218,66 @@ def cmd_replay(args) -> int:
 def cmd_query(args) -> int:
     import duckdb
 
+    import sql
+    from orchestration.query import QueryRefused, read_statement, write_result
     from resources.settings import load_settings
     from resources.warehouse import WarehouseBusy, WarehouseResource
 
-    try:
-        settings = load_settings()
-        warehouse = WarehouseResource(database=str(settings.database_path))
-        with warehouse.reader(wait_seconds=args.wait) as conn:
-            cursor = conn.execute(args.sql)
-            if cursor.description is None:
-                return 0
-            names = [d[0] for d in cursor.description]
-            print("\t".join(names))
-            while batch := cursor.fetchmany(1000):  # stream: never load a whole year to print it
-                for row in batch:
-                    print("\t".join("" if v is None else str(v) for v in row))
+    if args.list:
+        for name in sql.saved_names():
+            query = sql.saved(name)
+            print(f"{name}: {query.description}\n    --param {query.usage()}")
         return 0
+    try:
+        if args.saved:
+            if args.sql:
+                return _fail("give either SQL or --saved NAME, not both")
+            query = sql.saved(args.saved)
+            given = {}
+            for item in args.param:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    return _fail(f"--param {item!r}: expected NAME=VALUE")
+                given[key.strip()] = value
+            statement, params = query.statement, query.bind(given)
+        elif args.sql:
+            if args.param:
+                return _fail("--param goes with --saved NAME")
+            statement, params = read_statement(args.sql), {}
+        else:
+            return _fail("give a SQL statement, --saved NAME or --list")
+        warehouse = WarehouseResource(database=str(load_settings().database_path))
+        with warehouse.reader(wait_seconds=args.wait) as conn:
+            cursor = conn.execute(statement, sql.params_for(statement, params))
+            if cursor.description is not None:
+                write_result(cursor, args.format, sys.stdout)
+        return 0
+    except (WarehouseBusy, FileNotFoundError, ConfigError, QueryRefused, sql.SavedQueryError) as exc:
+        return _fail(str(exc))
+    except duckdb.Error as exc:  # DuckDB's own message (syntax, unknown column...), no traceback
+        message = str(exc).strip()
+        if "read-only" in message:
+            message = f"refused: the query command is read-only ({message.splitlines()[0]})"
+        return _fail(message)
+
+
+def cmd_export(args) -> int:
+    from orchestration.query import export_parquet
+    from resources.settings import load_settings
+    from resources.warehouse import WarehouseBusy, WarehouseResource
+
+    target = Path(args.to).resolve()
+    try:
+        warehouse = WarehouseResource(database=str(load_settings().database_path))
+        with warehouse.reader(wait_seconds=args.wait) as conn:
+            counts = export_parquet(conn, target)
     except (WarehouseBusy, FileNotFoundError, ConfigError) as exc:
         return _fail(str(exc))
-    except duckdb.Error as exc:
-        return _fail(str(exc).splitlines()[0] if "read-only" not in str(exc) else
-                     f"refused: the query command is read-only ({str(exc).splitlines()[0]})")
+    except OSError as exc:
+        return _fail(f"cannot write the export to {target}: {exc.strerror or exc}")
+    for table, rows in counts.items():
+        print(f"{table:<16}{rows:>9} rows → {target / table}/partition_date=*/")
+    return 0
 
 
 def cmd_llm_server(args) -> int:
@@ -257,6 +331,8 @@ def cmd_extract(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from orchestration.query import FORMATS
+
     parser = argparse.ArgumentParser(prog="arxiv-monitor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="materialise announcement days through Dagster")
@@ -272,9 +348,16 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--host", default="127.0.0.1")
     replay.add_argument("--port", type=int, default=8765)
     replay.add_argument("--realdata")
-    query = sub.add_parser("query", help="read-only SQL over the warehouse")
-    query.add_argument("sql")
+    query = sub.add_parser("query", help="read-only SQL over the warehouse's tables and views (sql/README.md)")
+    query.add_argument("sql", nargs="?", help="one SELECT / EXPLAIN / read-only PRAGMA")
+    query.add_argument("--saved", metavar="NAME", help="run a saved query of sql/queries/ (--list shows them)")
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a saved query's parameter")
+    query.add_argument("--format", choices=FORMATS, default="table")
+    query.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
     query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    export = sub.add_parser("export", help="the tables as Parquet, hive-partitioned by partition_date")
+    export.add_argument("--to", required=True, metavar="DIR")
+    export.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
     sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
@@ -285,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
             return run_days(args.date, args.to, select, args.refresh)
-        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "extract": cmd_extract,
+        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "export": cmd_export, "extract": cmd_extract,
                 "llm-server": cmd_llm_server}[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))

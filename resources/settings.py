@@ -21,6 +21,29 @@ class ConfigError(ValueError):
     """A configuration value is wrong; the message names the key and where it came from."""
 
 
+class DataDirError(ConfigError):
+    """The data directory cannot take the run's output (not writable, or too little free space)."""
+
+
+def check_data_dir(home: Path, min_free_megabytes: float) -> None:
+    """Fail before any work if `home` cannot be created or written, or has less free space than
+    `min_free_megabytes` (the run would die half-way, e.g. in the LLM stage)."""
+    import shutil
+    import tempfile
+
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-probe-"):
+            pass
+    except OSError as exc:
+        raise DataDirError(f"data directory {home} is not writable ({exc.strerror or exc}); "
+                           "set ARXIV_MONITOR_HOME to a writable folder") from None
+    free = shutil.disk_usage(home).free / 2**20
+    if free < min_free_megabytes:
+        raise DataDirError(f"data directory {home} has {free:.0f} MB free, less than the {min_free_megabytes:g} MB "
+                           "a run needs ([storage].min_free_megabytes / ARXIV_MONITOR_MIN_FREE_MB); nothing was done")
+
+
 @dataclass(frozen=True)
 class Settings:
     categories: tuple[str, ...]
@@ -50,6 +73,7 @@ class Settings:
     vllm_max_model_len: int
     vllm_gpu_memory_utilization: float
     llama_n_ctx: int
+    min_free_megabytes: float
     home: Path = field(default=Path("data"))
 
     @property
@@ -98,6 +122,7 @@ _KEYS = [
     ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int"),
     ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float"),
     ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int"),
+    ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float"),
 ]
 
 
@@ -210,7 +235,15 @@ class MonitorConfig(dg.ConfigurableResource):
     index_grace_hours: float = 4.0
     extract_workers: int = 2
     extract_time_limit_seconds: float = 120.0
+    min_free_megabytes: float = 200.0
     home: str = "data"
+
+    def check_data_dir(self) -> None:
+        """In an asset: a data-directory problem fails the step at once, without step retries."""
+        try:
+            check_data_dir(self.home_path, self.min_free_megabytes)
+        except DataDirError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
 
     @property
     def holiday_dates(self) -> frozenset[dt.date]:
@@ -227,5 +260,6 @@ class MonitorConfig(dg.ConfigurableResource):
                       watch_authors=list(settings.watch_authors), announce_types=list(settings.announce_types),
                       keyword_categories=dict(settings.keyword_categories), holidays=sorted(d.isoformat() for d in settings.holidays),
                       index_grace_hours=settings.index_grace_hours, extract_workers=settings.extract_workers,
-                      extract_time_limit_seconds=settings.extract_time_limit_seconds, home=str(settings.home))
+                      extract_time_limit_seconds=settings.extract_time_limit_seconds,
+                      min_free_megabytes=settings.min_free_megabytes, home=str(settings.home))
         return cls(**{**values, **overrides})

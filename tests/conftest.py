@@ -75,3 +75,26 @@ def llm(llm_resource):
     """The real llama.cpp server with the bundled SmolLM2-135M, started once for the session."""
     with llm_resource.running() as server:
         yield server
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, env_extra=None, timeout=900):
+    """The console script as a user runs it (a subprocess from the repo root)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([str(Path(sys.executable).parent / "arxiv-monitor"), *args], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`arxiv-monitor demo` run once for the session (real replay server, PDFs and llama.cpp):
+    (its environment, its result). Tests only read its data directory."""
+    root = tmp_path_factory.mktemp("demo")
+    env = {"ARXIV_MONITOR_HOME": str(root / "home"), "DAGSTER_HOME": str(root / "dagster"),
+           "ARXIV_MONITOR_LLM_PORT": str(free_port())}
+    return env, cli("demo", env_extra=env)

@@ -1,0 +1,150 @@
+"""`arxiv-monitor query`: read-only SQL over the warehouse, streamed in four formats, and `export`.
+
+Read-only twice over: a statement is parsed first and anything but a read (SELECT, EXPLAIN, a
+read-only PRAGMA) is refused before the database is opened; then the database is opened
+`read_only`, so nothing that slipped through could write to it either.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable
+
+import duckdb
+
+FORMATS = ("table", "csv", "json", "markdown")
+READ_ONLY_PRAGMAS = {"table_info", "show_tables", "show_tables_expanded", "show", "database_size", "version",
+                     "storage_info", "functions", "collations", "metadata_info", "platform", "user_agent"}
+EXPORT_TABLES = ("raw_listings", "listing_days", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report")
+BATCH = 1000
+
+
+class QueryRefused(ValueError):
+    """A statement that would write, or more than one statement."""
+
+
+def read_statement(text: str) -> str:
+    """The one statement in `text` if it only reads; QueryRefused naming what it does otherwise.
+    A syntax error raises DuckDB's own ParserException."""
+    parsed = duckdb.connect().extract_statements(text)
+    if len(parsed) != 1:
+        raise QueryRefused(f"one statement at a time ({len(parsed)} given)")
+    statement = parsed[0]
+    kind = statement.type.name
+    if kind in ("SELECT", "EXPLAIN"):
+        return statement.query
+    if kind == "PRAGMA":
+        name = statement.query.strip().split(None, 1)[1].split("(", 1)[0].split("=", 1)[0].strip().strip(";").lower()
+        if name in READ_ONLY_PRAGMAS:
+            return statement.query
+        raise QueryRefused(f"refused: PRAGMA {name} is not a read-only pragma; the query command only reads")
+    raise QueryRefused(f"refused: {kind} statement; the query command is read-only (it runs SELECT, EXPLAIN "
+                       "and read-only PRAGMAs); nothing was changed")
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime, dt.time, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(_plain(value), ensure_ascii=False)
+    return str(value)
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection) -> Iterable[list[tuple]]:
+    while batch := cursor.fetchmany(BATCH):
+        yield batch
+
+
+def write_result(cursor: duckdb.DuckDBPyConnection, fmt: str, out: IO[str], max_cell: int = 80) -> int:
+    """Stream the cursor's rows to `out` in `fmt`, BATCH rows at a time; returns the row count.
+    `table` sizes its columns from the first batch (later wider cells are cut with '…')."""
+    names = [d[0] for d in cursor.description]
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        for batch in _batches(cursor):
+            writer.writerows([_text(v) for v in row] for row in batch)
+            count += len(batch)
+    elif fmt == "json":  # one JSON array, written element by element
+        out.write("[")
+        for batch in _batches(cursor):
+            for row in batch:
+                out.write(("\n" if count == 0 else ",\n") + json.dumps(dict(zip(names, map(_plain, row))),
+                                                                      ensure_ascii=False))
+                count += 1
+        out.write("\n]\n" if count else "]\n")
+    elif fmt == "markdown":
+        def cell(v) -> str:
+            return _text(v).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        out.write("| " + " | ".join(names) + " |\n|" + "---|" * len(names) + "\n")
+        for batch in _batches(cursor):
+            for row in batch:
+                out.write("| " + " | ".join(cell(v) for v in row) + " |\n")
+            count += len(batch)
+    elif fmt == "table":
+        def cut(v) -> str:
+            s = _text(v).replace("\n", " ")
+            return s if len(s) <= max_cell else s[: max_cell - 1] + "…"
+        widths = None
+        for batch in _batches(cursor):
+            cells = [[cut(v) for v in row] for row in batch]
+            if widths is None:
+                widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
+                out.write("  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
+                out.write("  ".join("─" * w for w in widths) + "\n")
+            for r in cells:
+                out.write("  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w)
+                                    for c, w in zip(r, widths)).rstrip() + "\n")
+            count += len(batch)
+        if widths is None:
+            out.write("  ".join(names) + "\n")
+        out.write(f"({count} row{'s' if count != 1 else ''})\n")
+    else:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    return count
+
+
+def export_parquet(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
+    """Every table as Parquet, hive-partitioned by partition_date (target/<table>/partition_date=D/*.parquet).
+    Written beside the target first and swapped in per table, so a failed export leaves the last one whole."""
+    target.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target))
+    counts = {}
+    try:
+        for table in EXPORT_TABLES:
+            rows = conn.table(table)
+            counts[table] = rows.count("*").fetchall()[0][0]
+            if counts[table]:
+                rows.write_parquet(str(staging / table), partition_by=["partition_date"], compression="zstd")
+            else:
+                (staging / table).mkdir()
+        for table in EXPORT_TABLES:
+            old = target / table
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(staging / table, old)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return counts
