@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup demo test bench ui clean
+.PHONY: setup demo test chaos bench ui clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest -q
+
+# The resilience suite alone, showing what each scenario injected and checked.
+chaos: setup
+	$(BIN)/pytest -q -s tests/resilience
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -1,0 +1,137 @@
+"""Resilience (issue 7), the scenarios that need no LLM: arXiv misbehaving, a bad data directory,
+two runs of one day. Real replay server, real recordings, real DuckDB file. `make chaos` runs this
+folder alone and shows what each scenario injected and checked."""
+
+import datetime as dt
+import subprocess
+import sys
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.listings import raw_listings
+from resources.arxiv_api import ArxivAPIResource
+from tests.conftest import DEMO_DAY, cli
+
+
+def say(scenario: str, injected: str, checked: str) -> None:
+    print(f"\n[{scenario}] injected: {injected}\n[{scenario}] checked: {checked}")
+
+
+def listing_rows(home) -> list[tuple]:
+    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+        return conn.execute("select * exclude (fetched_at) from raw_listings order by all").fetchall()
+
+
+def materialise(resources, refresh=False, **api):
+    resources = {**resources, "arxiv_api": ArxivAPIResource(**{
+        "api_url": resources["arxiv_api"].api_url, "min_interval_seconds": 0, "backoff_seconds": 0.01,
+        "max_retries": 2, "timeout_seconds": 3, **api})}
+    return dg.materialize([raw_listings], partition_key=DEMO_DAY, resources=resources, raise_on_error=False,
+                          run_config={"ops": {"raw_listings": {"config": {"refresh": refresh}}}})
+
+
+def request_times(server) -> list[dt.datetime]:
+    return [dt.datetime.fromisoformat(r["at"]) for r in server.state.requests if "/api/query" in r["path"]]
+
+
+def test_1_503_then_429_with_retry_after_then_the_day_completes(pipeline_resources, server, home):
+    server.inject({"kind": "status", "status": 503, "retry_after": "1", "times": 1},
+                  {"kind": "status", "status": 429, "retry_after": "1", "times": 1})
+    result = materialise(pipeline_resources)
+    assert result.success
+    meta = result.asset_materializations_for_node("raw_listings")[0].metadata
+    assert meta["rows"].value == 19 and meta["complete"].value is True
+    times = request_times(server)
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert gaps[0] >= 0.95 and gaps[1] >= 0.95  # both Retry-After waits honoured (backoff alone is 0.01 s)
+    say("1", "HTTP 503 Retry-After: 1, then HTTP 429 Retry-After: 1",
+        f"day complete with 19 rows; waits of {gaps[0]:.2f} s and {gaps[1]:.2f} s before the retries")
+
+
+@pytest.mark.parametrize("fault", [{"kind": "reset"}, {"kind": "truncate"}, {"kind": "slow", "delay": 5}])
+def test_2_a_broken_page_is_retried_and_if_it_never_recovers_the_run_fails_naming_the_url(
+        pipeline_resources, server, home, fault):
+    server.inject({**fault, "times": 1})
+    assert materialise(pipeline_resources).success  # recovered on retry
+    before = listing_rows(home)
+    assert len(before) == 19
+    server.inject({**fault, "times": -1})
+    result = materialise(pipeline_resources, refresh=True)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "/api/query?search_query=" in str(failure.event_specific_data.error)
+    assert listing_rows(home) == before
+    say("2", f"{fault['kind']} once, then on every request",
+        "once: retried, 19 rows; forever: step failed naming the URL, the 19 stored rows unchanged")
+
+
+def test_3_an_empty_page_in_a_paginated_day_is_retried_and_never_stored_as_complete(pipeline_resources, server, home):
+    server.inject({"kind": "empty", "match": "start=5&", "times": 1})
+    result = materialise(pipeline_resources, page_size=5)
+    assert result.success
+    assert result.asset_materializations_for_node("raw_listings")[0].metadata["rows"].value == 19
+    before = listing_rows(home)
+    server.inject({"kind": "empty", "match": "start=5&", "times": -1})
+    result = materialise(pipeline_resources, refresh=True, page_size=5)
+    assert not result.success and listing_rows(home) == before
+    say("3", "page 2 (start=5, page size 5) answered with no entries but the same totalResults",
+        "once: retried, 19 rows complete; forever: step failed, stored rows unchanged")
+
+
+def test_9_read_only_or_full_data_directory_fails_before_any_work(tmp_path, server):
+    env = {"ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
+           "DAGSTER_HOME": str(tmp_path / "dagster")}
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    out = cli("run", "--date", DEMO_DAY, env_extra={**env, "ARXIV_MONITOR_HOME": str(not_a_folder / "home")})
+    assert out.returncode == 2 and "is not writable" in out.stderr
+    full = cli("run", "--date", DEMO_DAY, env_extra={**env, "ARXIV_MONITOR_HOME": str(tmp_path / "home"),
+                                                       "ARXIV_MONITOR_MIN_FREE_MB": "1e12"})
+    assert full.returncode == 2 and "MB free, less than" in full.stderr and "nothing was done" in full.stderr
+    assert not server.api_requests  # no request was made
+    assert not (tmp_path / "home" / "arxiv.duckdb").exists()
+    say("9", "a data directory under a regular file; a free-space floor above the disk's free space",
+        "both refused with a message naming the directory, 0 requests, no database created")
+
+
+def test_9_in_dagster_the_asset_fails_without_retries(pipeline_resources, server, home):
+    from resources.settings import MonitorConfig
+
+    monitor = pipeline_resources["monitor"]
+    full = MonitorConfig(**{**monitor.model_dump(), "min_free_megabytes": 1e12})
+    result = materialise({**pipeline_resources, "monitor": full})
+    assert not result.success and not server.api_requests
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "less than" in str(failure.event_specific_data.error)
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
+
+
+def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, server):
+    base = {"ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
+    select = "raw_listings,filtered_papers,paper_fulltext"
+
+    def env(name):
+        return {**base, "ARXIV_MONITOR_HOME": str(tmp_path / name), "DAGSTER_HOME": str(tmp_path / f"{name}-dagster")}
+
+    bin_ = [sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY, "--select", select]
+    import os
+
+    from tests.conftest import REPO
+    runs = [subprocess.Popen(bin_, cwd=REPO, env={**os.environ, **env("twice")}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [r.communicate(timeout=600) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    single = cli("run", "--date", DEMO_DAY, "--select", select, env_extra=env("once"))
+    assert single.returncode == 0
+
+    def tables(name):
+        with duckdb.connect(str(tmp_path / name / "arxiv.duckdb"), read_only=True) as conn:
+            return {t: conn.execute(f"select * exclude ({drop}) from {t} order by all").fetchall()
+                    for t, drop in (("raw_listings", "fetched_at"), ("filtered_papers", "partition_date"),
+                                    ("paper_fulltext", "extract_seconds, from_cache"))}
+    assert tables("twice") == tables("once")
+    assert sum("another run of this day is in progress" in out for out, _ in outputs) <= 1
+    say("10", "two `arxiv-monitor run` of the same day started together",
+        "both succeeded one after the other (per-day lock); tables equal a single run's row for row")
