@@ -135,3 +135,38 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
     assert sum("another run of this day is in progress" in out for out, _ in outputs) <= 1
     say("10", "two `arxiv-monitor run` of the same day started together",
         "both succeeded one after the other (per-day lock); tables equal a single run's row for row")
+
+
+def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp_path, server):
+    import os
+    import time
+
+    from tests.conftest import REPO
+    env = {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
+           "ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    backfill = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", "2025-12-22", "--to",
+                                 "2025-12-26", "--select", "raw_listings,filtered_papers,paper_fulltext"],
+                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    answered = busy = 0
+    while backfill.poll() is None or answered + busy == 0:
+        out = subprocess.run([sys.executable, "-m", "orchestration.cli", "query",
+                              "select count(*) as n from raw_listings", "--wait", "0.2", "--format", "csv"],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        if out.returncode == 0:
+            assert out.stdout.splitlines()[0] == "n" and int(out.stdout.splitlines()[1]) >= 0
+            answered += 1
+        else:
+            assert ("a run is writing" in out.stderr or "no database at" in out.stderr), out.stderr
+            busy += 1
+        time.sleep(0.1)
+    stdout, stderr = backfill.communicate(timeout=600)
+    assert backfill.returncode == 0, stderr
+    with duckdb.connect(str(tmp_path / "home" / "arxiv.duckdb"), read_only=True) as conn:
+        per_day = conn.execute("select partition_date::varchar, count(*) from raw_listings group by 1 order by 1").fetchall()
+        duplicates = conn.execute("select count(*) from (select partition_date, arxiv_id, version from raw_listings "
+                                  "group by all having count(*) > 1)").fetchone()[0]
+    assert per_day == [("2025-12-22", 5), ("2025-12-23", 5), ("2025-12-24", 5), ("2025-12-25", 19), ("2025-12-26", 5)]
+    assert duplicates == 0
+    say("7", "`arxiv-monitor query` in a loop while a 5-day backfill writes",
+        f"{answered} queries answered, {busy} said a run is writing (or no database yet); backfill complete, "
+        "39 rows, no duplicates")
