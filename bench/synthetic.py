@@ -38,13 +38,16 @@ def synthetic_corpus(days: list[dt.date], per_day: int, realdata: Path | None = 
     """(entries, pdf_aliases {synthetic 'idvN': real PDF name}) with `per_day` entries per day."""
     realdata = realdata_dir(realdata)
     base = load_corpus(realdata)
-    pdfs = {p.name for p in (realdata / "pdf").glob("*.pdf")}
+    pdfs = sorted(p.name for p in (realdata / "pdf").glob("*.pdf"))
+    # The real PDF (if any) of each base entry, found once.
+    base_pdf = [next((n for n in pdfs if n.startswith(f"{e.arxiv_id}v{e.version}")), None) for e in base]
     entries, aliases, serial = [], {}, {}
     for day in days:
         window = announcement_day(day)
         span = (window.window_end - window.window_start) / per_day
         for i in range(per_day):
-            source = base[(i + day.toordinal()) % len(base)]
+            which = (i + day.toordinal()) % len(base)
+            source = base[which]
             month = day.month
             serial[month] = serial.get(month, 0) + 1
             arxiv_id = f"{SYNTHETIC_PREFIX}{month:02d}.{serial[month]:05d}"
@@ -52,9 +55,8 @@ def synthetic_corpus(days: list[dt.date], per_day: int, realdata: Path | None = 
             version = 2 if i % 8 == 7 else 1
             published = at - dt.timedelta(days=7) if version == 2 else at
             entries.append(replace(source, arxiv_id=arxiv_id, version=version, published=published, updated=at))
-            real_pdf = next((n for n in sorted(pdfs) if n.startswith(f"{source.arxiv_id}v{source.version}")), None)
-            if real_pdf:
-                aliases[f"{arxiv_id}v{version}"] = real_pdf
+            if base_pdf[which]:
+                aliases[f"{arxiv_id}v{version}"] = base_pdf[which]
     return entries, aliases
 
 

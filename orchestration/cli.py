@@ -44,8 +44,10 @@ def summarise(asset: str, m: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
-def _run_stretch(dg, assets, checks, day, resources, instance, run_config, progress) -> int:
+def _run_stretch(assets, checks, day, resources, instance, run_config, progress) -> int:
     """One Dagster run of `assets` (+ their checks) for `day`; prints one line per asset; returns failures."""
+    import dagster as dg
+
     result = dg.materialize([*assets, *checks], partition_key=day.isoformat(), resources=resources,
                             instance=instance, run_config=run_config, raise_on_error=False,
                             tags={"arxiv_monitor/cli": "run"})
@@ -65,6 +67,14 @@ def _run_stretch(dg, assets, checks, day, resources, instance, run_config, progr
             detail = {k: v.value for k, v in evaluation.metadata.items()}
             progress.console.print(f"[red]{day} check {evaluation.check_name} FAILED[/red] {detail}", soft_wrap=True)
     return failures
+
+
+def _warehouse():
+    """The configured warehouse, for the read-only commands (no Dagster definitions loaded)."""
+    from resources.settings import load_settings
+    from resources.warehouse import WarehouseResource
+
+    return WarehouseResource(database=str(load_settings().database_path))
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
@@ -102,9 +112,6 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     if unknown:
         return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: "
                      f"{', '.join(a.key.to_user_string() for a in ALL_ASSETS)}")
-    # The stored-data checks of the selected assets run in the same run, after their asset.
-    selected_keys = {a.key for a in selected}
-    checks = [c for c in ALL_CHECKS if {k.asset_key for k in c.check_keys} <= selected_keys]
     resources = build_resources(settings)
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if any(a.key.to_user_string() == "raw_listings" for a in selected):
@@ -143,9 +150,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                 lock.acquire()
             try:
                 for stretch in stretches:
+                    # The stored-data checks of the stretch's assets run in the same run, after them.
                     keys = {a.key for a in stretch}
-                    stretch_checks = [c for c in checks if {k.asset_key for k in c.check_keys} <= keys]
-                    failed = _run_stretch(dg, stretch, stretch_checks, day, resources, instance, run_config, progress)
+                    checks = [c for c in ALL_CHECKS if {k.asset_key for k in c.check_keys} <= keys]
+                    failed = _run_stretch(stretch, checks, day, resources, instance, run_config, progress)
                     failures += failed
                     if failed:
                         break
@@ -175,9 +183,8 @@ def cmd_demo(args) -> int:
         code = run_days(args.date, None, refresh=args.refresh)
         if code == 0:
             from resources.settings import load_settings
-            from resources.warehouse import WarehouseResource
 
-            warehouse = WarehouseResource(database=str(load_settings().database_path))
+            warehouse = _warehouse()
             day = dt.date.fromisoformat(args.date)
             rows = warehouse.query("listing_counts", partition_date=day)
             print(f"\nraw_listings for announcement day {args.date}, by announce type:")
@@ -220,8 +227,7 @@ def cmd_query(args) -> int:
 
     import sql
     from orchestration.query import QueryRefused, read_statement, write_result
-    from resources.settings import load_settings
-    from resources.warehouse import WarehouseBusy, WarehouseResource
+    from resources.warehouse import WarehouseBusy
 
     if args.list:
         for name in sql.saved_names():
@@ -246,8 +252,7 @@ def cmd_query(args) -> int:
             statement, params = read_statement(args.sql), {}
         else:
             return _fail("give a SQL statement, --saved NAME or --list")
-        warehouse = WarehouseResource(database=str(load_settings().database_path))
-        with warehouse.reader(wait_seconds=args.wait) as conn:
+        with _warehouse().reader(wait_seconds=args.wait) as conn:
             cursor = conn.execute(statement, sql.params_for(statement, params))
             if cursor.description is not None:
                 write_result(cursor, args.format, sys.stdout)
@@ -263,13 +268,11 @@ def cmd_query(args) -> int:
 
 def cmd_export(args) -> int:
     from orchestration.query import export_parquet
-    from resources.settings import load_settings
-    from resources.warehouse import WarehouseBusy, WarehouseResource
+    from resources.warehouse import WarehouseBusy
 
     target = Path(args.to).resolve()
     try:
-        warehouse = WarehouseResource(database=str(load_settings().database_path))
-        with warehouse.reader(wait_seconds=args.wait) as conn:
+        with _warehouse().reader(wait_seconds=args.wait) as conn:
             counts = export_parquet(conn, target)
     except (WarehouseBusy, FileNotFoundError, ConfigError) as exc:
         return _fail(str(exc))

@@ -19,10 +19,11 @@ from typing import IO, Iterable
 
 import duckdb
 
+import sql
+
 FORMATS = ("table", "csv", "json", "markdown")
 READ_ONLY_PRAGMAS = {"table_info", "show_tables", "show_tables_expanded", "show", "database_size", "version",
                      "storage_info", "functions", "collations", "metadata_info", "platform", "user_agent"}
-EXPORT_TABLES = ("raw_listings", "listing_days", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report")
 BATCH = 1000
 
 
@@ -133,14 +134,14 @@ def export_parquet(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, i
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target))
     counts = {}
     try:
-        for table in EXPORT_TABLES:
+        for table in sql.table_names():
             rows = conn.table(table)
             counts[table] = rows.count("*").fetchall()[0][0]
             if counts[table]:
                 rows.write_parquet(str(staging / table), partition_by=["partition_date"], compression="zstd")
             else:
                 (staging / table).mkdir()
-        for table in EXPORT_TABLES:
+        for table in counts:
             old = target / table
             if old.exists():
                 shutil.rmtree(old)

@@ -37,9 +37,14 @@ def params_for(statement: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", statement)}
 
 
+def table_names() -> list[str]:
+    """The tables, one per file of schema/."""
+    return sorted(path.stem for path in (SQL_DIR / "schema").glob("*.sql"))
+
+
 def schema_statements() -> list[str]:
     """Tables, then the views over them (views/ in dependency order: VIEW_ORDER)."""
-    tables = [s for path in sorted((SQL_DIR / "schema").glob("*.sql")) for s in statements(f"schema/{path.stem}")]
+    tables = [s for name in table_names() for s in statements(f"schema/{name}")]
     return tables + [s for name in VIEW_ORDER for s in statements(f"views/{name}")]
 
 

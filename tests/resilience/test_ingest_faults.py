@@ -3,8 +3,10 @@ two runs of one day. Real replay server, real recordings, real DuckDB file. `mak
 folder alone and shows what each scenario injected and checked."""
 
 import datetime as dt
+import os
 import subprocess
 import sys
+import time
 
 import dagster as dg
 import duckdb
@@ -12,7 +14,7 @@ import pytest
 
 from assets.listings import raw_listings
 from resources.arxiv_api import ArxivAPIResource
-from tests.conftest import DEMO_DAY, cli
+from tests.conftest import DEMO_DAY, REPO, cli
 
 
 def say(scenario: str, injected: str, checked: str) -> None:
@@ -109,18 +111,33 @@ def test_9_in_dagster_the_asset_fails_without_retries(pipeline_resources, server
 
 
 def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, server):
+    from filelock import FileLock
+
     base = {"ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
     select = "raw_listings,filtered_papers,paper_fulltext"
 
     def env(name):
-        return {**base, "ARXIV_MONITOR_HOME": str(tmp_path / name), "DAGSTER_HOME": str(tmp_path / f"{name}-dagster")}
+        return {**os.environ, **base, "ARXIV_MONITOR_HOME": str(tmp_path / name),
+                "DAGSTER_HOME": str(tmp_path / f"{name}-dagster")}
 
-    bin_ = [sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY, "--select", select]
-    import os
+    def start(name):
+        return subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY, "--select",
+                                 select], cwd=REPO, env=env(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
 
-    from tests.conftest import REPO
-    runs = [subprocess.Popen(bin_, cwd=REPO, env={**os.environ, **env("twice")}, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    # A run of the day that another run holds waits, and writes nothing until it is let go.
+    (tmp_path / "held" / "locks").mkdir(parents=True)
+    holder = FileLock(str(tmp_path / "held" / "locks" / f"partition-{DEMO_DAY}.lock"))
+    holder.acquire()
+    waiting = start("held")
+    time.sleep(8)
+    assert waiting.poll() is None and not (tmp_path / "held" / "arxiv.duckdb").exists()
+    holder.release()
+    out, err = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0 and "another run of this day is in progress; waiting" in out, out + err
+
+    # Two runs started together: both succeed, one after the other; the tables equal a single run's.
+    runs = [start("twice") for _ in range(2)]
     outputs = [r.communicate(timeout=600) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], outputs
     single = cli("run", "--date", DEMO_DAY, "--select", select, env_extra=env("once"))
@@ -131,17 +148,13 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
             return {t: conn.execute(f"select * exclude ({drop}) from {t} order by all").fetchall()
                     for t, drop in (("raw_listings", "fetched_at"), ("filtered_papers", "partition_date"),
                                     ("paper_fulltext", "extract_seconds, from_cache"))}
-    assert tables("twice") == tables("once")
-    assert sum("another run of this day is in progress" in out for out, _ in outputs) <= 1
-    say("10", "two `arxiv-monitor run` of the same day started together",
-        "both succeeded one after the other (per-day lock); tables equal a single run's row for row")
+    assert tables("twice") == tables("once") == tables("held")
+    say("10", "a run of a day held by another; two `arxiv-monitor run` of the same day started together",
+        "the held run waited (no database written) until released; both concurrent runs succeeded; "
+        "tables equal a single run's row for row")
 
 
 def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp_path, server):
-    import os
-    import time
-
-    from tests.conftest import REPO
     env = {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
            "ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
     backfill = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", "2025-12-22", "--to",
