@@ -93,10 +93,18 @@ def prompt(language: str) -> tuple[str, str]:
     return text, f"{language}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
+_PAPER_TAG = re.compile(r"<(/?\s*paper\s*)>", re.IGNORECASE)
+
+
+def inert(text: str) -> str:
+    """Untrusted text cannot close the <paper> block and speak as the prompt: its tags are defused."""
+    return _PAPER_TAG.sub(r"‹\1›", text or "")
+
+
 def paper_block(paper: dict, body: str) -> str:
-    header = [f"Title: {paper['title']}", f"Authors: {', '.join(paper.get('authors') or [])}",
-              f"Categories: {', '.join(paper.get('categories') or [])}"]
-    return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {paper['abstract']}\n\n{body}\n</paper>"
+    header = [f"Title: {inert(paper['title'])}", f"Authors: {inert(', '.join(paper.get('authors') or []))}",
+              f"Categories: {inert(', '.join(paper.get('categories') or []))}"]
+    return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {inert(paper['abstract'])}\n\n{inert(body)}\n</paper>"
 
 
 def parse_lenient(content: str) -> dict:

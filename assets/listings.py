@@ -97,8 +97,12 @@ def fetch_day_listing(day: dt.date, categories: list[str], client: ArxivClient, 
                      "materialise again later with refresh")
     if not window.replacement_walk_complete:
         notes.append(f"replacement walk stopped after {max_replacement_pages} pages before reaching the window")
+    complete = not notes
+    if client.rejected:  # the day is still complete: these entries can never be stored
+        notes.append(f"skipped {len(client.rejected)} feed entries whose id is not an arXiv id: "
+                     + "; ".join(client.rejected[:5]))
     return DayListing(calendar, rows, now, window.stats.requests, window.stats.cache_hits,
-                      window.new_total_reported, not notes, "; ".join(notes) or None)
+                      window.new_total_reported, complete, "; ".join(notes) or None)
 
 
 def listing_preview(rows: list[dict], limit: int = 20) -> str:
@@ -148,6 +152,8 @@ def raw_listings(context: dg.AssetExecutionContext, config: ListingsConfig, arxi
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     warehouse.write_partition(day, listing.tables())
 
+    if client.rejected:
+        context.log.warning(f"{day}: skipped {len(client.rejected)} feed entries: {'; '.join(client.rejected)}")
     duplicates = warehouse.query("duplicate_versions", partition_date=day)
     counts = listing.counts
     context.log.info(f"{day}: {len(listing.rows)} rows {counts}, {listing.requests} requests, "
@@ -161,6 +167,7 @@ def raw_listings(context: dg.AssetExecutionContext, config: ListingsConfig, arxi
             "window": f"{listing.calendar.window_start} → {listing.calendar.window_end}" if listing.calendar.announces else "none",
             "requests": listing.requests,
             "cache_hits": listing.cache_hits,
+            "rejected_entries": len(client.rejected),
             "complete": listing.complete,
             "note": listing.note or "",
             "preview": dg.MetadataValue.md(listing_preview(listing.rows)),

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-STATUSES = ("ok", "no_text", "not_pdf", "encrypted", "too_large", "download_failed", "extract_failed")
+STATUSES = ("ok", "no_text", "not_pdf", "encrypted", "too_large", "truncated", "download_failed", "extract_failed")
 SECTION_KINDS = ("front", "abstract", "introduction", "related_work", "method", "experiments", "results",
                  "conclusion", "references", "appendix", "other")
 MIN_CHARS_PER_PAGE = 250  # less than this on average: an image-only (scanned) PDF
@@ -303,6 +303,8 @@ def extract_pdf(data: bytes) -> Extraction:
         if doc.needs_pass:
             return Extraction("encrypted", pages=doc.page_count, error="the PDF is password-protected")
         pages = doc.page_count
+        if pages == 0:  # MuPDF "repaired" a damaged file down to nothing: not an image-only PDF
+            return Extraction("extract_failed", error="no readable page: the PDF is damaged or cut short")
         blocks = [b for no, page in enumerate(doc) for b in _page_blocks(page, no)]
         uri_links = [l.get("uri") for page in doc for l in page.get_links() if l.get("uri")]
         toc_titles = {_normal(t) for _, t, _ in doc.get_toc()} - {""}

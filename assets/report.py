@@ -23,7 +23,8 @@ _WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"
 _REASON_ZH = {"weekend": "周末", "holiday": "假日"}
 _KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
 _STATUS_ZH = {"download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字", "encrypted": "PDF加密",
-              "too_large": "PDF过大", "extract_failed": "解析失败", None: "未读取全文"}
+              "too_large": "PDF过大", "truncated": "PDF下载不完整",
+              "extract_failed": "解析失败", None: "未读取全文"}
 
 
 def md(value) -> str:
@@ -106,7 +107,7 @@ def report_context(day: dt.date, monitor: MonitorConfig, listing_day: dict | Non
         "categories": ", ".join(monitor.categories), "keywords": ", ".join(k.strip() for k in monitor.keywords),
         "exclude": ", ".join(monitor.exclude), "authors": ", ".join(monitor.watch_authors),
         "papers": papers, "failed": failed, "counts": counts, "listings_total": sum(counts.values()),
-        "window": window, "fulltext_counts": ", ".join(f"{k} {v}" for k, v in sorted(fulltext.items())) if rows else "",
+        "window": window, "listing_note": (listing_day or {}).get("note"), "fulltext_counts": ", ".join(f"{k} {v}" for k, v in sorted(fulltext.items())) if rows else "",
         "models": ", ".join(sorted({r["model"] for r in rows if r.get("model")})),
         "prompt_versions": ", ".join(sorted({r["prompt_version"] for r in rows if r.get("prompt_version")})),
         "tokens_in": sum(r.get("tokens_in") or 0 for r in rows), "tokens_out": sum(r.get("tokens_out") or 0 for r in rows),

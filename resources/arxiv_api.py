@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ import dagster as dg
 import feedparser
 
 from resources.http import FetchStats, GaveUp, PoliteHttp, PoliteHttpResource, Retryable
+from resources.pdf_store import BadArxivId, check_arxiv_id
 from resources.settings import Settings
 
 _ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<version>\d+)$")
@@ -44,6 +45,12 @@ class FeedPage:
     total_results: int
     start_index: int
     entries: list[dict]
+    # Entries whose id is not an arXiv id ('../../etc/passwd'): counted as received, never stored.
+    rejected: list[str] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return len(self.entries) + len(self.rejected)
 
 
 def normalise_space(text: str | None) -> str | None:
@@ -105,14 +112,22 @@ def parse_feed(body: bytes, url: str) -> FeedPage:
         raise ArxivQueryError(f"arXiv rejected the query {url}: {errors[0].get('summary', '').strip()}")
     if "opensearch_totalresults" not in parsed.feed:
         raise Retryable("feed has no opensearch:totalResults")
-    try:
-        entries = [entry_to_row(e) for e in parsed.entries]
-    except (KeyError, ValueError) as exc:
-        raise Retryable(f"unreadable entry: {exc}") from None
+    entries, rejected = [], []
+    for entry in parsed.entries:
+        try:
+            row = entry_to_row(entry)
+        except (KeyError, ValueError) as exc:
+            raise Retryable(f"unreadable entry: {exc}") from None
+        try:
+            check_arxiv_id(row["arxiv_id"], row["version"])
+        except BadArxivId as exc:
+            rejected.append(str(exc))
+            continue
+        entries.append(row)
     return FeedPage(
         total_results=int(parsed.feed["opensearch_totalresults"]),
         start_index=int(parsed.feed.get("opensearch_startindex", 0) or 0),
-        entries=entries,
+        entries=entries, rejected=rejected,
     )
 
 
@@ -163,6 +178,7 @@ class ArxivClient:
         self.http = http or PoliteHttp(**http_options)
         # False while arXiv's index may still be catching up: such answers must not be replayed later.
         self.store_responses = True
+        self.rejected: list[str] = []  # why entries were skipped, over every page read
 
     @property
     def stats(self) -> FetchStats:
@@ -190,8 +206,8 @@ class ArxivClient:
             if status != 200:
                 raise ArxivError(f"arXiv answered HTTP {status} to {url}: {body[:200]!r}")
             page = parse_feed(body, url)
-            if expected_rows is not None and len(page.entries) < (expected := expected_rows(page)):
-                raise Retryable(f"short page: {len(page.entries)} entries, expected {expected} "
+            if expected_rows is not None and page.received < (expected := expected_rows(page)):
+                raise Retryable(f"short page: {page.received} entries, expected {expected} "
                                 f"(totalResults {page.total_results})")
             if self.store_responses:
                 self.cache.put(namespace, url, body)
@@ -220,11 +236,12 @@ class ArxivClient:
             page = self.fetch_page(url, namespace=namespace, expected_rows=expected, refresh=refresh)
             pages += 1
             received.extend(page.entries)
-            start += len(page.entries)
+            self.rejected.extend(r for r in page.rejected if r not in self.rejected)
+            start += page.received
             limit = page.total_results if max_total is None else min(page.total_results, max_total)
-            if start >= limit or not page.entries:
+            if start >= limit or not page.received:
                 return merge_rows(received), True
-            if stop is not None and stop(page.entries):
+            if stop is not None and page.entries and stop(page.entries):
                 return merge_rows(received), True
             if max_pages is not None and pages >= max_pages:
                 return merge_rows(received), False

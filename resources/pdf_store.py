@@ -28,7 +28,7 @@ class _NotFound(Exception):
 
 @dataclass
 class PdfFetch:
-    status: str  # ok | not_pdf | too_large | download_failed
+    status: str  # ok | not_pdf | too_large | truncated | download_failed
     path: Path | None = None
     sha256: str | None = None
     size: int = 0
@@ -78,6 +78,10 @@ class PdfStore:
         if b"%PDF-" not in data[:1024]:
             return PdfFetch("not_pdf", size=len(data),
                             error=f"{url} returned {len(data)} bytes that are not a PDF (start {data[:16]!r})")
+        if b"%%EOF" not in data[-4096:]:  # every PDF ends with %%EOF: this download was cut short
+            return PdfFetch("truncated", size=len(data),
+                            error=f"{url} returned {len(data)} bytes that end before the PDF's %%EOF: a cut "
+                                  "download; not cached, so the next run downloads it again")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)

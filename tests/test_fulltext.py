@@ -100,6 +100,18 @@ def test_encrypted_and_truncated_pdfs(tmp_path):
     data = (PDF_DIR / "2304.02623v1.pdf").read_bytes()
     truncated = extract_pdf(data[: len(data) // 3])
     assert truncated.status in STATUSES and (truncated.status == "ok" or truncated.error)
+    nothing_left = extract_pdf(data[:150_000])  # MuPDF repairs it to 0 pages: damaged, not "image-only"
+    assert nothing_left.status == "extract_failed" and "damaged or cut short" in nothing_left.error
+
+
+def test_store_does_not_cache_a_cut_download_and_fetches_it_again(server, tmp_path):
+    store = PdfStore(server.pdf_url, tmp_path / "c", min_interval=0)
+    server.inject({"kind": "body", "file": "pdf/1706.03762v7.pdf", "bytes": 400_000, "times": 1})
+    cut = store.fetch("1706.03762", 7)
+    assert cut.status == "truncated" and "400000 bytes that end before the PDF's %%EOF" in cut.error
+    assert not any((tmp_path / "c").rglob("*.pdf"))
+    again = store.fetch("1706.03762", 7)
+    assert again.status == "ok" and not again.from_cache and again.size == 942115
 
 
 def test_links_found_in_real_text():

@@ -7,9 +7,12 @@
   demo corpus (demo_days.json) and renders the Atom feed in arXiv's current layout.
 * `GET /pdf/{id}v{n}` serves a real PDF from ../shared/realdata/pdf whose name starts with it.
 * Fault injection for reliability tests: `POST /_control/faults` with a JSON list of
-  `{"kind": "status"|"slow"|"truncate"|"empty"|"reset"|"body", "status": 503, "retry_after": 1,
-    "file": "pdf/odd/x.pdf" (for "body": answer with that real file's bytes),
-    "delay": 2, "times": 1, "match": "substring of path?query"}`; `DELETE /_control/faults`.
+  `{"kind": "status"|"slow"|"truncate"|"empty"|"reset"|"body"|"huge", "status": 503, "retry_after": 1,
+    "file": "pdf/odd/x.pdf" (for "body": answer with that real file's bytes; with "bytes": N only
+    its first N, a cut download; with "encrypt": true the file re-saved password-protected),
+    "megabytes": 200 (for "huge": a stream of that size that starts like a PDF and is padding
+    after; "declare": false leaves out Content-Length), "delay": 2, "times": 1,
+    "match": "substring of path?query"}`; `DELETE /_control/faults`.
   `GET /_control/requests` returns the request log (`DELETE` clears it).
 """
 
@@ -297,6 +300,14 @@ class ReplayState:
         return next((p for n, p in sorted(self.pdfs.items()) if n == f"{flat}.pdf" or n.startswith(f"{flat}_")), None)
 
 
+def _encrypted(path: Path) -> bytes:
+    """A real PDF re-saved with a user password (AES-256): what a locked PDF on a server is."""
+    import pymupdf
+
+    with pymupdf.open(path) as doc:
+        return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="user")
+
+
 def _handler(state: ReplayState):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -315,6 +326,30 @@ def _handler(state: ReplayState):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _send_huge(self, size: int, declare: bool) -> None:
+            """`size` bytes that begin like a PDF, streamed 1 MB at a time (never held in memory);
+            a client that stops reading ends it."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            if declare:
+                self.send_header("Content-Length", str(size))
+            else:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            chunk = bytearray(1 << 20)
+            head = b"%PDF-1.7\n%padding\n"
+            chunk[: len(head)] = head
+            sent = 0
+            try:
+                while sent < size:
+                    piece = bytes(chunk[: min(len(chunk), size - sent)])
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                    chunk[: len(head)] = bytes(len(head))  # the PDF header only at the very start
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
 
         def do_GET(self):
             target = self.path
@@ -335,10 +370,16 @@ def _handler(state: ReplayState):
                     self.connection.shutdown(2)
                     return None
                 if fault["kind"] == "body":  # serve another real file's bytes (e.g. pdf/odd/...) instead
-                    body = (state.realdata / fault["file"]).resolve()
-                    if state.realdata not in body.parents:
+                    path = (state.realdata / fault["file"]).resolve()
+                    if state.realdata not in path.parents:
                         return self._send(400, b"fault file outside the recordings", "text/plain")
-                    return self._send(200, body.read_bytes(), fault.get("content_type", "application/pdf"))
+                    body = _encrypted(path) if fault.get("encrypt") else path.read_bytes()
+                    if "bytes" in fault:
+                        body = body[: int(fault["bytes"])]
+                    return self._send(200, body, fault.get("content_type", "application/pdf"))
+                if fault["kind"] == "huge":
+                    return self._send_huge(int(float(fault.get("megabytes", 200)) * 1024 * 1024),
+                                           fault.get("declare", True))
                 if fault["kind"] == "slow":
                     import time
 
