@@ -22,7 +22,7 @@ _WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"
           "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
 _REASON_ZH = {"weekend": "周末", "holiday": "假日"}
 _KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
-_STATUS_ZH = {"download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字", "encrypted": "PDF加密",
+_STATUS_ZH = {"ok": "已读取", "download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字", "encrypted": "PDF加密",
               "too_large": "PDF过大", "truncated": "PDF下载不完整",
               "extract_failed": "解析失败", None: "未读取全文"}
 
@@ -94,6 +94,7 @@ def report_context(day: dt.date, monitor: MonitorConfig, listing_day: dict | Non
             papers.append(paper)
         else:
             paper["error"] = row.get("error") or ("没有分析记录" if language == "zh" else "no analysis was stored")
+            paper["fulltext_zh"] = _STATUS_ZH.get(row.get("fulltext_status"), row.get("fulltext_status"))
             failed.append(paper)
     counts = {k: (listing_day or {}).get(f"rows_{k}", 0) for k in ("new", "cross", "replace", "replace_cross")}
     fulltext = Counter(r.get("fulltext_status") or "not read" for r in rows)

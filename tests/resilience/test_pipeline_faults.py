@@ -1,0 +1,166 @@
+"""Resilience (issue 7), the scenarios that take the whole pipeline with the real llama.cpp server:
+broken PDFs among good ones (4), the LLM server killed mid-partition (5), the pipeline process
+SIGKILLed mid-write of each asset (6), hostile data (8). Real replay server, real recorded entries
+and PDFs (faults are served from real files), real DuckDB file."""
+
+import dataclasses
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.cli import DEMO_WATCH_AUTHORS
+from orchestration.definitions import ALL_ASSETS
+from resources.llm_server import LLMServerResource, stop_group
+from resources.pdf_store import PdfStoreResource
+from resources.replay.server import ReplayServer, load_corpus, realdata_dir
+from resources.settings import MonitorConfig, load_settings
+from tests.conftest import DEMO_DAY, REPO, free_port
+from tests.resilience.test_ingest_faults import say
+
+# What each of the seed's six papers' PDF URL answers (a replay fault made of real files; None: no
+# PDF of it was recorded, HTTP 404) and the status the paper must get.
+BROKEN = {
+    "2512.05107v2": ({"kind": "body", "file": "pdf/odd/Attention_2byte_not_a_pdf.pdf"}, "not_pdf"),
+    "2512.20014v1": ({"kind": "body", "file": "pdf/odd/arxiv_browse_x_image.pdf"}, "no_text"),
+    "2512.20188v1": ({"kind": "body", "file": "pdf/2304.02623v1.pdf", "bytes": 400_000}, "truncated"),
+    "2511.14396v5": ({"kind": "body", "file": "pdf/2302.07302v1.pdf", "encrypt": True}, "encrypted"),
+    "2512.20276v1": ({"kind": "huge", "megabytes": 60}, "too_large"),
+    "2512.21118v1": (None, "download_failed"),
+}
+GOOD = {"1505.04597v1", "1602.02830v3", "1706.03762v7"}  # the watched authors' papers: real recorded PDFs
+# Three papers of the demo day, one of them with a real PDF: keeps the LLM part of 5 and 6 short.
+FEW = {"keywords": ["Precipitation Nowcasting", "Metamorphic Testing"], "watch_authors": ["Olaf Ronneberger"]}
+FEW_PAPERS = {"2512.21118v1", "2407.18756v1", "1505.04597v1"}
+
+
+def monitor_for(home, **overrides) -> MonitorConfig:
+    return MonitorConfig.from_settings(load_settings(), home=str(home), **{"language": "en", **overrides})
+
+
+def with_pdfs(resources, server, monitor, llm_resource):
+    return {**resources, "monitor": monitor, "llm_server": llm_resource,
+            "pdf_store": PdfStoreResource(pdf_url=server.pdf_url, min_interval_seconds=0, backoff_seconds=0.01)}
+
+
+def rows(home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def by_paper(home, table: str, columns: str) -> dict[str, tuple]:
+    return {f"{r[0]}v{r[1]}": r[2:] for r in rows(home, f"select arxiv_id, version, {columns} from {table}")}
+
+
+def test_4_broken_pdfs_among_good_ones(pipeline_resources, server, home, llm_resource, llm):
+    for paper, (fault, _) in BROKEN.items():
+        if fault:
+            server.inject({**fault, "match": f"/pdf/{paper}", "times": -1})
+    monitor = monitor_for(home, watch_authors=DEMO_WATCH_AUTHORS.split(","))
+    result = dg.materialize(ALL_ASSETS, partition_key=DEMO_DAY,
+                            resources=with_pdfs(pipeline_resources, server, monitor, llm_resource))
+    assert result.success
+
+    fulltext = by_paper(home, "paper_fulltext", "status, pages, error")
+    assert {p: s for p, (s, _, _) in fulltext.items()} == {**{p: s for p, (_, s) in BROKEN.items()},
+                                                          **{p: "ok" for p in GOOD}}
+    assert all(pages > 3 for p, (_, pages, _) in fulltext.items() if p in GOOD)
+    assert all(error for p, (_, _, error) in fulltext.items() if p in BROKEN)
+    summaries = by_paper(home, "paper_summaries", "status, basis, retryable")
+    assert set(summaries) == set(fulltext)  # every paper analysed, good or bad
+    assert all(basis.startswith("fulltext") for p, (_, basis, _) in summaries.items() if p in GOOD)
+    assert all(basis == "abstract" for p, (_, basis, _) in summaries.items() if p in BROKEN)
+    assert sum(status == "ok" for status, _, _ in summaries.values()) >= 5
+    # Nothing over the size limit reached the disk; the cut download was not cached.
+    cached = sorted(p.stat().st_size for p in (home / "pdf_cache").rglob("*.pdf"))
+    assert len(cached) == 5 and max(cached) < 50 * 1024 * 1024  # 3 good + encrypted + image-only
+
+    report = (home / "reports" / f"{DEMO_DAY}.md").read_text()
+    for paper, (_, status) in BROKEN.items():
+        section = report[report.index(f"[{paper}]"):]
+        section = section[: section.find("\n## ", 1) if "\n## " in section[1:] else len(section)]
+        assert f"full text: {status}" in section.lower(), (paper, section[:600])
+    provenance = report[report.index("## Provenance"):]
+    for status in ("not_pdf 1", "no_text 1", "truncated 1", "encrypted 1", "too_large 1", "download_failed 1", "ok 3"):
+        assert status in provenance
+    say("4", "6 broken PDFs (2-byte non-PDF, image-only, cut at 400 kB, password-protected, 60 MB, HTTP 404) "
+             "among 3 good real PDFs",
+        f"statuses {sorted(s for s, _, _ in fulltext.values())}; the 3 good ones analysed from their full text, "
+        f"the 6 bad ones from their abstract with the reason in the report; {len(cached)} PDFs cached, the largest "
+        f"{max(cached) / 1e6:.1f} MB")
+
+
+class KillAfter:
+    """Watches a llama.cpp server's access log; SIGKILLs the server once `completed` chat answers were sent."""
+
+    def __init__(self, process: subprocess.Popen, log: Path, completed: int):
+        self.process, self.log, self.completed = process, log, completed
+        self.killed_after: int | None = None
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        while self.process.poll() is None:
+            done = chat_answers(self.log)
+            if done >= self.completed:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.killed_after = done
+                return
+            time.sleep(0.05)
+
+
+def chat_answers(log: Path) -> int:
+    return log.read_text(errors="replace").count('"POST /v1/chat/completions HTTP/1.1" 200')
+
+
+def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(pipeline_resources, server, home,
+                                                                                tmp_path):
+    llm_resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path / "llm"), n_ctx=8192)
+    resources = with_pdfs(pipeline_resources, server, monitor_for(home, **FEW), llm_resource)
+    upstream = dg.AssetSelection.assets("raw_listings", "filtered_papers", "paper_fulltext")
+    assert dg.materialize(ALL_ASSETS, partition_key=DEMO_DAY, resources=resources, selection=upstream).success
+    summaries_only = dg.AssetSelection.assets("paper_summaries")
+    base_url = f"http://127.0.0.1:{llm_resource.port}/v1"
+
+    process, log = llm_resource.start("llama-cpp")
+    try:
+        llm_resource.wait_ready(process, base_url, log)
+        killer = KillAfter(process, log, completed=1)
+        first = dg.materialize(ALL_ASSETS, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
+    finally:
+        stop_group(process)
+    assert first.success and killer.killed_after == 1
+    before = by_paper(home, "paper_summaries", "status, retryable, error, tldr, summary, method, raw_output")
+    assert set(before) == FEW_PAPERS
+    lost = {p for p, (status, retryable, *_) in before.items() if status == "failed" and retryable}
+    finished = set(before) - lost
+    assert finished and lost  # the answer sent before the kill was kept; the rest failed, to be asked again
+    assert all("connect" in before[p][2].lower() for p in lost), {p: before[p][2] for p in lost}
+
+    process, log = llm_resource.start("llama-cpp")  # the server is back
+    try:
+        llm_resource.wait_ready(process, base_url, log)
+        second = dg.materialize(ALL_ASSETS, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
+        requests = chat_answers(log)
+    finally:
+        stop_group(process)
+    assert second.success
+    after = by_paper(home, "paper_summaries", "status, retryable, error, tldr, summary, method, raw_output")
+    reran = by_paper(home, "paper_summaries", "cached, attempts")
+    assert {p for p, (cached, _) in reran.items() if not cached} == lost  # only those were asked again
+    assert requests == sum(attempts for p, (_, attempts) in reran.items() if p in lost)
+    assert all(after[p] == before[p] for p in finished)  # kept exactly
+    assert not any(status == "failed" and retryable for status, retryable, *_ in after.values())
+    say("5", f"llama.cpp server SIGKILLed after its answer no. {killer.killed_after}, {len(FEW_PAPERS)} papers in the "
+             "partition",
+        f"{len(finished)} finished analysis kept, {len(lost)} marked failed+retryable (connection error); after the "
+        f"restart the re-run sent {requests} request(s), for those {len(lost)} only; the kept rows are unchanged")
