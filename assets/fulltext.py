@@ -61,7 +61,7 @@ class FulltextConfig(dg.Config):
 def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
                    pdf_store: PdfStoreResource, monitor: MonitorConfig) -> dg.MaterializeResult:
     """Each filtered paper's PDF text, split into sections by its own headings, with its code and
-    data links, and a status: ok, no_text, not_pdf, encrypted, too_large, download_failed, extract_failed."""
+    data links, and a status: ok, no_text, not_pdf, encrypted, too_large, truncated, download_failed, extract_failed."""
     monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
     day = parse_day(context.partition_key)
     papers = warehouse.query_rows("papers_to_read", partition_date=day)

@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS paper_fulltext (
     partition_date  DATE      NOT NULL,
     arxiv_id        VARCHAR   NOT NULL,
     version         INTEGER   NOT NULL,
-    status          VARCHAR   NOT NULL,  -- ok | no_text | not_pdf | encrypted | too_large | download_failed | extract_failed
+    status          VARCHAR   NOT NULL,  -- ok | no_text | not_pdf | encrypted | too_large | truncated | download_failed | extract_failed
     error           VARCHAR,             -- why, when status is not ok
     pages           INTEGER,
     chars           INTEGER,
