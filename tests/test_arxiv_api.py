@@ -187,3 +187,15 @@ def test_requests_are_spaced_by_min_interval(server, client):
         client.fetch_page(client.query_url("testing", start=start, max_results=10), namespace="t")
     assert time.monotonic() - started >= 0.8
     assert "arxiv-monitor" in client.http.session.headers["User-Agent"]
+
+
+def test_an_entry_whose_id_is_not_an_arxiv_id_is_skipped_but_counted():
+    import dataclasses
+
+    from resources.replay.server import load_corpus, realdata_dir, render_feed
+
+    real = load_corpus(realdata_dir())[0]
+    hostile = dataclasses.replace(real, arxiv_id="../../etc/passwd")
+    page = parse_feed(render_feed([real, hostile], 2, 0, 10, "t"), "url")
+    assert [r["arxiv_id"] for r in page.entries] == [real.arxiv_id]
+    assert page.rejected == ["not an arXiv id: '../../etc/passwd' v1"] and page.received == 2
