@@ -75,11 +75,12 @@ def test_4_broken_pdfs_among_good_ones(pipeline_resources, server, home, llm_res
                                                           **{p: "ok" for p in GOOD}}
     assert all(pages > 3 for p, (_, pages, _) in fulltext.items() if p in GOOD)
     assert all(error for p, (_, _, error) in fulltext.items() if p in BROKEN)
-    summaries = by_paper(home, "paper_summaries", "status, basis, retryable")
+    summaries = by_paper(home, "paper_summaries", "status, basis, retryable, tokens_in")
     assert set(summaries) == set(fulltext)  # every paper analysed, good or bad
-    assert all(basis.startswith("fulltext") for p, (_, basis, _) in summaries.items() if p in GOOD)
-    assert all(basis == "abstract" for p, (_, basis, _) in summaries.items() if p in BROKEN)
-    assert sum(status == "ok" for status, _, _ in summaries.values()) >= 5
+    assert all(basis.startswith("fulltext") for p, (_, basis, _, _) in summaries.items() if p in GOOD)
+    assert all(basis == "abstract" for p, (_, basis, _, _) in summaries.items() if p in BROKEN)
+    # Every paper got the model's answer (whether the 135M model's answer is valid is not this test's matter).
+    assert all(tokens > 0 and not retryable for _, _, retryable, tokens in summaries.values())
     # Nothing over the size limit reached the disk; the cut download was not cached.
     cached = sorted(p.stat().st_size for p in (home / "pdf_cache").rglob("*.pdf"))
     assert len(cached) == 5 and max(cached) < 50 * 1024 * 1024  # 3 good + encrypted + image-only
