@@ -16,7 +16,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from orchestration.cli import DEMO_WATCH_AUTHORS
 from orchestration.definitions import ALL_ASSETS
