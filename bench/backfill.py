@@ -56,7 +56,7 @@ def _set_as_of(base_url: str, moment: dt.datetime) -> None:
 def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     import dagster as dg
 
-    from bench.synthetic import announcement_days
+    from bench.synthetic import announcing_days
     from orchestration.calendar import announcement_day
     from orchestration.definitions import ALL_ASSETS, ALL_CHECKS
     from resources.arxiv_api import ArxivAPIResource
@@ -64,7 +64,7 @@ def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     from resources.settings import MonitorConfig, load_settings
     from resources.warehouse import WarehouseResource
 
-    days = announcement_days(FIRST_DAY, days_count)
+    days = announcing_days(FIRST_DAY, days_count)
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe()
     server = context.Process(target=_serve, args=(days, per_day, child), daemon=True)

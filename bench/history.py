@@ -38,7 +38,7 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
     from assets.listings import RAW_LISTINGS_SCHEMA
     from assets.pdf_text import extract_file, find_links, merge_links
     from assets.summaries import SUMMARY_SCHEMA
-    from bench.synthetic import announcement_days, synthetic_corpus
+    from bench.synthetic import announcing_days, synthetic_corpus
     from bench.backfill import KEYWORDS, WATCH_AUTHORS
     from resources.arxiv_api import classify
     from resources.replay.server import realdata_dir
@@ -49,7 +49,7 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
     monitored = set(settings.categories)
     # ~5 % kept, as in the backfill benchmark; half of those have a real PDF's text.
     rules = FilterRules.build(KEYWORDS, authors=WATCH_AUTHORS)
-    days = announcement_days(FIRST_DAY, days_count)
+    days = announcing_days(FIRST_DAY, days_count)
     entries, aliases = synthetic_corpus(days, per_day)
     pdf_dir = realdata_dir() / "pdf"
     extracted = {name: extract_file(pdf_dir / name) for name in set(aliases.values())}

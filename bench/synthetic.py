@@ -24,7 +24,8 @@ from resources.replay.server import CorpusEntry, load_corpus, realdata_dir
 SYNTHETIC_PREFIX = "99"
 
 
-def announcement_days(first: dt.date, count: int) -> list[dt.date]:
+def announcing_days(first: dt.date, count: int) -> list[dt.date]:
+    """The first `count` days from `first` on which arXiv announces (weekends and holidays skipped)."""
     days, day = [], first
     while len(days) < count:
         if announcement_day(day).announces:
@@ -59,9 +60,3 @@ def synthetic_corpus(days: list[dt.date], per_day: int, realdata: Path | None = 
                 aliases[f"{arxiv_id}v{version}"] = base_pdf[which]
     return entries, aliases
 
-
-def visible_on(entries: list[CorpusEntry], day: dt.date) -> list[CorpusEntry]:
-    """What arXiv showed when `day` was announced: entries updated before that day's window closed
-    (running each day as the daily schedule does, not years later)."""
-    end = announcement_day(day).window_end
-    return [e for e in entries if e.updated < end]

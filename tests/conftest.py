@@ -98,3 +98,18 @@ def demo(tmp_path_factory):
     env = {"ARXIV_MONITOR_HOME": str(root / "home"), "DAGSTER_HOME": str(root / "dagster"),
            "ARXIV_MONITOR_LLM_PORT": str(free_port())}
     return env, cli("demo", env_extra=env)
+
+
+def replay_env(server, home: Path, **extra) -> dict:
+    """The environment of an `arxiv-monitor` subprocess against the replay server, its data in `home`
+    (Dagster's own folder beside it)."""
+    return {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
+            "ARXIV_MONITOR_HOME": str(home), "DAGSTER_HOME": str(home.parent / f"{home.name}-dagster"), **extra}
+
+
+def stored(home: Path, statement: str) -> list[tuple]:
+    """Rows of `statement` over the database in `home`, opened read-only."""
+    import duckdb
+
+    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+        return conn.execute(statement).fetchall()

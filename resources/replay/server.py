@@ -338,16 +338,14 @@ def _handler(state: ReplayState):
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
-            chunk = bytearray(1 << 20)
             head = b"%PDF-1.7\n%padding\n"
-            chunk[: len(head)] = head
+            first, rest = head + bytes((1 << 20) - len(head)), bytes(1 << 20)
             sent = 0
             try:
                 while sent < size:
-                    piece = bytes(chunk[: min(len(chunk), size - sent)])
+                    piece = (first if sent == 0 else rest)[: size - sent]
                     self.wfile.write(piece)
                     sent += len(piece)
-                    chunk[: len(head)] = bytes(len(head))  # the PDF header only at the very start
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 

@@ -1,0 +1,5 @@
+"""Resilience scenarios (issue 7); `make chaos` runs this folder alone, with `-s` to show `say`."""
+
+
+def say(scenario: str, injected: str, checked: str) -> None:
+    print(f"\n[{scenario}] injected: {injected}\n[{scenario}] checked: {checked}")

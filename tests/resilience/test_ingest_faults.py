@@ -3,27 +3,21 @@ two runs of one day. Real replay server, real recordings, real DuckDB file. `mak
 folder alone and shows what each scenario injected and checked."""
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import time
 
 import dagster as dg
-import duckdb
 import pytest
 
 from assets.listings import raw_listings
 from resources.arxiv_api import ArxivAPIResource
-from tests.conftest import DEMO_DAY, REPO, cli
-
-
-def say(scenario: str, injected: str, checked: str) -> None:
-    print(f"\n[{scenario}] injected: {injected}\n[{scenario}] checked: {checked}")
+from tests.conftest import DEMO_DAY, REPO, cli, replay_env, stored
+from tests.resilience import say
 
 
 def listing_rows(home) -> list[tuple]:
-    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
-        return conn.execute("select * exclude (fetched_at) from raw_listings order by all").fetchall()
+    return stored(home, "select * exclude (fetched_at) from raw_listings order by all")
 
 
 def materialise(resources, refresh=False, **api):
@@ -83,14 +77,13 @@ def test_3_an_empty_page_in_a_paginated_day_is_retried_and_never_stored_as_compl
 
 
 def test_9_read_only_or_full_data_directory_fails_before_any_work(tmp_path, server):
-    env = {"ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
-           "DAGSTER_HOME": str(tmp_path / "dagster")}
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    out = cli("run", "--date", DEMO_DAY, env_extra={**env, "ARXIV_MONITOR_HOME": str(not_a_folder / "home")})
+    out = cli("run", "--date", DEMO_DAY, env_extra=replay_env(server, not_a_folder / "home",
+                                                               DAGSTER_HOME=str(tmp_path / "dagster")))
     assert out.returncode == 2 and "is not writable" in out.stderr
-    full = cli("run", "--date", DEMO_DAY, env_extra={**env, "ARXIV_MONITOR_HOME": str(tmp_path / "home"),
-                                                       "ARXIV_MONITOR_MIN_FREE_MB": "1e12"})
+    full = cli("run", "--date", DEMO_DAY, env_extra=replay_env(server, tmp_path / "home",
+                                                                ARXIV_MONITOR_MIN_FREE_MB="1e12"))
     assert full.returncode == 2 and "MB free, less than" in full.stderr and "nothing was done" in full.stderr
     assert not server.api_requests  # no request was made
     assert not (tmp_path / "home" / "arxiv.duckdb").exists()
@@ -113,12 +106,10 @@ def test_9_in_dagster_the_asset_fails_without_retries(pipeline_resources, server
 def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, server):
     from filelock import FileLock
 
-    base = {"ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
     select = "raw_listings,filtered_papers,paper_fulltext"
 
     def env(name):
-        return {**os.environ, **base, "ARXIV_MONITOR_HOME": str(tmp_path / name),
-                "DAGSTER_HOME": str(tmp_path / f"{name}-dagster")}
+        return replay_env(server, tmp_path / name)
 
     def start(name):
         return subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY, "--select",
@@ -144,10 +135,9 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
     assert single.returncode == 0
 
     def tables(name):
-        with duckdb.connect(str(tmp_path / name / "arxiv.duckdb"), read_only=True) as conn:
-            return {t: conn.execute(f"select * exclude ({drop}) from {t} order by all").fetchall()
-                    for t, drop in (("raw_listings", "fetched_at"), ("filtered_papers", "partition_date"),
-                                    ("paper_fulltext", "extract_seconds, from_cache"))}
+        return {t: stored(tmp_path / name, f"select * exclude ({drop}) from {t} order by all")
+                for t, drop in (("raw_listings", "fetched_at"), ("filtered_papers", "partition_date"),
+                                ("paper_fulltext", "extract_seconds, from_cache"))}
     assert tables("twice") == tables("once") == tables("held")
     say("10", "a run of a day held by another; two `arxiv-monitor run` of the same day started together",
         "the held run waited (no database written) until released; both concurrent runs succeeded; "
@@ -155,8 +145,7 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
 
 
 def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp_path, server):
-    env = {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
-           "ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = replay_env(server, tmp_path / "home")
     backfill = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", "2025-12-22", "--to",
                                  "2025-12-26", "--select", "raw_listings,filtered_papers,paper_fulltext"],
                                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -174,10 +163,9 @@ def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp
         time.sleep(0.1)
     stdout, stderr = backfill.communicate(timeout=600)
     assert backfill.returncode == 0, stderr
-    with duckdb.connect(str(tmp_path / "home" / "arxiv.duckdb"), read_only=True) as conn:
-        per_day = conn.execute("select partition_date::varchar, count(*) from raw_listings group by 1 order by 1").fetchall()
-        duplicates = conn.execute("select count(*) from (select partition_date, arxiv_id, version from raw_listings "
-                                  "group by all having count(*) > 1)").fetchone()[0]
+    per_day = stored(tmp_path / "home", "select partition_date::varchar, count(*) from raw_listings group by 1 order by 1")
+    (duplicates,) = stored(tmp_path / "home", "select count(*) from (select partition_date, arxiv_id, version "
+                                              "from raw_listings group by all having count(*) > 1)")[0]
     assert per_day == [("2025-12-22", 5), ("2025-12-23", 5), ("2025-12-24", 5), ("2025-12-25", 19), ("2025-12-26", 5)]
     assert duplicates == 0
     say("7", "`arxiv-monitor query` in a loop while a 5-day backfill writes",

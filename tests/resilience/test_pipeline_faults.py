@@ -23,8 +23,8 @@ from resources.llm_server import LLMServerResource, stop_group
 from resources.pdf_store import PdfStoreResource
 from resources.replay.server import ReplayServer, load_corpus, realdata_dir
 from resources.settings import MonitorConfig, load_settings
-from tests.conftest import DEMO_DAY, REPO, free_port
-from tests.resilience.test_ingest_faults import say
+from tests.conftest import DEMO_DAY, REPO, free_port, replay_env, stored
+from tests.resilience import say
 
 # What each of the seed's six papers' PDF URL answers (a replay fault made of real files; None: no
 # PDF of it was recorded, HTTP 404) and the status the paper must get.
@@ -51,13 +51,8 @@ def with_pdfs(resources, server, monitor, llm_resource):
             "pdf_store": PdfStoreResource(pdf_url=server.pdf_url, min_interval_seconds=0, backoff_seconds=0.01)}
 
 
-def rows(home, sql: str) -> list[tuple]:
-    with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
-        return conn.execute(sql).fetchall()
-
-
 def by_paper(home, table: str, columns: str) -> dict[str, tuple]:
-    return {f"{r[0]}v{r[1]}": r[2:] for r in rows(home, f"select arxiv_id, version, {columns} from {table}")}
+    return {f"{r[0]}v{r[1]}": r[2:] for r in stored(home, f"select arxiv_id, version, {columns} from {table}")}
 
 
 def test_4_broken_pdfs_among_good_ones(pipeline_resources, server, home, llm_resource, llm):
@@ -86,9 +81,12 @@ def test_4_broken_pdfs_among_good_ones(pipeline_resources, server, home, llm_res
 
     report = (home / "reports" / f"{DEMO_DAY}.md").read_text()
     for paper, (_, status) in BROKEN.items():
-        section = report[report.index(f"[{paper}]"):]
-        section = section[: section.find("\n## ", 1) if "\n## " in section[1:] else len(section)]
-        assert f"full text: {status}" in section.lower(), (paper, section[:600])
+        # The paper's own part: from its id link to the next paper's (analysed or in the failed list).
+        start = report.index(f"[{paper}]")
+        ends = [i for other in fulltext if other != paper and (i := report.find(f"[{other}]", start)) > 0]
+        section = report[start: min(ends, default=len(report))]
+        # "(full text: not_pdf)" in an analysis's basis, "**Full text**: not_pdf" in the failed list
+        assert re.search(rf"full text(\*\*)?: {status}\b", section, re.IGNORECASE), (paper, section[:600])
     provenance = report[report.index("## Provenance"):]
     for status in ("not_pdf 1", "no_text 1", "truncated 1", "encrypted 1", "too_large 1", "download_failed 1", "ok 3"):
         assert status in provenance
@@ -183,12 +181,12 @@ ASSET_TABLES = {"raw_listings": ["raw_listings", "listing_days"], "filtered_pape
 
 
 def cli_env(server, llm, home: Path, **extra) -> dict:
+    """A CLI run of the FEW papers that uses the session's llama.cpp server."""
     port = llm.base_url.rsplit(":", 1)[1].split("/")[0]
-    return {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
-            "ARXIV_MONITOR_HOME": str(home), "DAGSTER_HOME": str(home.parent / f"{home.name}-dagster"),
-            "ARXIV_MONITOR_LLM_PORT": port, "ARXIV_MONITOR_LLM_API_KEY": llm.api_key, "ARXIV_MONITOR_LANGUAGE": "en",
-            "ARXIV_MONITOR_KEYWORDS": ",".join(FEW["keywords"]),
-            "ARXIV_MONITOR_WATCH_AUTHORS": ",".join(FEW["watch_authors"]), **extra}
+    return replay_env(server, home, **{
+        "ARXIV_MONITOR_LLM_PORT": port, "ARXIV_MONITOR_LLM_API_KEY": llm.api_key, "ARXIV_MONITOR_LANGUAGE": "en",
+        "ARXIV_MONITOR_KEYWORDS": ",".join(FEW["keywords"]),
+        "ARXIV_MONITOR_WATCH_AUTHORS": ",".join(FEW["watch_authors"]), **extra})
 
 
 def snapshot(home: Path, exact: bool = True) -> dict[str, list[tuple]]:
@@ -291,8 +289,8 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     home = root / "home"
 
     # The id that is not an arXiv id was never stored, and is named in the listing's note and the report.
-    assert not rows(home, "select arxiv_id from raw_listings where arxiv_id like '%..%' or arxiv_id like '%passwd%'")
-    (note,) = rows(home, "select note from listing_days")[0]
+    assert not stored(home, "select arxiv_id from raw_listings where arxiv_id like '%..%' or arxiv_id like '%passwd%'")
+    (note,) = stored(home, "select note from listing_days")[0]
     assert "not an arXiv id: '../../etc/passwd' v1" in note
     report = (home / "reports" / f"{DEMO_DAY}.md").read_text()
     assert "etc/passwd" in report[report.index("## Provenance"):]
@@ -311,8 +309,8 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     assert not re.search(r"(?<!\\)\]\(javascript:", report)
     hostile = report[report.index("2512.99901v1"):]
     assert "Ignore previous instructions" in hostile  # shown as the abstract says, as text
-    (status, error) = rows(home, "select status, error from paper_summaries where arxiv_id = '2512.99901'")[0]
-    assert status in ("ok", "failed")
+    # Whether the 135M model obeyed is not asserted; that its answer was stored and is escaped is.
+    (status,) = stored(home, "select status from paper_summaries where arxiv_id = '2512.99901'")[0]
     # Nothing was written outside the data directory (and Dagster's own folder): not in the working
     # directory, not beside it, not at the path the hostile id spells.
     assert not any(cwd.iterdir())
