@@ -116,7 +116,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if any(a.key.to_user_string() == "raw_listings" for a in selected):
         run_config["ops"] = {"raw_listings": {"config": {"refresh": refresh}}}
-    instance = dg.DagsterInstance.get()
+    # Runs starting together on a fresh DAGSTER_HOME would both create its SQLite tables, and one
+    # would fail ("table alembic_version already exists", 8 times in 10 with 3 at once): take turns.
+    with FileLock(str(Path(os.environ["DAGSTER_HOME"]) / ".instance-init.lock")):
+        instance = dg.DagsterInstance.get()
     days = _days(start, end)
     failures = 0
     import contextlib

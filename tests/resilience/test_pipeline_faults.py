@@ -301,8 +301,8 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     # The 200 MB "PDF" was cut off at the 50 MB limit and never written to disk.
     assert fulltext["2512.99902v1"][0] == "too_large" and "more than 52428800 bytes" in fulltext["2512.99902v1"][1]
     assert [p["path"] for p in pdf_requests].count("/pdf/2512.99902v1") >= 1
-    stored = files_under(root)
-    assert max(stored.values()) < 50 * 1024 * 1024
+    written = files_under(root)
+    assert max(written.values()) < 50 * 1024 * 1024
     # Markdown and HTML in the title, and whatever the model wrote, are inert text in the report.
     assert fulltext.keys() == {"2512.99901v1", "math/0601001v1", "2512.99902v1"}
     assert "<script" not in report and "<img" not in report and "&lt;script&gt;" in report
@@ -314,12 +314,12 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     # Nothing was written outside the data directory (and Dagster's own folder): not in the working
     # directory, not beside it, not at the path the hostile id spells.
     assert not any(cwd.iterdir())
-    assert {p.split("/")[0] for p in stored} <= {"home", "home-dagster"}
+    assert {p.split("/")[0] for p in written} <= {"home", "home-dagster"}
     assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() == passwd
-    assert not any("passwd" in p for p in stored)
+    assert not any("passwd" in p for p in written)
     say("8", "Markdown/HTML/javascript: title; an abstract telling the model to ignore its instructions and "
              "closing the </paper> block; ids '../../etc/passwd' and 'math/0601001'; a 200 MB PDF without a length",
         f"the bad id skipped and named in the report; math/0601001 read ({fulltext['math/0601001v1'][0]}); the 200 MB "
-        f"PDF stopped at 50 MB, status too_large, largest file written {max(stored.values()) / 1e6:.1f} MB; no raw "
+        f"PDF stopped at 50 MB, status too_large, largest file written {max(written.values()) / 1e6:.1f} MB; no raw "
         f"HTML or live link in the report; the injected paper's analysis stored as {status}; "
-        f"{len(stored)} files written, all under the data directory")
+        f"{len(written)} files written, all under the data directory")
