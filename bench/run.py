@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -86,23 +87,29 @@ def partition_write(n: int = 10_000) -> dict:
 
 
 def main() -> None:
+    from bench.backfill import backfill_30_days
+    from bench.extraction import throughput_and_recall, workers
+    from bench.history import history_year
+    from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
+
+    benches = {b.__name__: b for b in (requests_per_partition, partition_write, workers, throughput_and_recall,
+                                       client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days,
+                                       history_year)}
+    chosen = sys.argv[1:] or list(benches)  # `python -m bench.run backfill_30_days ...`: only these
+    unknown = sorted(set(chosen) - set(benches))
+    if unknown:
+        sys.exit(f"no benchmark {', '.join(unknown)}; benchmarks: {', '.join(benches)}")
+    if len(chosen) > 1:
+        # Each in a fresh process: peak RSS (ru_maxrss, also of waited-for children such as an LLM
+        # server) and leftovers (pymupdf4llm's ONNX threads keep spinning) never carry over.
+        failed = [name for name in chosen if subprocess.run([sys.executable, "-m", "bench.run", name]).returncode]
+        sys.exit(f"benchmarks failed: {', '.join(failed)}" if failed else 0)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    from bench.extraction import throughput_and_recall, workers
-    from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
-
-    # workers before pymupdf4llm: its ONNX thread pools keep spinning in this process afterwards.
-    from bench.backfill import backfill_30_days
-    from bench.history import history_year
-
-    benches = (requests_per_partition, partition_write, workers, throughput_and_recall,
-               client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days, history_year)
-    chosen = sys.argv[1:]  # `python -m bench.run backfill_30_days ...`: only these
-    for bench in (b for b in benches if not chosen or b.__name__ in chosen):
-        result = {**bench(), "machine": machine}
-        (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
-        print(json.dumps(result, indent=2))
+    result = {**benches[chosen[0]](), "machine": machine}
+    (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
