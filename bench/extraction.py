@@ -6,8 +6,9 @@ import re
 import time
 from pathlib import Path
 
-from assets.pdf_text import _normal, extract_file, extract_many
-from resources.replay.server import realdata_dir
+from assets.pdf_extraction import extract_file, normal_title
+from assets.pdf_workers import extract_many
+from resources.replay.corpus import realdata_dir
 
 
 def _pdfs() -> list[Path]:
@@ -53,10 +54,10 @@ def throughput_and_recall() -> dict:
     found = missed = 0
     per_pdf = {}
     for path in paths:
-        ours = {_normal(h) for h in extract_file(path).headings}
+        ours = {normal_title(h) for h in extract_file(path).headings}
         theirs = [h for h in re.findall(r"^#{2,6}\s+(.+?)\s*$", markdown[path], re.MULTILINE)
                   if re.search(r"[A-Za-z]{3}", h) and not re.match(r"[*_]*(Figure|Fig\.|Table)\s*\d", h)]
-        theirs_n = {_normal(re.sub(r"[*_`]", "", h)) for h in theirs} - {""}
+        theirs_n = {normal_title(re.sub(r"[*_`]", "", h)) for h in theirs} - {""}
         hit = len(theirs_n & ours)
         found += hit
         missed += len(theirs_n) - hit

@@ -2,9 +2,9 @@
 
 The year is built in its own database file in a temporary folder, never the project's data
 directory. Listings: the real entries cycled under synthetic ids (bench/synthetic.py), 1,500 per
-announcement day. Filtered papers: the project's own filter over them with the keyword
-and watched author of the backfill benchmark (~5 % kept). Full text: the real extraction of the three real PDFs the corpus
-points at, re-used for each copy; the rest stored as download_failed. Analyses: NOT model output —
+announcement day. Filtered papers: the project's own filter over them with the keyword and watched
+author of the backfill benchmark (~5 % kept). Full text: the real extraction of the three real PDFs
+the corpus points at, re-used for each copy; the rest stored as download_failed. Analyses: NOT model output —
 sentences of each paper's real abstract placed in the analysis fields, model `synthetic`, only so
 that the tables have realistic sizes and the search query has analyses to scan.
 """
@@ -33,20 +33,21 @@ def _sentences(text: str, n: int) -> list[str]:
 
 def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     """Write the synthetic year into `database` with the project's own partition writes."""
+    from arxiv_domain.announce import classify
     from assets.filtering import FILTERED_SCHEMA, FilterRules, filter_listings
     from assets.fulltext import FULLTEXT_SCHEMA
     from assets.listings import RAW_LISTINGS_SCHEMA
-    from assets.pdf_text import extract_file, find_links, merge_links
+    from assets.pdf_extraction import extract_file
+    from assets.pdf_links import find_links, merge_links
     from assets.summaries import SUMMARY_SCHEMA
-    from bench.synthetic import announcing_days, synthetic_corpus
     from bench.backfill import KEYWORDS, WATCH_AUTHORS
-    from resources.arxiv_api import classify
-    from resources.replay.server import realdata_dir
+    from bench.synthetic import announcing_days, synthetic_corpus
+    from resources.replay.corpus import realdata_dir
     from resources.settings import load_settings
     from resources.warehouse import WarehouseResource
 
     settings = load_settings()
-    monitored = set(settings.categories)
+    monitored = set(settings.get("monitor", "categories"))
     # ~5 % kept, as in the backfill benchmark; half of those have a real PDF's text.
     rules = FilterRules.build(KEYWORDS, authors=WATCH_AUTHORS)
     days = announcing_days(FIRST_DAY, days_count)
@@ -54,19 +55,32 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
     pdf_dir = realdata_dir() / "pdf"
     extracted = {name: extract_file(pdf_dir / name) for name in set(aliases.values())}
     warehouse = WarehouseResource(database=str(database))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     # synthetic_corpus emits the days in order, per_day entries each.
-    by_day = {day: entries[i * per_day:(i + 1) * per_day] for i, day in enumerate(days)}
+    by_day = {day: entries[i * per_day : (i + 1) * per_day] for i, day in enumerate(days)}
     started = time.perf_counter()
     for day in days:
-        rows = [{
-            "arxiv_id": e.arxiv_id, "version": e.version,
-            "announce_type": classify({"primary_category": e.categories[0]}, monitored, e.version == 1),
-            "title": e.title, "authors": e.authors, "abstract": e.abstract, "primary_category": e.categories[0],
-            "categories": e.categories, "published": e.published, "updated": e.updated, "comment": e.comment,
-            "journal_ref": e.journal_ref, "doi": e.doi, "abs_url": f"https://arxiv.org/abs/{e.arxiv_id}v{e.version}",
-            "pdf_url": None, "fetched_at": now,
-        } for e in by_day[day]]
+        rows = [
+            {
+                "arxiv_id": e.arxiv_id,
+                "version": e.version,
+                "announce_type": classify({"primary_category": e.categories[0]}, monitored, e.version == 1),
+                "title": e.title,
+                "authors": e.authors,
+                "abstract": e.abstract,
+                "primary_category": e.categories[0],
+                "categories": e.categories,
+                "published": e.published,
+                "updated": e.updated,
+                "comment": e.comment,
+                "journal_ref": e.journal_ref,
+                "doi": e.doi,
+                "abs_url": f"https://arxiv.org/abs/{e.arxiv_id}v{e.version}",
+                "pdf_url": None,
+                "fetched_at": now,
+            }
+            for e in by_day[day]
+        ]
         kept = filter_listings(rows, rules)
         fulltext, summaries = [], []
         by_id = {(r["arxiv_id"], r["version"]): r for r in rows}
@@ -74,35 +88,76 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
             row = by_id[(k["arxiv_id"], k["version"])]
             pdf = aliases.get(f"{k['arxiv_id']}v{k['version']}")
             ex = extracted.get(pdf) if pdf else None
-            links = merge_links(find_links(row["abstract"], "abstract"), find_links(row["comment"], "comment"),
-                                ex.links if ex else [])
-            fulltext.append({
-                "arxiv_id": k["arxiv_id"], "version": k["version"], "status": ex.status if ex else "download_failed",
-                "error": None if ex else "synthetic: no PDF", "pages": ex.pages if ex else None,
-                "chars": ex.chars if ex else None, "text": ex.text if ex else None,
-                "sections": [{"title": s.title, "kind": s.kind, "text": s.text} for s in ex.sections] if ex else [],
-                "links": links, "pdf_sha256": None, "pdf_bytes": None, "from_cache": False, "extract_seconds": None,
-            })
+            links = merge_links(
+                find_links(row["abstract"], "abstract"), find_links(row["comment"], "comment"), ex.links if ex else []
+            )
+            fulltext.append(
+                {
+                    "arxiv_id": k["arxiv_id"],
+                    "version": k["version"],
+                    "status": ex.status if ex else "download_failed",
+                    "error": None if ex else "synthetic: no PDF",
+                    "pages": ex.pages if ex else None,
+                    "chars": ex.chars if ex else None,
+                    "text": ex.text if ex else None,
+                    "sections": [{"title": s.title, "kind": s.kind, "text": s.text} for s in ex.sections] if ex else [],
+                    "links": links,
+                    "pdf_sha256": None,
+                    "pdf_bytes": None,
+                    "from_cache": False,
+                    "extract_seconds": None,
+                }
+            )
             s = _sentences(row["abstract"], 6)
-            summaries.append({
-                "arxiv_id": k["arxiv_id"], "version": k["version"], "status": "ok", "error": None, "retryable": False,
-                "basis": "fulltext" if ex else "abstract", "dropped_sections": [], "tldr": s[0], "summary": s[1],
-                "motivation": s[2], "contributions": s[3], "method": s[4], "experiments": s[5],
-                "keywords": k["matched_keywords"], "language": "en", "model": "synthetic", "backend": "synthetic",
-                "prompt_version": "synthetic", "text_hash": "synthetic", "tokens_in": 0, "tokens_out": 0,
-                "latency_seconds": 0.0, "finish_reason": "stop", "grounding_score": None, "cached": False,
-                "attempts": 0, "raw_output": None, "analysed_at": now,
-            })
-        warehouse.write_partition(day, {
-            "raw_listings": pl.DataFrame(rows, schema=RAW_LISTINGS_SCHEMA).to_arrow(),
-            "filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow(),
-            "paper_fulltext": pl.DataFrame(fulltext, schema=FULLTEXT_SCHEMA).to_arrow(),
-            "paper_summaries": pl.DataFrame(summaries, schema=SUMMARY_SCHEMA).to_arrow(),
-        })
+            summaries.append(
+                {
+                    "arxiv_id": k["arxiv_id"],
+                    "version": k["version"],
+                    "status": "ok",
+                    "error": None,
+                    "retryable": False,
+                    "basis": "fulltext" if ex else "abstract",
+                    "dropped_sections": [],
+                    "tldr": s[0],
+                    "summary": s[1],
+                    "motivation": s[2],
+                    "contributions": s[3],
+                    "method": s[4],
+                    "experiments": s[5],
+                    "keywords": k["matched_keywords"],
+                    "language": "en",
+                    "model": "synthetic",
+                    "backend": "synthetic",
+                    "prompt_version": "synthetic",
+                    "text_hash": "synthetic",
+                    "tokens_in": 0,
+                    "tokens_out": 0,
+                    "latency_seconds": 0.0,
+                    "finish_reason": "stop",
+                    "grounding_score": None,
+                    "cached": False,
+                    "attempts": 0,
+                    "raw_output": None,
+                    "analysed_at": now,
+                }
+            )
+        warehouse.write_partition(
+            day,
+            {
+                "raw_listings": pl.DataFrame(rows, schema=RAW_LISTINGS_SCHEMA).to_arrow(),
+                "filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow(),
+                "paper_fulltext": pl.DataFrame(fulltext, schema=FULLTEXT_SCHEMA).to_arrow(),
+                "paper_summaries": pl.DataFrame(summaries, schema=SUMMARY_SCHEMA).to_arrow(),
+            },
+        )
     with duckdb.connect(str(database)) as conn:
         conn.execute("CHECKPOINT")  # the file size below is the stored size, not a write-ahead log
-    return {"days": len(days), "first_day": days[0].isoformat(), "last_day": days[-1].isoformat(),
-            "build_seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "days": len(days),
+        "first_day": days[0].isoformat(),
+        "last_day": days[-1].isoformat(),
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def _time(conn, statement: str, params: dict, repeat: int = 3) -> tuple[float, int]:
@@ -137,8 +192,16 @@ def history_year(days_count: int = DAYS) -> dict:
             for name, given in queries.items():
                 saved = sql.saved(name)
                 statement = saved.statement
-                year = saved.bind({**given, **({"start": str(first), "end": str(last)}
-                                               if any(p[0] == "start" for p in saved.params) else {})})
+                year = saved.bind(
+                    {
+                        **given,
+                        **(
+                            {"start": str(first), "end": str(last)}
+                            if any(p[0] == "start" for p in saved.params)
+                            else {}
+                        ),
+                    }
+                )
                 seconds, rows = _time(conn, statement, sql.params_for(statement, year))
                 timings[name] = {"year_seconds": round(seconds, 3), "rows": rows}
                 if "start" in year:  # the same query over one month: how it scales with history
@@ -152,22 +215,28 @@ def history_year(days_count: int = DAYS) -> dict:
         export_mb = sum(p.stat().st_size for p in (Path(tmp) / "export").rglob("*.parquet")) / 2**20
         # The export reads back unchanged, by plain DuckDB over the files (what Spark/Trino would read).
         with duckdb.connect() as conn:
-            back = conn.execute("select count(*), count(distinct partition_date) from read_parquet("
-                                "$glob, hive_partitioning = true)",
-                                {"glob": str(Path(tmp) / "export" / "raw_listings" / "**" / "*.parquet")}).fetchone()
+            back = conn.execute(
+                "select count(*), count(distinct partition_date) from read_parquet($glob, hive_partitioning = true)",
+                {"glob": str(Path(tmp) / "export" / "raw_listings" / "**" / "*.parquet")},
+            ).fetchone()
     return {
-        "benchmark": "history_year", "synthetic": True, **built, "database_mb": round(size_mb, 1),
-        "queries": timings, "export_seconds": round(export_seconds, 1), "export_mb": round(export_mb, 1),
-        "export_rows": exported, "export_read_back": {"raw_listings_rows": back[0], "partitions": back[1]},
+        "benchmark": "history_year",
+        "synthetic": True,
+        **built,
+        "database_mb": round(size_mb, 1),
+        "queries": timings,
+        "export_seconds": round(export_seconds, 1),
+        "export_mb": round(export_mb, 1),
+        "export_rows": exported,
+        "export_read_back": {"raw_listings_rows": back[0], "partitions": back[1]},
         "target": "keyword_trend over the year <= 1 s; export of the year <= 30 s; database size per year reported",
         "note": "synthetic: real entries re-used under ids 99MM.NNNNN; analyses are abstract sentences, not model "
-                "output; full texts are the 3 real PDFs' extractions repeated (compresses better than real text)",
+        "output; full texts are the 3 real PDFs' extractions repeated (compresses better than real text)",
     }
 
 
 if __name__ == "__main__":
     import json
-
     import os
 
     print(json.dumps(history_year(int(os.environ.get("BENCH_DAYS", DAYS))), indent=2))

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from arxiv_domain.calendar import announcement_day
 from assets.listings import RAW_LISTINGS_SCHEMA, fetch_day_listing
-from orchestration.calendar import announcement_day
 from resources.arxiv_api import ArxivClient, RawHttpCache
 from resources.replay.server import ReplayServer
 from resources.settings import load_settings
@@ -29,7 +29,7 @@ DEMO_DAY = dt.date(2025, 12, 25)
 def requests_per_partition() -> dict:
     """Requests made for the demo day (cold cache) against the floor: ceil(entries needed / page)
     for the submittedDate query plus the same for the replacement walk down to its stop entry."""
-    categories = list(load_settings().categories)
+    categories = list(load_settings().get("monitor", "categories"))
     window = announcement_day(DEMO_DAY)
     rows = []
     with ReplayServer() as server, tempfile.TemporaryDirectory() as tmp:
@@ -52,7 +52,7 @@ def requests_per_partition() -> dict:
 
 
 def partition_write(n: int = 10_000) -> dict:
-    now = dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 12, 25, tzinfo=dt.UTC)
     frame = pl.DataFrame([{
         "arxiv_id": f"2512.{i:05d}", "version": 1 + i % 3, "announce_type": "new", "title": f"Title {i} " * 8,
         "authors": [f"Author {i}", "Second Author"], "abstract": "word " * 200, "primary_category": "cs.LG",
@@ -106,7 +106,7 @@ def main() -> None:
         sys.exit(f"benchmarks failed: {', '.join(failed)}" if failed else 0)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+               "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     result = {**benches[chosen[0]](), "machine": machine}
     (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

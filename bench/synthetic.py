@@ -18,8 +18,8 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from orchestration.calendar import announcement_day
-from resources.replay.server import CorpusEntry, load_corpus, realdata_dir
+from arxiv_domain.calendar import announcement_day
+from resources.replay.corpus import CorpusEntry, load_corpus, realdata_dir
 
 SYNTHETIC_PREFIX = "99"
 

@@ -10,8 +10,7 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.report import daily_report
-from orchestration.calendar import parse_day
+from arxiv_domain.calendar import parse_day
 from resources.warehouse import WarehouseResource
 
 
@@ -32,25 +31,36 @@ def _result(problems: list[str], what: str) -> dg.AssetCheckResult:
         "problems": len(problems), what: dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})
 
 
-@dg.asset_check(asset=daily_report, pool="duckdb",
-                description="Every filtered paper of the day has a paper_fulltext row (ok or with its failure status).")
-def every_filtered_paper_read(context: dg.AssetCheckExecutionContext,
-                              warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_fulltext"), "missing")
+def build_checks(daily_report: dg.AssetsDefinition) -> list[dg.AssetChecksDefinition]:
+    """The stored-data checks of `daily_report` (checks are bound to the asset, so built with it)."""
 
+    @dg.asset_check(
+        asset=daily_report,
+        pool="duckdb",
+        description="Every filtered paper of the day has a paper_fulltext row (ok or with its failure status).",
+    )
+    def every_filtered_paper_read(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_fulltext"), "missing")
 
-@dg.asset_check(asset=daily_report, pool="duckdb",
-                description="Every filtered paper of the day has a paper_summaries row (ok or failed with a reason).")
-def every_filtered_paper_analysed(context: dg.AssetCheckExecutionContext,
-                                  warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_summaries"), "missing")
+    @dg.asset_check(
+        asset=daily_report,
+        pool="duckdb",
+        description="Every filtered paper of the day has a paper_summaries row (ok or failed with a reason).",
+    )
+    def every_filtered_paper_analysed(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_summaries"), "missing")
 
+    @dg.asset_check(
+        asset=daily_report,
+        pool="duckdb",
+        description="No analysis stored as ok stopped at the token limit (finish_reason length) "
+        "or has an empty section.",
+    )
+    def analyses_complete(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return _result(incomplete_analyses(warehouse, parse_day(context.partition_key)), "incomplete")
 
-@dg.asset_check(asset=daily_report, pool="duckdb",
-                description="No analysis stored as ok stopped at the token limit (finish_reason length) "
-                            "or has an empty section.")
-def analyses_complete(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _result(incomplete_analyses(warehouse, parse_day(context.partition_key)), "incomplete")
-
-
-ALL_CHECKS = [every_filtered_paper_read, every_filtered_paper_analysed, analyses_complete]
+    return [every_filtered_paper_read, every_filtered_paper_analysed, analyses_complete]

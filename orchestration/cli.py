@@ -44,23 +44,20 @@ def summarise(asset: str, m: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
-def _run_stretch(assets, checks, day, resources, instance, run_config, progress) -> int:
-    """One Dagster run of `assets` (+ their checks) for `day`; prints one line per asset; returns failures."""
-    import dagster as dg
-
-    result = dg.materialize([*assets, *checks], partition_key=day.isoformat(), resources=resources,
-                            instance=instance, run_config=run_config, raise_on_error=False,
-                            tags={"arxiv_monitor/cli": "run"})
+def _print_run(stretch, day, result, progress) -> int:
+    """One line per materialised asset; returns the number of failures (a failed run or check)."""
     if not result.success:
         errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
         progress.console.print(f"[red]{day}: FAILED[/red] {errors[-1]}")
         return 1
-    failures = 0
-    for asset in assets:
+    from orchestration.runner import materializations
+
+    found = materializations(result)
+    for asset in stretch:
         name = asset.key.to_user_string()
-        for event in result.asset_materializations_for_node(asset.key.to_python_identifier()):
-            m = {k: v.value for k, v in event.metadata.items()}
-            progress.console.print(f"{day} {name}: {summarise(name, m)}", soft_wrap=True)
+        if name in found:
+            progress.console.print(f"{day} {name}: {summarise(name, found[name])}", soft_wrap=True)
+    failures = 0
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             failures += 1
@@ -69,76 +66,67 @@ def _run_stretch(assets, checks, day, resources, instance, run_config, progress)
     return failures
 
 
-def _warehouse():
+def _warehouse(settings=None):
     """The configured warehouse, for the read-only commands (no Dagster definitions loaded)."""
     from resources.settings import load_settings
     from resources.warehouse import WarehouseResource
 
-    return WarehouseResource(database=str(load_settings().database_path))
+    return WarehouseResource(database=str((settings or load_settings()).database_path))
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
-             quiet: bool = False) -> int:
-    """Materialise each day of [first, last] through Dagster, one run per day, with progress."""
+             quiet: bool = False, env: dict[str, str] | None = None) -> int:
+    """Materialise each day of [first, last] through Dagster, one run per day, with progress.
+    `env`: the environment the settings are read from (default: this process's)."""
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    import contextlib
+
     import dagster as dg
     from filelock import FileLock, Timeout
     from rich.progress import Progress
 
-    from orchestration.calendar import parse_day
-    from orchestration.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-    from orchestration.partitions import announcement_days
+    from arxiv_domain.calendar import parse_day
+    from orchestration.definitions import build_pipeline
+    from orchestration.runner import materialize_stretch, stretches
     from resources.settings import check_data_dir, load_settings
 
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
-        settings = load_settings()
-        check_data_dir(settings.home, settings.min_free_megabytes)
+        settings = load_settings(env)
+        check_data_dir(settings.home, settings.get("monitor", "min_free_megabytes"))
     except (ValueError, ConfigError) as exc:
         return _fail(str(exc))
     if end < start:
         return _fail(f"--to {end} is before --date {start}")
-    keys = set(announcement_days.get_partition_keys())
+    pipeline = build_pipeline(settings)
+    keys = set(pipeline.partitions.get_partition_keys())
     for day in (start, end):
         if day.isoformat() not in keys:
             if day < settings.start_date:
                 return _fail(f"{day} is before the first partition {settings.start_date} "
                              "(set [calendar].start_date / ARXIV_MONITOR_START_DATE)")
             return _fail(f"{day} is in the future: its arXiv listing does not exist yet")
-    selected = [a for a in ALL_ASSETS if not select or a.key.to_user_string() in select]
-    unknown = set(select or []) - {a.key.to_user_string() for a in ALL_ASSETS}
+    names = [a.key.to_user_string() for a in pipeline.assets]
+    unknown = set(select or []) - set(names)
     if unknown:
-        return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: "
-                     f"{', '.join(a.key.to_user_string() for a in ALL_ASSETS)}")
-    resources = build_resources(settings)
+        return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
+    selected = [a for a in pipeline.assets if not select or a.key.to_user_string() in select]
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if any(a.key.to_user_string() == "raw_listings" for a in selected):
+    if "raw_listings" in (select or names):
         run_config["ops"] = {"raw_listings": {"config": {"refresh": refresh}}}
     # Runs starting together on a fresh DAGSTER_HOME would both create its SQLite tables, and one
-    # would fail ("table alembic_version already exists", 8 times in 10 with 3 at once): take turns.
+    # would fail ("table alembic_version already exists"): take turns.
     with FileLock(str(Path(os.environ["DAGSTER_HOME"]) / ".instance-init.lock")):
         instance = dg.DagsterInstance.get()
     days = _days(start, end)
     failures = 0
-    import contextlib
-
     keep_llm_up = contextlib.nullcontext()
-    if len(days) > 1 and any(a.key.to_user_string() == "paper_summaries" for a in selected):
+    if len(days) > 1 and "paper_summaries" in (select or names):
         # One LLM server for the whole range: each day's run finds it healthy and reuses it.
-        keep_llm_up = resources["llm_server"].running()
-    # Dagster orders a run's steps by the dependencies among the *selected* assets only; a selection
-    # with a gap in the chain (e.g. listings + report) runs as one run per contiguous stretch.
-    stretches: list[list] = []
-    previous = None
-    for asset in selected:
-        index = ALL_ASSETS.index(asset)
-        if stretches and index == previous + 1:
-            stretches[-1].append(asset)
-        else:
-            stretches.append([asset])
-        previous = index
+        keep_llm_up = pipeline.resources["llm_server"].running()
+    runs = stretches(selected, pipeline.assets)
     (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))
@@ -152,11 +140,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                 progress.console.print(f"{day}: another run of this day is in progress; waiting for it")
                 lock.acquire()
             try:
-                for stretch in stretches:
-                    # The stored-data checks of the stretch's assets run in the same run, after them.
-                    keys = {a.key for a in stretch}
-                    checks = [c for c in ALL_CHECKS if {k.asset_key for k in c.check_keys} <= keys]
-                    failed = _run_stretch(stretch, checks, day, resources, instance, run_config, progress)
+                for stretch in runs:
+                    result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
+                                                 run_config, tags={"arxiv_monitor/cli": "run"})
+                    failed = _print_run(stretch, day, result, progress)
                     failures += failed
                     if failed:
                         break
@@ -169,25 +156,23 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
 def cmd_demo(args) -> int:
     from resources.replay.server import RealdataMissing, ReplayServer
+    from resources.settings import load_settings
 
     try:
         server = ReplayServer(realdata=args.realdata).start()
     except RealdataMissing as exc:
         return _fail(str(exc))
     try:
-        os.environ["ARXIV_API_URL"] = server.api_url
-        os.environ["ARXIV_PDF_URL"] = server.pdf_url
-        os.environ["ARXIV_MIN_INTERVAL"] = "0"
-        os.environ["ARXIV_MONITOR_STEP_RETRY_DELAY"] = "1"
         # The seed's six papers have no PDF offline; watching the authors of three recorded PDFs
         # gives the full-text stage real papers to read (README: "The demo").
-        os.environ.setdefault("ARXIV_MONITOR_WATCH_AUTHORS", DEMO_WATCH_AUTHORS)
+        env = {"ARXIV_MONITOR_WATCH_AUTHORS": DEMO_WATCH_AUTHORS, **os.environ,
+               "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
+               "ARXIV_MONITOR_STEP_RETRY_DELAY": "1"}
         print(f"replay server (real recorded arXiv data) at {server.base_url}")
-        code = run_days(args.date, None, refresh=args.refresh)
+        code = run_days(args.date, None, refresh=args.refresh, env=env)
         if code == 0:
-            from resources.settings import load_settings
-
-            warehouse = _warehouse()
+            settings = load_settings(env)
+            warehouse = _warehouse(settings)
             day = dt.date.fromisoformat(args.date)
             rows = warehouse.query("listing_counts", partition_date=day)
             print(f"\nraw_listings for announcement day {args.date}, by announce type:")
@@ -198,7 +183,7 @@ def cmd_demo(args) -> int:
             print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
             for status, papers in statuses:
                 print(f"  {status:<16}{papers:>5}")
-            report = load_settings().reports_dir / f"{args.date}.md"
+            report = settings.reports_dir / f"{args.date}.md"
             if report.exists():
                 print(f"\nreport: {report}")
         return code
@@ -229,7 +214,7 @@ def cmd_query(args) -> int:
     import duckdb
 
     import sql
-    from orchestration.query import QueryRefused, read_statement, write_result
+    from orchestration.query import QueryRefused, file_access_refusal, read_statement, write_result
     from resources.warehouse import WarehouseBusy
 
     if args.list:
@@ -255,11 +240,13 @@ def cmd_query(args) -> int:
             statement, params = read_statement(args.sql), {}
         else:
             return _fail("give a SQL statement, --saved NAME or --list")
-        with _warehouse().reader(wait_seconds=args.wait) as conn:
+        with _warehouse().reader(wait_seconds=args.wait, sealed=True) as conn:
             cursor = conn.execute(statement, sql.params_for(statement, params))
             if cursor.description is not None:
                 write_result(cursor, args.format, sys.stdout)
         return 0
+    except duckdb.PermissionException:
+        return _fail(file_access_refusal(statement))
     except (WarehouseBusy, FileNotFoundError, ConfigError, QueryRefused, sql.SavedQueryError) as exc:
         return _fail(str(exc))
     except duckdb.Error as exc:  # DuckDB's own message (syntax, unknown column...), no traceback
@@ -290,7 +277,7 @@ def cmd_llm_server(args) -> int:
     """Keep one LLM server up (e.g. through a long backfill): runs reuse a healthy one."""
     import signal
 
-    from orchestration.definitions import build_resources
+    from resources.configured import build_resources
     from resources.llm_server import LLMServerError
     from resources.settings import load_settings
 
@@ -313,13 +300,14 @@ def cmd_llm_server(args) -> int:
 def cmd_extract(args) -> int:
     import json
 
-    from assets.pdf_text import extract_many, find_links, merge_links
+    from assets.pdf_links import merge_links
+    from assets.pdf_workers import extract_many
     from resources.settings import load_settings
 
     path = Path(args.pdf)
     if not path.is_file():
         return _fail(f"no such file: {path}")
-    time_limit = args.time_limit or load_settings().extract_time_limit_seconds
+    time_limit = args.time_limit or load_settings().get("monitor", "extract_time_limit_seconds")
     data = extract_many([path], workers=1, time_limit=time_limit)[0]
     data["links"] = merge_links(data.get("links", []))
     result = {"status": data["status"], "pages": data.get("pages", 0), "chars": data.get("chars", 0),
@@ -330,7 +318,8 @@ def cmd_extract(args) -> int:
         print(f"{path}: {result['status']}, {result['pages']} pages, {result['chars']} characters"
               + (f"\n  error: {result['error']}" if result["error"] else ""))
         for section in result["sections"]:
-            print(f"  {section['kind']:<13}{len(section['text']):>7} chars  {section['title'] or '(before the first heading)'}")
+            title = section["title"] or "(before the first heading)"
+            print(f"  {section['kind']:<13}{len(section['text']):>7} chars  {title}")
         for link in result["links"]:
             print(f"  link {link['kind']:<12} {link['url']}  ({link['found_in']})")
     return 0 if result["status"] == "ok" else 1
@@ -374,8 +363,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
             return run_days(args.date, args.to, select, args.refresh)
-        return {"demo": cmd_demo, "replay": cmd_replay, "query": cmd_query, "export": cmd_export, "extract": cmd_extract,
-                "llm-server": cmd_llm_server}[args.command](args)
+        return {
+            "demo": cmd_demo,
+            "replay": cmd_replay,
+            "query": cmd_query,
+            "export": cmd_export,
+            "extract": cmd_extract,
+            "llm-server": cmd_llm_server,
+        }[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))
 

@@ -1,45 +1,55 @@
-"""Everything Dagster loads: `dagster dev -w workspace.yaml` / `dagster definitions validate`."""
+"""Everything Dagster loads: `dagster dev -w workspace.yaml` / `dagster definitions validate`.
+
+Built by `defs()`, which Dagster calls when it loads the code location: settings are read and
+validated then, once, never at import.
+"""
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 
 import dagster as dg
 
-from assets.filtering import filtered_papers
-from assets.fulltext import paper_fulltext
-from assets.listings import raw_listings
-from assets.report import daily_report
-from assets.summaries import paper_summaries
-
-from resources.arxiv_api import ArxivAPIResource
-from resources.llm_server import LLMServerResource
-from resources.pdf_store import PdfStoreResource
-from resources.settings import MonitorConfig, Settings, load_settings
-from resources.warehouse import WarehouseResource
-from orchestration.checks import ALL_CHECKS
+from assets import build_assets
+from assets.partitions import announcement_days
+from orchestration.checks import build_checks
 from orchestration.jobs import daily_digest
 from orchestration.schedules import daily_schedule
-
-ALL_ASSETS = [raw_listings, filtered_papers, paper_fulltext, paper_summaries, daily_report]
-
-
-def build_resources(settings: Settings) -> dict:
-    return {
-        "arxiv_api": ArxivAPIResource.from_settings(settings),
-        "pdf_store": PdfStoreResource(pdf_url=settings.pdf_url, max_megabytes=settings.max_pdf_megabytes,
-                                      min_interval_seconds=settings.min_interval_seconds,
-                                      max_retries=settings.max_retries, timeout_seconds=settings.timeout_seconds),
-        "warehouse": WarehouseResource(database=str(settings.database_path)),
-        "llm_server": LLMServerResource(backend=settings.llm_backend, port=settings.llm_port,
-                                        external_url=settings.llm_url,
-                                        api_key=os.environ.get("ARXIV_MONITOR_LLM_API_KEY", ""),
-                                        vllm_model=settings.vllm_model, max_model_len=settings.vllm_max_model_len,
-                                        gpu_memory_utilization=settings.vllm_gpu_memory_utilization,
-                                        n_ctx=settings.llama_n_ctx, home=str(settings.home)),
-        "monitor": MonitorConfig.from_settings(settings),
-    }
+from resources.configured import build_resources
+from resources.settings import Settings, load_settings
 
 
-defs = dg.Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[daily_digest], schedules=[daily_schedule],
-                      resources=build_resources(load_settings()))
+@dataclass(frozen=True)
+class Pipeline:
+    """The assets (chain order), their checks and the resources of one configuration."""
+
+    assets: list[dg.AssetsDefinition]
+    checks: list[dg.AssetChecksDefinition]
+    resources: dict
+    partitions: dg.DailyPartitionsDefinition
+
+    def asset(self, name: str) -> dg.AssetsDefinition:
+        found = [a for a in self.assets if a.key.to_user_string() == name]
+        if not found:
+            raise KeyError(f"no asset {name!r}; assets: {[a.key.to_user_string() for a in self.assets]}")
+        return found[0]
+
+    def assets_named(self, *names: str) -> list[dg.AssetsDefinition]:
+        return [self.asset(name) for name in names]
+
+
+def build_pipeline(settings: Settings, **resource_overrides: dict) -> Pipeline:
+    partitions = announcement_days(settings.start_date)
+    assets = build_assets(partitions, settings.step_retry_delay_seconds)
+    return Pipeline(assets, build_checks(assets[-1]), build_resources(settings, **resource_overrides), partitions)
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    pipeline = build_pipeline(settings)
+    return dg.Definitions(assets=pipeline.assets, asset_checks=pipeline.checks, jobs=[daily_digest],
+                          schedules=[daily_schedule], resources=pipeline.resources)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(load_settings())

@@ -14,8 +14,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import duckdb
 
@@ -29,6 +30,24 @@ BATCH = 1000
 
 class QueryRefused(ValueError):
     """A statement that would write, or more than one statement."""
+
+
+# Table and scalar functions that reach the file system; DuckDB itself refuses them on a sealed
+# connection (resources.warehouse.SEALED_CONFIG), this list only names the one in the message.
+FILE_FUNCTIONS = ("read_text", "read_blob", "read_csv", "read_csv_auto", "read_parquet", "parquet_scan",
+                  "parquet_metadata", "parquet_schema", "parquet_file_metadata", "parquet_kv_metadata",
+                  "read_json", "read_json_auto", "read_json_objects", "read_json_objects_auto", "read_ndjson",
+                  "read_ndjson_auto", "read_ndjson_objects", "sniff_csv", "glob", "read_xlsx",
+                  "sqlite_scan", "postgres_scan", "iceberg_scan", "delta_scan", "read_duckdb")
+
+
+def file_access_refusal(statement: str) -> str:
+    """The one-line refusal for a statement DuckDB stopped from touching files, naming the function."""
+    import re
+
+    used = [f for f in FILE_FUNCTIONS if re.search(rf"\b{f}\s*\(", statement, re.IGNORECASE)]
+    where = used[0] if used else "a file or an extension"
+    return f"file access is disabled in query: {where}; the query command reads the warehouse's tables and views only"
 
 
 def read_statement(text: str) -> str:

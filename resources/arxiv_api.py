@@ -14,19 +14,16 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urlencode
 
-import dagster as dg
 import feedparser
 
+from arxiv_domain.ids import BadArxivId, check_arxiv_id, split_versioned_id
 from resources.http import FetchStats, GaveUp, PoliteHttp, PoliteHttpResource, Retryable
-from resources.pdf_store import BadArxivId, check_arxiv_id
-from resources.settings import Settings
 
-_ID_RE = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<version>\d+)$")
 _WS_RE = re.compile(r"\s+")
 
 
@@ -61,15 +58,7 @@ def normalise_space(text: str | None) -> str | None:
 def _timestamp(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
-
-
-def split_versioned_id(abs_url: str) -> tuple[str, int]:
-    """'http://arxiv.org/abs/astro-ph/0601001v1' -> ('astro-ph/0601001', 1)."""
-    match = _ID_RE.search(abs_url.strip())
-    if not match:
-        raise ValueError(f"not a versioned arXiv abstract URL: {abs_url!r}")
-    return match["id"], int(match["version"])
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def entry_to_row(entry) -> dict:
@@ -165,7 +154,7 @@ class RawHttpCache:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(body)
         tmp.replace(path)
-        meta = {"url": url, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(), "bytes": len(body)}
+        meta = {"url": url, "fetched_at": dt.datetime.now(dt.UTC).isoformat(), "bytes": len(body)}
         path.with_suffix(".json").write_text(json.dumps(meta))
 
 
@@ -250,7 +239,7 @@ class ArxivClient:
 # ---------------------------------------------------------------- the day's listing
 
 def arxiv_minute(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M")
+    return moment.astimezone(dt.UTC).strftime("%Y%m%d%H%M")
 
 
 def categories_query(categories: Iterable[str]) -> str:
@@ -304,13 +293,6 @@ def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime,
     return WindowListing(new_rows, replacements, len(new_rows), complete, client.stats)
 
 
-def classify(row: dict, monitored: set[str], is_new: bool) -> str:
-    primary_monitored = row["primary_category"] in monitored
-    if is_new:
-        return "new" if primary_monitored else "cross"
-    return "replace" if primary_monitored else "replace-cross"
-
-
 # ---------------------------------------------------------------- Dagster resource
 
 class ArxivAPIResource(PoliteHttpResource):
@@ -322,9 +304,3 @@ class ArxivAPIResource(PoliteHttpResource):
 
     def client(self, cache_dir: Path) -> ArxivClient:
         return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size, http=self.http())
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ArxivAPIResource":
-        return cls(api_url=settings.api_url, min_interval_seconds=settings.min_interval_seconds,
-                   page_size=settings.page_size, max_retries=settings.max_retries,
-                   timeout_seconds=settings.timeout_seconds, max_replacement_pages=settings.max_replacement_pages)

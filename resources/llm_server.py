@@ -18,9 +18,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
 import requests
@@ -88,23 +88,25 @@ class LLMServerResource(dg.ConfigurableResource):
     backend: str = "auto"
     host: str = "127.0.0.1"
     port: int = 8181
-    external_url: str = ""  # backend "external": any OpenAI-compatible base URL ending in /v1
+    url: str = ""  # backend "external": any OpenAI-compatible base URL ending in /v1
     api_key: str = ""  # empty: a key generated once and kept in <home>/llm_api_key
     served_model_name: str = "paper-llm"
     # vLLM
     vllm_model: str = "Qwen/Qwen3-8B"
-    max_model_len: int = 32768
-    gpu_memory_utilization: float = 0.90
+    vllm_max_model_len: int = 32768
+    vllm_gpu_memory_utilization: float = 0.90
     vllm_max_in_flight: int = 16
     # llama.cpp
-    n_ctx: int = 8192
+    llama_n_ctx: int = 8192
     n_threads: int = 2
     startup_timeout_seconds: float = 900.0
     home: str = "data"
 
     def resolved_backend(self) -> str:
         if self.backend not in BACKENDS:
-            raise LLMServerError(f"unknown LLM backend {self.backend!r}: choose from {BACKENDS} (ARXIV_MONITOR_LLM_BACKEND)")
+            raise LLMServerError(
+                f"unknown LLM backend {self.backend!r}: choose from {BACKENDS} (ARXIV_MONITOR_LLM_BACKEND)"
+            )
         if self.backend != "auto":
             return self.backend
         return "vllm" if cuda_available() else "llama-cpp"
@@ -122,28 +124,61 @@ class LLMServerResource(dg.ConfigurableResource):
     def command(self, backend: str) -> list[str]:
         if backend == "vllm":
             vllm = shutil.which("vllm", path=str(Path(sys.executable).parent)) or "vllm"
-            return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
-                    f"--api-key={self.key()}", "--served-model-name", self.served_model_name,
-                    "--max-model-len", str(self.max_model_len),
-                    "--gpu-memory-utilization", str(self.gpu_memory_utilization), "--generation-config", "vllm"]
+            return [
+                vllm,
+                "serve",
+                self.vllm_model,
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                f"--api-key={self.key()}",
+                "--served-model-name",
+                self.served_model_name,
+                "--max-model-len",
+                str(self.vllm_max_model_len),
+                "--gpu-memory-utilization",
+                str(self.vllm_gpu_memory_utilization),
+                "--generation-config",
+                "vllm",
+            ]
         if backend == "llama-cpp":
-            return [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
-                    "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads), "--host", self.host,
-                    "--port", str(self.port), f"--api_key={self.key()}", "--model_alias", self.served_model_name,
-                    "--chat_format", "chatml", "--interrupt_requests", "False"]
+            return [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(bundled_gguf()),
+                "--n_ctx",
+                str(self.llama_n_ctx),
+                "--n_threads",
+                str(self.n_threads),
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                f"--api_key={self.key()}",
+                "--model_alias",
+                self.served_model_name,
+                "--chat_format",
+                "chatml",
+                "--interrupt_requests",
+                "False",
+            ]
         raise LLMServerError(f"backend {backend!r} is not started by arxiv-monitor")
 
     def describe(self, backend: str, base_url: str, started_here: bool) -> LLMServer:
         if backend == "vllm" or backend == "external":
-            context, in_flight = self._reported_context(base_url) or self.max_model_len, self.vllm_max_in_flight
+            context, in_flight = self._reported_context(base_url) or self.vllm_max_model_len, self.vllm_max_in_flight
         else:
-            context, in_flight = self.n_ctx, 1  # llama-cpp-python serves one request at a time
+            context, in_flight = self.llama_n_ctx, 1  # llama-cpp-python serves one request at a time
         return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here)
 
     def _reported_context(self, base_url: str) -> int | None:
         try:
-            models = requests.get(f"{base_url}/models", headers={"Authorization": f"Bearer {self.key()}"},
-                                  timeout=10).json()["data"]
+            models = requests.get(
+                f"{base_url}/models", headers={"Authorization": f"Bearer {self.key()}"}, timeout=10
+            ).json()["data"]
             return int(next(m["max_model_len"] for m in models if m.get("max_model_len")))
         except (requests.RequestException, KeyError, ValueError, StopIteration, TypeError):
             return None
@@ -151,8 +186,9 @@ class LLMServerResource(dg.ConfigurableResource):
     def healthy(self, base_url: str) -> bool:
         try:
             response = requests.get(f"{base_url}/models", headers={"Authorization": f"Bearer {self.key()}"}, timeout=5)
-            return response.status_code == 200 and any(m.get("id") == self.served_model_name
-                                                       for m in response.json().get("data", []))
+            return response.status_code == 200 and any(
+                m.get("id") == self.served_model_name for m in response.json().get("data", [])
+            )
         except (requests.RequestException, ValueError):
             return False
 
@@ -161,12 +197,16 @@ class LLMServerResource(dg.ConfigurableResource):
         """The server for this run: reused when one answers, else started and stopped around it."""
         backend = self.resolved_backend()
         if backend == "external":
-            if not self.external_url:
+            if not self.url:
                 raise LLMServerError("backend 'external' needs ARXIV_MONITOR_LLM_URL (an OpenAI-compatible .../v1)")
-            yield self.describe(backend, self.external_url.rstrip("/"), False)
+            yield self.describe(backend, self.url.rstrip("/"), False)
             return
-        if self.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND"):
-            raise LLMServerError(f"refusing to bind the LLM server to {self.host}: set ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND=1")
+        if self.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get(
+            "ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND"
+        ):
+            raise LLMServerError(
+                f"refusing to bind the LLM server to {self.host}: set ARXIV_MONITOR_LLM_ALLOW_REMOTE_BIND=1"
+            )
         base_url = f"http://{self.host}:{self.port}/v1"
         if self.healthy(base_url):
             yield self.describe(backend, base_url, False)
@@ -174,7 +214,8 @@ class LLMServerResource(dg.ConfigurableResource):
         if port_in_use(self.host, self.port):
             raise LLMServerError(
                 f"port {self.port} on {self.host} is taken by something that is not our LLM server (another "
-                "program, or an LLM server with a different API key): stop it or set ARXIV_MONITOR_LLM_PORT")
+                "program, or an LLM server with a different API key): stop it or set ARXIV_MONITOR_LLM_PORT"
+            )
         process, log_path = self.start(backend)
         try:
             self.wait_ready(process, base_url, log_path)
@@ -187,10 +228,11 @@ class LLMServerResource(dg.ConfigurableResource):
         log_dir = Path(self.home) / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"llm-server-{backend}.log"
-        log = open(log_path, "wb")
         env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                   preexec_fn=_die_with_parent)
+        log = open(log_path, "wb")  # noqa: SIM115 - the server's stdout; closed here once the child holds it
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, preexec_fn=_die_with_parent
+        )
         log.close()
         return process, log_path
 
@@ -198,14 +240,18 @@ class LLMServerResource(dg.ConfigurableResource):
         deadline = time.monotonic() + self.startup_timeout_seconds
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise LLMServerError(f"the LLM server exited with code {process.returncode} while starting; "
-                                     f"last lines of {log_path}:\n{log_tail(log_path)}")
+                raise LLMServerError(
+                    f"the LLM server exited with code {process.returncode} while starting; "
+                    f"last lines of {log_path}:\n{log_tail(log_path)}"
+                )
             if self.healthy(base_url):
                 return
             time.sleep(0.5)
         stop_group(process)
-        raise LLMServerError(f"the LLM server did not answer on {base_url} within {self.startup_timeout_seconds:.0f} s; "
-                             f"last lines of {log_path}:\n{log_tail(log_path)}")
+        raise LLMServerError(
+            f"the LLM server did not answer on {base_url} within {self.startup_timeout_seconds:.0f} s; "
+            f"last lines of {log_path}:\n{log_tail(log_path)}"
+        )
 
 
 def _die_with_parent() -> None:

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from arxiv_domain.ids import BadArxivId, check_arxiv_id
 from resources.http import GaveUp, PoliteHttp, PoliteHttpResource, TooLarge
-
-ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$")
-
-
-class BadArxivId(ValueError):
-    pass
 
 
 class _NotFound(Exception):
@@ -34,11 +28,6 @@ class PdfFetch:
     size: int = 0
     error: str | None = None
     from_cache: bool = False
-
-
-def check_arxiv_id(arxiv_id: str, version: int) -> None:
-    if not ARXIV_ID.match(arxiv_id or "") or not isinstance(version, int) or version < 1:
-        raise BadArxivId(f"not an arXiv id: {arxiv_id!r} v{version!r}")
 
 
 class PdfStore:
@@ -96,8 +85,8 @@ class PdfStoreResource(PoliteHttpResource):
     """arXiv's PDF server (or the replay server), with the same politeness as the API."""
 
     pdf_url: str = "https://arxiv.org/pdf"
-    max_megabytes: float = 50.0
+    max_pdf_megabytes: float = 50.0
     timeout_seconds: float = 120.0
 
     def store(self, cache_dir: Path) -> PdfStore:
-        return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_megabytes * 1024 * 1024), http=self.http())
+        return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_pdf_megabytes * 1024 * 1024), http=self.http())

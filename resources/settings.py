@@ -1,20 +1,31 @@
 """The one configuration: `arxiv-monitor.toml` at the repository root, each key overridable by an
-environment variable. Validated once, so bad input fails before any request is made."""
+environment variable. Read and validated once, by `load_settings()`, which Dagster's definitions,
+the CLI, the tests and the benchmarks all call; nothing reads it at import.
+
+Every key belongs to the resource (or the partitions definition) it configures, under the same name
+at both ends: `[llm].backend` is `LLMServerResource.backend`, `[arxiv].page_size` is
+`ArxivAPIResource.page_size`. `resources.configured.build_resources` turns a `Settings` into the
+resources; nothing else maps settings by hand. Secrets (the LLM API key) are not settings: they
+reach the resources through `dg.EnvVar`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from resources.taxonomy import unknown_categories
+from arxiv_domain.announce import ANNOUNCE_TYPES
+from arxiv_domain.taxonomy import unknown_categories
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
-ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+LLM_BACKENDS = ("auto", "vllm", "llama-cpp", "external")
 
 
 class ConfigError(ValueError):
@@ -28,9 +39,6 @@ class DataDirError(ConfigError):
 def check_data_dir(home: Path, min_free_megabytes: float) -> None:
     """Fail before any work if `home` cannot be created or written, or has less free space than
     `min_free_megabytes` (the run would die half-way, e.g. in the LLM stage)."""
-    import shutil
-    import tempfile
-
     try:
         home.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=home, prefix=".write-probe-"):
@@ -44,90 +52,93 @@ def check_data_dir(home: Path, min_free_megabytes: float) -> None:
                            "a run needs ([storage].min_free_megabytes / ARXIV_MONITOR_MIN_FREE_MB); nothing was done")
 
 
+# (section, key, environment variable, kind, what it configures). The key is the field's name in
+# each of the resources it configures; "partitions" and "assets" are read by the definitions.
+KEYS = [
+    ("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "list", ("monitor",)),
+    ("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "list", ("monitor",)),
+    ("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "str", ("monitor",)),
+    ("filter", "exclude", "ARXIV_MONITOR_EXCLUDE", "list", ("monitor",)),
+    ("filter", "watch_authors", "ARXIV_MONITOR_WATCH_AUTHORS", "list", ("monitor",)),
+    ("filter", "announce_types", "ARXIV_MONITOR_ANNOUNCE_TYPES", "list", ("monitor",)),
+    ("filter", "keyword_categories", "ARXIV_MONITOR_KEYWORD_CATEGORIES", "mapping", ("monitor",)),
+    ("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "date", ("partitions",)),
+    ("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "dates", ("monitor",)),
+    ("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "float", ("monitor",)),
+    ("arxiv", "api_url", "ARXIV_API_URL", "str", ("arxiv_api",)),
+    ("arxiv", "pdf_url", "ARXIV_PDF_URL", "str", ("pdf_store",)),
+    ("arxiv", "min_interval_seconds", "ARXIV_MIN_INTERVAL", "float", ("arxiv_api", "pdf_store")),
+    ("arxiv", "page_size", "ARXIV_PAGE_SIZE", "int", ("arxiv_api",)),
+    ("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "int", ("arxiv_api", "pdf_store")),
+    ("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "float", ("arxiv_api", "pdf_store")),
+    ("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "int", ("arxiv_api",)),
+    ("arxiv", "step_retry_delay_seconds", "ARXIV_MONITOR_STEP_RETRY_DELAY", "float", ("assets",)),
+    ("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "float", ("pdf_store",)),
+    ("fulltext", "extract_workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "int", ("monitor",)),
+    ("fulltext", "extract_time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "float", ("monitor",)),
+    ("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "str", ("llm_server",)),
+    ("llm", "port", "ARXIV_MONITOR_LLM_PORT", "int", ("llm_server",)),
+    ("llm", "url", "ARXIV_MONITOR_LLM_URL", "str", ("llm_server",)),
+    ("llm", "vllm_model", "ARXIV_MONITOR_VLLM_MODEL", "str", ("llm_server",)),
+    ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int", ("llm_server",)),
+    ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float", ("llm_server",)),
+    ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int", ("llm_server",)),
+    ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float", ("monitor",)),
+]
+# Keys a configuration file may leave out, with their defaults.
+OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
+            ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0}
+
+
 @dataclass(frozen=True)
 class Settings:
-    categories: tuple[str, ...]
-    keywords: tuple[str, ...]
-    language: str
-    exclude: tuple[str, ...]
-    watch_authors: tuple[str, ...]
-    announce_types: tuple[str, ...]
-    keyword_categories: dict
-    start_date: dt.date
-    holidays: frozenset[dt.date]
-    index_grace_hours: float
-    api_url: str
-    pdf_url: str
-    min_interval_seconds: float
-    page_size: int
-    max_retries: int
-    timeout_seconds: float
-    max_replacement_pages: int
-    max_pdf_megabytes: float
-    extract_workers: int
-    extract_time_limit_seconds: float
-    llm_backend: str
-    llm_port: int
-    llm_url: str
-    vllm_model: str
-    vllm_max_model_len: int
-    vllm_gpu_memory_utilization: float
-    llama_n_ctx: int
-    min_free_megabytes: float
-    home: Path = field(default=Path("data"))
+    """Validated settings, grouped by what they configure: `settings.resource("arxiv_api")` is the
+    keyword arguments of ArxivAPIResource."""
+
+    values: dict  # (target, key) -> value
+    home: Path
+    source: Path
+
+    def resource(self, target: str) -> dict:
+        """The fields of one resource (lists and strings, as Dagster config takes them)."""
+        fields = {key: _config_value(value) for (name, key), value in self.values.items() if name == target}
+        if target == "monitor":
+            fields["home"] = str(self.home)
+        return fields
+
+    def get(self, target: str, key: str):
+        return self.values[(target, key)]
+
+    @property
+    def start_date(self) -> dt.date:
+        return self.get("partitions", "start_date")
+
+    @property
+    def step_retry_delay_seconds(self) -> float:
+        return self.get("assets", "step_retry_delay_seconds")
 
     @property
     def database_path(self) -> Path:
         return self.home / "arxiv.duckdb"
 
     @property
-    def http_cache_dir(self) -> Path:
-        return self.home / "http_cache"
-
-    @property
-    def pdf_cache_dir(self) -> Path:
-        return self.home / "pdf_cache"
-
-    @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
 
-# (section, key, environment variable, kind)
-_KEYS = [
-    ("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "list"),
-    ("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "list"),
-    ("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "str"),
-    ("filter", "exclude", "ARXIV_MONITOR_EXCLUDE", "list"),
-    ("filter", "authors", "ARXIV_MONITOR_WATCH_AUTHORS", "list"),
-    ("filter", "announce_types", "ARXIV_MONITOR_ANNOUNCE_TYPES", "list"),
-    ("filter", "keyword_categories", "ARXIV_MONITOR_KEYWORD_CATEGORIES", "mapping"),
-    ("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "date"),
-    ("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "dates"),
-    ("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "float"),
-    ("arxiv", "api_url", "ARXIV_API_URL", "str"),
-    ("arxiv", "pdf_url", "ARXIV_PDF_URL", "str"),
-    ("arxiv", "min_interval_seconds", "ARXIV_MIN_INTERVAL", "float"),
-    ("arxiv", "page_size", "ARXIV_PAGE_SIZE", "int"),
-    ("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "int"),
-    ("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "float"),
-    ("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "int"),
-    ("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "float"),
-    ("fulltext", "workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "int"),
-    ("fulltext", "time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "float"),
-    ("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "str"),
-    ("llm", "port", "ARXIV_MONITOR_LLM_PORT", "int"),
-    ("llm", "url", "ARXIV_MONITOR_LLM_URL", "str"),
-    ("llm", "vllm_model", "ARXIV_MONITOR_VLLM_MODEL", "str"),
-    ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int"),
-    ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float"),
-    ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int"),
-    ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float"),
-]
+def _config_value(value):
+    if isinstance(value, frozenset):
+        return sorted(d.isoformat() for d in value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: list(v) for k, v in value.items()}
+    return value
 
 
-def config_path() -> Path:
-    return Path(os.environ.get("ARXIV_MONITOR_CONFIG", REPO_ROOT / "arxiv-monitor.toml"))
+def config_path(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("ARXIV_MONITOR_CONFIG") or REPO_ROOT / "arxiv-monitor.toml")
 
 
 def _convert(raw, kind: str, origin: str):
@@ -160,8 +171,10 @@ def _convert(raw, kind: str, origin: str):
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the file and the environment once and validate every value; a ConfigError names the
+    key and where the bad value came from."""
     env = os.environ if env is None else env
-    path = Path(env.get("ARXIV_MONITOR_CONFIG", REPO_ROOT / "arxiv-monitor.toml"))
+    path = config_path(env)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -169,97 +182,58 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
-    values = {}
-    for section, key, var, kind in _KEYS:
-        name = {("filter", "authors"): "watch_authors", ("fulltext", "workers"): "extract_workers",
-                ("fulltext", "time_limit_seconds"): "extract_time_limit_seconds", ("llm", "backend"): "llm_backend",
-                ("llm", "port"): "llm_port", ("llm", "url"): "llm_url"}.get((section, key), key)
+    flat: dict[str, object] = {}
+    values: dict[tuple[str, str], object] = {}
+    for section, key, var, kind, targets in KEYS:
         if var in env and env[var] != "":
-            values[name] = _convert(env[var], kind, f"environment variable {var}")
+            value = _convert(env[var], kind, f"environment variable {var}")
         elif key in document.get(section, {}):
-            values[name] = _convert(document[section][key], kind, f"{path} [{section}].{key}")
-        elif section == "filter":  # optional section: no filter extras
-            values[name] = {} if kind == "mapping" else (ANNOUNCE_TYPES if key == "announce_types" else ())
+            value = _convert(document[section][key], kind, f"{path} [{section}].{key}")
+        elif (section, key) in OPTIONAL:
+            value = OPTIONAL[(section, key)]
         else:
             raise ConfigError(f"{path}: missing [{section}].{key} (or environment variable {var})")
+        flat[key] = value
+        for target in targets:
+            values[(target, key)] = value
+    _validate(flat)
+    home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
+    return Settings(values, home.resolve(), path)
 
-    if not values["categories"]:
+
+def _validate(v: dict) -> None:
+    if not v["categories"]:
         raise ConfigError("no categories configured ([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
-    bad = unknown_categories(list(values["categories"]))
+    bad = unknown_categories(list(v["categories"]))
     if bad:
         raise ConfigError(f"unknown arXiv categor{'y' if len(bad) == 1 else 'ies'}: {', '.join(bad)} "
                           "([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
-    bad = [t for t in values["announce_types"] if t not in ANNOUNCE_TYPES]
+    bad = [t for t in v["announce_types"] if t not in ANNOUNCE_TYPES]
     if bad:
         raise ConfigError(f"unknown announce type(s) {bad}: choose from {ANNOUNCE_TYPES} "
                           "([filter].announce_types / ARXIV_MONITOR_ANNOUNCE_TYPES)")
-    for keyword, cats in values["keyword_categories"].items():
+    for keyword, cats in v["keyword_categories"].items():
         if unknown_categories(cats):
             raise ConfigError(f"[filter.keyword_categories] {keyword!r}: unknown arXiv categories "
                               f"{unknown_categories(cats)}")
-    if not [k for k in values["keywords"] if k.strip()] and not values["watch_authors"]:
+    if not [k for k in v["keywords"] if k.strip()] and not v["watch_authors"]:
         raise ConfigError("no keywords and no watched authors: nothing would ever be kept "
                           "([monitor].keywords / ARXIV_MONITOR_KEYWORDS)")
-    if values["language"] not in LANGUAGES:
-        raise ConfigError(f"language must be one of {LANGUAGES}, got {values['language']!r} "
+    if v["language"] not in LANGUAGES:
+        raise ConfigError(f"language must be one of {LANGUAGES}, got {v['language']!r} "
                           "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
-    if not 1 <= values["page_size"] <= 2000:
-        raise ConfigError(f"page_size must be 1..2000 (arXiv's limit), got {values['page_size']} (ARXIV_PAGE_SIZE)")
-    if values["max_pdf_megabytes"] <= 0 or values["extract_workers"] < 1 or values["extract_time_limit_seconds"] <= 0:
-        raise ConfigError("[fulltext] max_pdf_megabytes, workers and time_limit_seconds must be positive")
-    if values["llm_backend"] not in ("auto", "vllm", "llama-cpp", "external"):
-        raise ConfigError(f"[llm].backend must be auto, vllm, llama-cpp or external, got {values['llm_backend']!r} "
-                          "(ARXIV_MONITOR_LLM_BACKEND)")
-    if values["llm_backend"] == "external" and not values["llm_url"]:
-        raise ConfigError("[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1")
-    if values["min_interval_seconds"] < 0 or values["max_retries"] < 0:
-        raise ConfigError("ARXIV_MIN_INTERVAL and ARXIV_MAX_RETRIES cannot be negative")
-    home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
-    return Settings(**values, home=home.resolve())
-
-
-import dagster as dg  # noqa: E402  (kept below the plain loader, which does not need Dagster)
-
-
-class MonitorConfig(dg.ConfigurableResource):
-    """What to monitor and where the data lives; built from `load_settings()` by the definitions."""
-
-    categories: list[str]
-    keywords: list[str]
-    language: str = "zh"
-    exclude: list[str] = []
-    watch_authors: list[str] = []
-    announce_types: list[str] = list(ANNOUNCE_TYPES)
-    keyword_categories: dict[str, list[str]] = {}
-    holidays: list[str] = []
-    index_grace_hours: float = 4.0
-    extract_workers: int = 2
-    extract_time_limit_seconds: float = 120.0
-    min_free_megabytes: float = 200.0
-    home: str = "data"
-
-    def check_data_dir(self) -> None:
-        """In an asset: a data-directory problem fails the step at once, without step retries."""
-        try:
-            check_data_dir(self.home_path, self.min_free_megabytes)
-        except DataDirError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
-
-    @property
-    def holiday_dates(self) -> frozenset[dt.date]:
-        return frozenset(dt.date.fromisoformat(h) for h in self.holidays)
-
-    @property
-    def home_path(self) -> Path:
-        return Path(self.home)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides) -> "MonitorConfig":
-        values = dict(categories=list(settings.categories), keywords=list(settings.keywords),
-                      language=settings.language, exclude=list(settings.exclude),
-                      watch_authors=list(settings.watch_authors), announce_types=list(settings.announce_types),
-                      keyword_categories=dict(settings.keyword_categories), holidays=sorted(d.isoformat() for d in settings.holidays),
-                      index_grace_hours=settings.index_grace_hours, extract_workers=settings.extract_workers,
-                      extract_time_limit_seconds=settings.extract_time_limit_seconds,
-                      min_free_megabytes=settings.min_free_megabytes, home=str(settings.home))
-        return cls(**{**values, **overrides})
+    if not 1 <= v["page_size"] <= 2000:
+        raise ConfigError(f"page_size must be 1..2000 (arXiv's limit), got {v['page_size']} (ARXIV_PAGE_SIZE)")
+    if v["max_pdf_megabytes"] <= 0 or v["extract_workers"] < 1 or v["extract_time_limit_seconds"] <= 0:
+        raise ConfigError("[fulltext] max_pdf_megabytes, extract_workers and extract_time_limit_seconds "
+                          "must be positive")
+    if v["backend"] not in LLM_BACKENDS:
+        raise ConfigError(
+            f"[llm].backend must be auto, vllm, llama-cpp or external, got {v['backend']!r} (ARXIV_MONITOR_LLM_BACKEND)"
+        )
+    if v["backend"] == "external" and not v["url"]:
+        raise ConfigError(
+            "[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1"
+        )
+    if v["min_interval_seconds"] < 0 or v["max_retries"] < 0 or v["step_retry_delay_seconds"] < 0:
+        raise ConfigError("ARXIV_MIN_INTERVAL, ARXIV_MAX_RETRIES and ARXIV_MONITOR_STEP_RETRY_DELAY cannot be negative")

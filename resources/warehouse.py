@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +21,12 @@ from dagster_duckdb import DuckDBResource
 from filelock import FileLock
 
 import sql
+
+# A connection that runs users' SQL reads the warehouse and nothing else: no file system
+# (read_text, read_blob, read_csv, glob, COPY ... TO), no extensions installed or loaded, and the
+# configuration locked so that a statement cannot turn any of it back on.
+SEALED_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
+                 "autoload_known_extensions": False, "lock_configuration": True}
 
 
 class WarehouseBusy(RuntimeError):
@@ -48,12 +54,11 @@ class WarehouseResource(DuckDBResource):
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection held only for the `with` block, under the writers' lock."""
-        with self._lock():
-            with self.get_connection() as conn:
-                try:
-                    yield conn
-                finally:
-                    conn.close()
+        with self._lock(), self.get_connection() as conn:
+            try:
+                yield conn
+            finally:
+                conn.close()
 
     def ensure_schema(self) -> None:
         with self.writer() as conn:
@@ -81,14 +86,16 @@ class WarehouseResource(DuckDBResource):
                 raise
 
     @contextlib.contextmanager
-    def reader(self, wait_seconds: float = 30.0, poll_seconds: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; while a run holds the write lock, retry for `wait_seconds`."""
+    def reader(self, wait_seconds: float = 30.0, poll_seconds: float = 0.25,
+               sealed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection; while a run holds the write lock, retry for `wait_seconds`.
+        `sealed`: for statements written by users (SEALED_CONFIG): no file access, no extensions."""
         if not self.path.exists():
             raise FileNotFoundError(f"no database at {self.path}: run the pipeline first (arxiv-monitor run --date D)")
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                conn = duckdb.connect(str(self.path), read_only=True)
+                conn = duckdb.connect(str(self.path), read_only=True, config=SEALED_CONFIG if sealed else {})
                 break
             except duckdb.IOException as exc:
                 if not _is_lock_error(exc) or time.monotonic() >= deadline:
@@ -106,7 +113,7 @@ class WarehouseResource(DuckDBResource):
     def query_rows(self, name: str, **params) -> list[dict]:
         """A saved query's rows as dicts (column name -> value)."""
         statement = sql.statements(f"queries/{name}")[0]
-        with self.reader() as conn:
+        with self.reader(sealed=True) as conn:
             cursor = conn.execute(statement, sql.params_for(statement, params))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -114,5 +121,5 @@ class WarehouseResource(DuckDBResource):
     def query(self, name: str, **params) -> list[tuple]:
         """Run a saved query from sql/queries/ read-only."""
         statement = sql.statements(f"queries/{name}")[0]
-        with self.reader() as conn:
+        with self.reader(sealed=True) as conn:
             return conn.execute(statement, sql.params_for(statement, params)).fetchall()

@@ -1,7 +1,7 @@
 """Every SQL statement of the project lives in this folder; Python loads it from here.
 
-`schema/` creates tables, `views/` the views users query, `writes/` replaces one partition of one table (delete then insert from
-a staged Arrow table, run in one transaction), `queries/` are
+`schema/` creates tables, `views/` the views users query, `writes/` replaces one partition of one
+table (delete then insert from a staged Arrow table, run in one transaction), `queries/` are
 saved, parameterised queries: the pipeline's own, and the users' (first line `-- saved: what it
 answers`), which `arxiv-monitor query --saved NAME` runs.
 """
@@ -74,19 +74,23 @@ class SavedQuery:
         known = {p[0] for p in self.params}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise SavedQueryError(f"saved query {self.name!r} has no parameter {', '.join(unknown)}; "
-                                  f"its parameters: {self.usage()}")
+            raise SavedQueryError(
+                f"saved query {self.name!r} has no parameter {', '.join(unknown)}; its parameters: {self.usage()}"
+            )
         values = {}
         for name, kind, default in self.params:
             raw = given.get(name, default)
             if raw is None:
-                raise SavedQueryError(f"saved query {self.name!r} needs --param {name}=<{kind}>; "
-                                      f"its parameters: {self.usage()}")
+                raise SavedQueryError(
+                    f"saved query {self.name!r} needs --param {name}=<{kind}>; its parameters: {self.usage()}"
+                )
             try:
                 values[name] = _CASTS[kind](raw)
             except ValueError:
-                raise SavedQueryError(f"parameter {name}={raw!r} of saved query {self.name!r} is not a valid {kind}"
-                                      + (" (YYYY-MM-DD)" if kind == "date" else "")) from None
+                raise SavedQueryError(
+                    f"parameter {name}={raw!r} of saved query {self.name!r} is not a valid {kind}"
+                    + (" (YYYY-MM-DD)" if kind == "date" else "")
+                ) from None
         return values
 
     def usage(self) -> str:
@@ -95,7 +99,9 @@ class SavedQuery:
 
 def saved_names() -> list[str]:
     """The users' saved queries: files of queries/ whose first line is `-- saved: ...`."""
-    return sorted(p.stem for p in (SQL_DIR / "queries").glob("*.sql") if load(f"queries/{p.stem}").startswith("-- saved:"))
+    return sorted(
+        p.stem for p in (SQL_DIR / "queries").glob("*.sql") if load(f"queries/{p.stem}").startswith("-- saved:")
+    )
 
 
 def saved(name: str) -> SavedQuery:

@@ -1,17 +1,17 @@
 import os
+from pathlib import Path
 
-# Before any project import: Dagster step retries wait this long (seconds) between attempts.
+import pytest
+
+from orchestration.definitions import Pipeline, build_pipeline
+from resources.arxiv_api import ArxivClient, RawHttpCache
+from resources.replay.corpus import realdata_dir
+from resources.replay.server import ReplayServer
+from resources.settings import Settings, load_settings
+
+# For the CLI subprocesses the tests start: a failed step is retried at once, and no telemetry.
 os.environ.setdefault("ARXIV_MONITOR_STEP_RETRY_DELAY", "0")
 os.environ.setdefault("DAGSTER_TELEMETRY_ENABLED", "false")
-
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from resources.arxiv_api import ArxivAPIResource, ArxivClient, RawHttpCache  # noqa: E402
-from resources.replay.server import ReplayServer, realdata_dir  # noqa: E402
-from resources.settings import MonitorConfig, load_settings  # noqa: E402
-from resources.warehouse import WarehouseResource  # noqa: E402
 
 REALDATA = realdata_dir()
 API_RECORDINGS = REALDATA / "api" / "arxivpy_2026"
@@ -43,15 +43,27 @@ def home(tmp_path) -> Path:
     return tmp_path / "home"
 
 
+def settings_for(home: Path | None = None, server=None, **env: str) -> Settings:
+    """The project's settings as a user with these environment variables would have them."""
+    base = {**os.environ, "ARXIV_MONITOR_STEP_RETRY_DELAY": "0"}
+    if server is not None:
+        base.update(ARXIV_API_URL=server.api_url, ARXIV_PDF_URL=server.pdf_url, ARXIV_MIN_INTERVAL="0")
+    if home is not None:
+        base["ARXIV_MONITOR_HOME"] = str(home)
+    return load_settings({**base, **env})
+
+
+def pipeline_for(home: Path | None = None, server=None, resources: dict | None = None, **env: str) -> Pipeline:
+    """Assets, checks and resources built the way the definitions build them, from `settings_for`;
+    `resources` overrides fields of named resources (quick retries against the replay server by default)."""
+    overrides = {"arxiv_api": {"backoff_seconds": 0.01, "max_retries": 2, "timeout_seconds": 5},
+                 "pdf_store": {"backoff_seconds": 0.01}, **(resources or {})}
+    return build_pipeline(settings_for(home, server, **env), **overrides)
+
+
 @pytest.fixture
-def pipeline_resources(server, home):
-    settings = load_settings()
-    return {
-        "arxiv_api": ArxivAPIResource(api_url=server.api_url, min_interval_seconds=0, backoff_seconds=0.01,
-                                      max_retries=2, timeout_seconds=5),
-        "warehouse": WarehouseResource(database=str(home / "arxiv.duckdb")),
-        "monitor": MonitorConfig.from_settings(settings, home=str(home)),
-    }
+def pipeline(server, home) -> Pipeline:
+    return pipeline_for(home, server)
 
 
 def free_port() -> int:
@@ -62,19 +74,58 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class SharedLLM:
+    """The session's one llama.cpp server (bundled SmolLM2-135M). Two servers never generate at once on
+    the two cores: a test that needs a server of its own stops this one first (`own_llm_server`), a
+    test that abandons a generation restarts it (`restart`), and it starts again when next needed."""
+
+    def __init__(self, resource):
+        self.resource = resource
+        self._running = None
+        self.server = None
+
+    def ensure(self):
+        if self._running is None:
+            self._running = self.resource.running()
+            self.server = self._running.__enter__()
+        return self.server
+
+    def stop(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            running.__exit__(None, None, None)
+
+    def restart(self) -> None:
+        """Stop a server still generating for a request its client gave up on (llama.cpp finishes it
+        otherwise, holding both cores for the next test); the next test that needs it starts it."""
+        self.stop()
+
+
 @pytest.fixture(scope="session")
-def llm_resource(tmp_path_factory):
+def shared_llm(tmp_path_factory):
     from resources.llm_server import LLMServerResource
 
     home = tmp_path_factory.mktemp("llm")
-    return LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), n_ctx=8192)
+    shared = SharedLLM(LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), llama_n_ctx=8192))
+    yield shared
+    shared.stop()
 
 
 @pytest.fixture(scope="session")
-def llm(llm_resource):
-    """The real llama.cpp server with the bundled SmolLM2-135M, started once for the session."""
-    with llm_resource.running() as server:
-        yield server
+def llm_resource(shared_llm):
+    return shared_llm.resource
+
+
+@pytest.fixture
+def llm(shared_llm):
+    """The real llama.cpp server with the bundled SmolLM2-135M, shared by the session."""
+    return shared_llm.ensure()
+
+
+@pytest.fixture
+def own_llm_server(shared_llm):
+    """For a test that starts a server of its own: the shared one is stopped first."""
+    shared_llm.stop()
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,12 +142,16 @@ def cli(*args, env_extra=None, timeout=900):
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, shared_llm):
     """`arxiv-monitor demo` run once for the session (real replay server, PDFs and llama.cpp):
-    (its environment, its result). Tests only read its data directory."""
+    (its environment, its result). It uses the session's LLM server (the one a user keeps up with
+    `arxiv-monitor llm-server`), so no second server competes for the cores. Tests only read its
+    data directory."""
+    server = shared_llm.ensure()
     root = tmp_path_factory.mktemp("demo")
     env = {"ARXIV_MONITOR_HOME": str(root / "home"), "DAGSTER_HOME": str(root / "dagster"),
-           "ARXIV_MONITOR_LLM_PORT": str(free_port())}
+           "ARXIV_MONITOR_LLM_PORT": server.base_url.rsplit(":", 1)[1].split("/")[0],
+           "ARXIV_MONITOR_LLM_API_KEY": server.api_key}
     return env, cli("demo", env_extra=env)
 
 
@@ -113,3 +168,14 @@ def stored(home: Path, statement: str) -> list[tuple]:
 
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         return conn.execute(statement).fetchall()
+
+
+LLM_FIXTURES = {"llm", "llm_resource", "shared_llm", "own_llm_server", "demo"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need an LLM server (or the demo, which runs one) are marked `llm`: `make test-fast`
+    leaves them out."""
+    for item in items:
+        if LLM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.llm)

@@ -9,8 +9,14 @@ import feedparser
 import pytest
 import requests
 
-from resources.arxiv_api import (ArxivError, ArxivQueryError, merge_rows, new_submissions_query, parse_feed,
-                                 split_versioned_id)
+from resources.arxiv_api import (
+    ArxivError,
+    ArxivQueryError,
+    merge_rows,
+    new_submissions_query,
+    parse_feed,
+    split_versioned_id,
+)
 from tests.conftest import API_RECORDINGS
 
 RECORDINGS = sorted(API_RECORDINGS.glob("*.xml"))
@@ -41,7 +47,9 @@ def test_every_recorded_response_parses(path):
 
 def test_updated_is_the_newest_versions_timestamp_in_recordings():
     """What the replacement walk relies on: `updated` == `published` for every v1, later for v2+."""
-    rows = [r for p in RECORDINGS if b"api/errors" not in p.read_bytes() for r in parse_feed(p.read_bytes(), "u").entries]
+    rows = [
+        r for p in RECORDINGS if b"api/errors" not in p.read_bytes() for r in parse_feed(p.read_bytes(), "u").entries
+    ]
     v1 = [r for r in rows if r["version"] == 1]
     later = [r for r in rows if r["version"] > 1]
     assert len(v1) > 50 and len(later) > 20
@@ -76,8 +84,8 @@ def test_older_atom_layout_parses_the_same():
     <title>{escape(wrapped_title)}</title>
     <summary>  {escape(wrapped_summary)}
 </summary>
-    {''.join(f'<author><name>{escape(a.name)}</name></author>' for a in e.authors)}
-    <arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">{escape(e.get('arxiv_comment', ''))}</arxiv:comment>
+    {"".join(f"<author><name>{escape(a.name)}</name></author>" for a in e.authors)}
+    <arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">{escape(e.get("arxiv_comment", ""))}</arxiv:comment>
     <link href="http://arxiv.org/abs/astro-ph/0601001v1" rel="alternate" type="text/html"/>
     <link title="pdf" href="http://arxiv.org/pdf/astro-ph/0601001v1" rel="related" type="application/pdf"/>
     <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="astro-ph" scheme="http://arxiv.org/schemas/atom"/>
@@ -85,8 +93,17 @@ def test_older_atom_layout_parses_the_same():
   </entry>
 </feed>"""
     row = parse_feed(older.encode(), "u").entries[0]
-    for key in ("arxiv_id", "version", "title", "authors", "abstract", "primary_category", "categories",
-                "published", "updated"):
+    for key in (
+        "arxiv_id",
+        "version",
+        "title",
+        "authors",
+        "abstract",
+        "primary_category",
+        "categories",
+        "published",
+        "updated",
+    ):
         assert row[key] == current[key], key
     assert row["pdf_url"] == "http://arxiv.org/pdf/astro-ph/0601001v1"
 
@@ -105,8 +122,10 @@ def test_pagination_walks_the_recorded_pages(server, client):
 
 
 def test_overlapping_recorded_pages_deduplicate(server, client):
-    pages = [client.fetch_page(client.query_url("testing", start=s, max_results=m), namespace="t")
-             for s, m in [(0, 10), (5, 10), (9, 15)]]
+    pages = [
+        client.fetch_page(client.query_url("testing", start=s, max_results=m), namespace="t")
+        for s, m in [(0, 10), (5, 10), (9, 15)]
+    ]
     received = [r for p in pages for r in p.entries]
     merged = merge_rows(received)
     keys = [(r["arxiv_id"], r["version"]) for r in received]
@@ -131,8 +150,10 @@ def test_cache_answers_a_repeated_page_with_no_request(server, client):
 
 
 def test_retry_after_is_honoured_on_503_then_429(server, client):
-    server.inject({"kind": "status", "status": 503, "retry_after": 1, "times": 1},
-                  {"kind": "status", "status": 429, "retry_after": 2, "times": 1})
+    server.inject(
+        {"kind": "status", "status": 503, "retry_after": 1, "times": 1},
+        {"kind": "status", "status": 429, "retry_after": 2, "times": 1},
+    )
     started = time.monotonic()
     page = client.fetch_page(client.query_url("testing", max_results=10), namespace="t")
     assert len(page.entries) == 10
@@ -141,15 +162,22 @@ def test_retry_after_is_honoured_on_503_then_429(server, client):
     assert len(server.api_requests) == 3
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "truncate"}, {"kind": "empty"}, {"kind": "reset"}, {"kind": "status", "status": 502},
-    {"kind": "slow", "delay": 2},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "truncate"},
+        {"kind": "empty"},
+        {"kind": "reset"},
+        {"kind": "status", "status": 502},
+        {"kind": "slow", "delay": 2},
+    ],
+)
 def test_transient_faults_are_retried(server, client, fault):
     client.http.timeout = 1
     server.inject({**fault, "times": 1})
-    page = client.fetch_page(client.query_url("testing", max_results=10), namespace="t",
-                             expected_rows=lambda p: min(10, p.total_results))
+    page = client.fetch_page(
+        client.query_url("testing", max_results=10), namespace="t", expected_rows=lambda p: min(10, p.total_results)
+    )
     assert len(page.entries) == 10
     assert client.stats.retries == 1
 
@@ -167,17 +195,19 @@ def test_a_fault_that_never_clears_fails_naming_the_url(server, client):
 def test_short_page_is_never_accepted(server, client):
     server.inject({"kind": "empty", "times": -1})
     with pytest.raises(ArxivError, match="short page: 0 entries, expected 10"):
-        client.fetch_page(client.query_url("testing", max_results=10), namespace="t",
-                          expected_rows=lambda p: min(10, p.total_results))
+        client.fetch_page(
+            client.query_url("testing", max_results=10), namespace="t", expected_rows=lambda p: min(10, p.total_results)
+        )
 
 
 def test_new_submissions_query_is_inclusive_to_the_minute():
     import datetime as dt
 
-    start = dt.datetime(2025, 12, 23, 19, tzinfo=dt.timezone.utc)
-    end = dt.datetime(2025, 12, 24, 19, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2025, 12, 23, 19, tzinfo=dt.UTC)
+    end = dt.datetime(2025, 12, 24, 19, tzinfo=dt.UTC)
     assert new_submissions_query(["cs.AI", "cs.RO"], start, end) == (
-        "(cat:cs.AI OR cat:cs.RO) AND submittedDate:[202512231900 TO 202512241859]")
+        "(cat:cs.AI OR cat:cs.RO) AND submittedDate:[202512231900 TO 202512241859]"
+    )
 
 
 def test_requests_are_spaced_by_min_interval(server, client):
@@ -192,7 +222,8 @@ def test_requests_are_spaced_by_min_interval(server, client):
 def test_an_entry_whose_id_is_not_an_arxiv_id_is_skipped_but_counted():
     import dataclasses
 
-    from resources.replay.server import load_corpus, realdata_dir, render_feed
+    from resources.replay.corpus import load_corpus, realdata_dir
+    from resources.replay.feed import render_feed
 
     real = load_corpus(realdata_dir())[0]
     hostile = dataclasses.replace(real, arxiv_id="../../etc/passwd")

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from orchestration.calendar import ARXIV_TZ, announcement_day, is_announcement_day, parse_day
+from arxiv_domain.calendar import ARXIV_TZ, announcement_day, is_announcement_day, parse_day
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utc(*args) -> dt.datetime:

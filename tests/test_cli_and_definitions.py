@@ -12,10 +12,10 @@ from tests.conftest import REPO, cli
 BIN = Path(sys.executable).parent
 
 
-def test_definitions_validate():
+def test_definitions_validate(tmp_path):
     out = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO,
                          capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "DAGSTER_HOME": str(REPO / "dagster_home")})
+                         env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stdout + out.stderr
 
 

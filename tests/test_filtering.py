@@ -8,29 +8,56 @@ import feedparser
 import pymupdf
 import pytest
 
-from assets.filtering import FilterRules, filter_listings, filtered_papers, keyword_pattern, match_paper
-from assets.listings import raw_listings
-from resources.settings import MonitorConfig, load_settings
-from tests.conftest import API_RECORDINGS, DEMO_DAY, REALDATA
+from assets.filtering import FilterRules, filter_listings, keyword_pattern, match_paper
+from resources.settings import load_settings
+from tests.conftest import API_RECORDINGS, DEMO_DAY, REALDATA, pipeline_for
 
-SEED_KEYWORDS = load_settings().keywords
-
-
-def row(title="", abstract="", authors=(), categories=("cs.AI",), announce_type="new", version=1, arxiv_id="2512.00001"):
-    return {"arxiv_id": arxiv_id, "version": version, "announce_type": announce_type, "title": title,
-            "abstract": abstract, "authors": list(authors), "primary_category": categories[0],
-            "categories": list(categories)}
+SEED_KEYWORDS = load_settings().get("monitor", "keywords")
 
 
-@pytest.mark.parametrize("text", ["Vision-Language-Action models", "vision language action", "Vision-Language Action",
-                                  "VISION LANGUAGE-ACTION", "VisionLanguageAction", "Vision Language Actions"])
+def row(
+    title="", abstract="", authors=(), categories=("cs.AI",), announce_type="new", version=1, arxiv_id="2512.00001"
+):
+    return {
+        "arxiv_id": arxiv_id,
+        "version": version,
+        "announce_type": announce_type,
+        "title": title,
+        "abstract": abstract,
+        "authors": list(authors),
+        "primary_category": categories[0],
+        "categories": list(categories),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vision-Language-Action models",
+        "vision language action",
+        "Vision-Language Action",
+        "VISION LANGUAGE-ACTION",
+        "VisionLanguageAction",
+        "Vision Language Actions",
+    ],
+)
 def test_multiword_keyword_ignores_case_hyphens_and_spaces(text):
     assert keyword_pattern("Vision Language Action ").search(text)
 
 
-@pytest.mark.parametrize("text, hit", [("VLA models", True), ("these VLAs act", True), ("(VLA)", True),
-                                       ("VLA-7B", True), ("Vladimir Mikulik", False), ("evaluation", False),
-                                       ("OpenVLA", False), ("vlad", False)])
+@pytest.mark.parametrize(
+    "text, hit",
+    [
+        ("VLA models", True),
+        ("these VLAs act", True),
+        ("(VLA)", True),
+        ("VLA-7B", True),
+        ("Vladimir Mikulik", False),
+        ("evaluation", False),
+        ("OpenVLA", False),
+        ("vlad", False),
+    ],
+)
 def test_short_keyword_only_on_word_boundaries(text, hit):
     assert bool(keyword_pattern("vla").search(text)) is hit
 
@@ -47,8 +74,13 @@ def test_configured_duplicates_collapse_to_one_rule():
 
 
 def test_negative_keywords_watch_list_categories_and_announce_types():
-    rules = FilterRules.build(["vla"], exclude=["survey"], authors=["Łukasz Kaiser"],
-                              keyword_categories={"vla": ["cs.RO"]}, announce_types=["new", "replace"])
+    rules = FilterRules.build(
+        ["vla"],
+        exclude=["survey"],
+        authors=["Łukasz Kaiser"],
+        keyword_categories={"vla": ["cs.RO"]},
+        announce_types=["new", "replace"],
+    )
     assert not match_paper(row("A VLA survey", categories=("cs.RO",)), rules).kept  # excluded
     assert match_paper(row("A VLA survey", authors=["Lukasz Kaiser"], categories=("cs.RO",)), rules).kept  # watched
     assert not match_paper(row("VLA for chips", categories=("cs.AR",)), rules).kept  # keyword limited to cs.RO
@@ -58,14 +90,22 @@ def test_negative_keywords_watch_list_categories_and_announce_types():
 
 def test_score_orders_watched_authors_then_title_matches():
     rules = FilterRules.build(["vla", "traffic prediction"], authors=["Ada Lovelace"])
-    rows = [row(abstract="vla", arxiv_id="1"), row(title="VLA", arxiv_id="2"),
-            row(title="VLA for traffic prediction", arxiv_id="3"), row(abstract="x", authors=["Ada Lovelace"], arxiv_id="4")]
+    rows = [
+        row(abstract="vla", arxiv_id="1"),
+        row(title="VLA", arxiv_id="2"),
+        row(title="VLA for traffic prediction", arxiv_id="3"),
+        row(abstract="x", authors=["Ada Lovelace"], arxiv_id="4"),
+    ]
     kept = filter_listings(rows, rules)
     assert [k["arxiv_id"] for k in kept] == ["4", "3", "2", "1"]
     assert [k["rank"] for k in kept] == [1, 2, 3, 4]
     assert kept[1]["matched_keywords"] == ["traffic prediction", "vla"] and kept[1]["matched_in"] == ["title"]
-    assert json.loads(kept[0]["matches"])[0] == {"rule": "Ada Lovelace", "kind": "author", "field": "authors",
-                                                 "text": "Ada Lovelace"}
+    assert json.loads(kept[0]["matches"])[0] == {
+        "rule": "Ada Lovelace",
+        "kind": "author",
+        "field": "authors",
+        "text": "Ada Lovelace",
+    }
 
 
 def test_hard_negatives_from_real_recorded_text():
@@ -74,30 +114,43 @@ def test_hard_negatives_from_real_recorded_text():
     feed = feedparser.parse((API_RECORDINGS / "q_testing_s0_m100_cfe7536492ca.xml").read_bytes())
     maritime = next(e for e in feed.entries if "maritime traffic control" in e.summary)
     controlled = next(e for e in feed.entries if e.title.startswith("Controlled time series generation"))
-    mikulik = next(line for page in pymupdf.open(REALDATA / "pdf" / "2304.02623v1.pdf")
-                   for line in page.get_text().splitlines() if "Vladimir Mikulik" in line)
+    mikulik = next(
+        line
+        for page in pymupdf.open(REALDATA / "pdf" / "2304.02623v1.pdf")
+        for line in page.get_text().splitlines()
+        if "Vladimir Mikulik" in line
+    )
     for title, abstract in [(maritime.title, maritime.summary), (controlled.title, controlled.summary), ("", mikulik)]:
         assert not match_paper(row(title, abstract), rules).kept, title
 
 
-def test_golden_demo_day_keeps_exactly_the_seed_papers(pipeline_resources, home):
-    result = dg.materialize([raw_listings, filtered_papers], resources=pipeline_resources, partition_key=DEMO_DAY)
+def test_golden_demo_day_keeps_exactly_the_seed_papers(pipeline, home):
+    result = dg.materialize(
+        pipeline.assets_named("raw_listings", "filtered_papers"), resources=pipeline.resources, partition_key=DEMO_DAY
+    )
     assert result.success
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         kept = conn.execute("select arxiv_id, version, is_update, rank from filtered_papers order by rank").fetchall()
-        dropped = conn.execute("select count(*) from raw_listings where arxiv_id not in "
-                               "(select arxiv_id from filtered_papers)").fetchone()[0]
-    assert {(a, v) for a, v, _, _ in kept} == {("2512.20276", 1), ("2512.20014", 1), ("2512.20188", 1),
-                                               ("2511.14396", 5), ("2512.21118", 1), ("2512.05107", 2)}
+        dropped = conn.execute(
+            "select count(*) from raw_listings where arxiv_id not in (select arxiv_id from filtered_papers)"
+        ).fetchone()[0]
+    assert {(a, v) for a, v, _, _ in kept} == {
+        ("2512.20276", 1),
+        ("2512.20014", 1),
+        ("2512.20188", 1),
+        ("2511.14396", 5),
+        ("2512.21118", 1),
+        ("2512.05107", 2),
+    }
     assert {a for a, _, update, _ in kept if update} == {"2511.14396", "2512.05107"}
     assert dropped == 13  # the real recorded non-matching entries and the three PDF papers
 
 
-def test_watched_authors_bring_in_the_pdf_papers(pipeline_resources, home):
-    monitor = MonitorConfig.from_settings(load_settings(), home=str(home),
-                                          watch_authors=["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"])
-    resources = {**pipeline_resources, "monitor": monitor}
-    assert dg.materialize([raw_listings, filtered_papers], resources=resources, partition_key=DEMO_DAY).success
+def test_watched_authors_bring_in_the_pdf_papers(server, home):
+    watching = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
+    assert dg.materialize(
+        watching.assets_named("raw_listings", "filtered_papers"), resources=watching.resources, partition_key=DEMO_DAY
+    ).success
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         top = conn.execute("select arxiv_id, matched_authors from filtered_papers order by rank limit 3").fetchall()
     assert {a for a, _ in top} == {"1706.03762", "1505.04597", "1602.02830"}

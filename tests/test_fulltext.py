@@ -12,13 +12,11 @@ import duckdb
 import pymupdf
 import pytest
 
-from assets.filtering import filtered_papers
-from assets.fulltext import paper_fulltext
-from assets.listings import raw_listings
-from assets.pdf_text import STATUSES, extract_file, extract_many, extract_pdf, find_links, normalise_url
+from assets.pdf_extraction import STATUSES, extract_file, extract_pdf
+from assets.pdf_links import find_links, normalise_url
+from assets.pdf_workers import extract_many
 from resources.pdf_store import PdfStore
-from resources.settings import MonitorConfig, load_settings
-from tests.conftest import DEMO_DAY, REALDATA
+from tests.conftest import DEMO_DAY, REALDATA, pipeline_for
 
 PDF_DIR = REALDATA / "pdf"
 
@@ -144,11 +142,11 @@ def hanging_or_real_extraction(path, conn):
     """A worker that hangs on one file (what a pathological PDF does to MuPDF) and extracts the rest."""
     import time
 
-    from assets.pdf_text import _extract_in_child
+    from assets.pdf_workers import extract_in_child
 
     if path.endswith("2203.00130v1.pdf"):
         time.sleep(60)
-    _extract_in_child(path, conn)
+    extract_in_child(path, conn)
 
 
 def crashing_extraction(path, conn):
@@ -213,14 +211,10 @@ def test_old_style_id_stays_inside_the_cache(tmp_path):
     assert (tmp_path / "c") in path.parents and "/" not in path.name and path.suffix == ".pdf"
 
 
-def test_partition_materialises_with_real_pdfs(pipeline_resources, home, server):
-    from resources.pdf_store import PdfStoreResource
-
-    monitor = MonitorConfig.from_settings(load_settings(), home=str(home),
-                                          watch_authors=["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"])
-    resources = {**pipeline_resources, "monitor": monitor,
-                 "pdf_store": PdfStoreResource(pdf_url=server.pdf_url, min_interval_seconds=0, backoff_seconds=0.01)}
-    assets = [raw_listings, filtered_papers, paper_fulltext]
+def test_partition_materialises_with_real_pdfs(home, server):
+    pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
+    resources = pipeline.resources
+    assets = pipeline.assets_named("raw_listings", "filtered_papers", "paper_fulltext")
     result = dg.materialize(assets, resources=resources, partition_key=DEMO_DAY)
     assert result.success
     meta = {k: v.value for k, v in result.asset_materializations_for_node("paper_fulltext")[0].metadata.items()}

@@ -265,7 +265,7 @@ def test_export_is_hive_partitioned_parquet_that_reads_back_unchanged(demo_env, 
             original = conn.execute(f"select * exclude (partition_date), partition_date from {table} "
                                     "order by all").fetchall()
             exported = conn.execute(
-                f"select * exclude (partition_date), partition_date from read_parquet($glob, hive_partitioning = true)"
+                "select * exclude (partition_date), partition_date from read_parquet($glob, hive_partitioning = true)"
                 " order by all", {"glob": str(tmp_path / "lake" / table / "**" / "*.parquet")}).fetchall()
             assert exported == original, table
     # Again into the same folder: replaced, not duplicated; no staging folder left behind.

@@ -7,16 +7,19 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.analysis import (PaperAnalysis, close_cut_fields, complete_sentences, fit_sections, grounding_score,
-                             paper_block, parse_lenient, prompt)
-from assets.filtering import filtered_papers
-from assets.fulltext import paper_fulltext
-from assets.listings import raw_listings
-from assets.summaries import SummariesConfig, analyse_papers, paper_summaries
+from assets.analysis import (
+    PaperAnalysis,
+    close_cut_fields,
+    complete_sentences,
+    fit_sections,
+    grounding_score,
+    paper_block,
+    parse_lenient,
+    prompt,
+)
+from assets.summaries import SummariesConfig, analyse_papers
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
-from resources.pdf_store import PdfStoreResource
-from resources.settings import MonitorConfig, load_settings
-from tests.conftest import DEMO_DAY, free_port
+from tests.conftest import DEMO_DAY, free_port, pipeline_for
 
 WATCHED = ["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"]
 
@@ -75,12 +78,12 @@ def test_server_that_never_answers_times_out_and_is_stopped(tmp_path):
 
 
 def test_remote_bind_is_refused(tmp_path):
-    with pytest.raises(LLMServerError, match="refusing to bind"):
-        with LLMServerResource(backend="llama-cpp", host="0.0.0.0", home=str(tmp_path)).running():
-            pass
+    resource = LLMServerResource(backend="llama-cpp", host="0.0.0.0", home=str(tmp_path))
+    with pytest.raises(LLMServerError, match="refusing to bind"), resource.running():
+        pass
 
 
-def test_a_key_starting_with_a_dash_reaches_the_server(tmp_path):
+def test_a_key_starting_with_a_dash_reaches_the_server(tmp_path, own_llm_server):
     resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), api_key="-dash-key")
     with resource.running() as server:
         assert server.started_here and resource.healthy(server.base_url)
@@ -93,24 +96,34 @@ def test_running_server_is_reused(llm, llm_resource):
     assert llm.tokenize_count("Attention is all you need.") in range(4, 12)
 
 
-@pytest.mark.parametrize("text, kept", [("The first sentence is complete. Then we cu", "The first sentence is complete."), ("一句话。第二句话。还没写完", "一句话。第二句话。"),
-                                        ("Complete sentence.", "Complete sentence.")])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("The first sentence is complete. Then we cu", "The first sentence is complete."),
+        ("一句话。第二句话。还没写完", "一句话。第二句话。"),
+        ("Complete sentence.", "Complete sentence."),
+    ],
+)
 def test_cut_text_keeps_complete_sentences(text, kept):
     assert complete_sentences(text) == kept
 
 
 def test_cut_field_without_a_sentence_is_rejected():
     with pytest.raises(ValueError, match="mid-sentence"):
-        close_cut_fields({f: "word " * 200 for f in ("tldr", "summary", "motivation", "contributions", "method",
-                                                       "experiments")}, 1000)
+        close_cut_fields(
+            {f: "word " * 200 for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments")},
+            1000,
+        )
 
 
 def test_fitting_drops_by_priority_then_shortens():
-    sections = [{"title": "1 Introduction", "kind": "introduction", "text": "Intro. " * 300},
-                {"title": "2 Related Work", "kind": "related_work", "text": "Rel. " * 300},
-                {"title": "3 Method", "kind": "method", "text": "Method. " * 600},
-                {"title": "References", "kind": "references", "text": "[1] Ref. " * 400},
-                {"title": "A Appendix", "kind": "appendix", "text": "App. " * 300}]
+    sections = [
+        {"title": "1 Introduction", "kind": "introduction", "text": "Intro. " * 300},
+        {"title": "2 Related Work", "kind": "related_work", "text": "Rel. " * 300},
+        {"title": "3 Method", "kind": "method", "text": "Method. " * 600},
+        {"title": "References", "kind": "references", "text": "[1] Ref. " * 400},
+        {"title": "A Appendix", "kind": "appendix", "text": "App. " * 300},
+    ]
     whole = fit_sections(sections, 100_000)
     assert whole.basis == "fulltext" and not whole.dropped
     fitted = fit_sections(sections, 1500)
@@ -119,8 +132,14 @@ def test_fitting_drops_by_priority_then_shortens():
 
 
 def test_grounding_counts_numbers_found_in_the_source():
-    analysis = {"summary": "It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.", "tldr": "", "motivation": "",
-                "contributions": "", "method": "", "experiments": ""}
+    analysis = {
+        "summary": "It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.",
+        "tldr": "",
+        "motivation": "",
+        "contributions": "",
+        "method": "",
+        "experiments": "",
+    }
     assert grounding_score(analysis, "we obtain 28.4 BLEU ... 41.8 BLEU") == pytest.approx(2 / 3, abs=0.01)
     assert grounding_score({**analysis, "summary": "no numbers"}, "x") is None
 
@@ -135,34 +154,38 @@ def test_prompt_version_follows_the_file_content():
     assert prompt("en")[1].startswith("en-") and prompt("en")[1] != version
 
 
-def pipeline(pipeline_resources, home, server, llm_resource):
-    monitor = MonitorConfig.from_settings(load_settings(), home=str(home), watch_authors=WATCHED, language="en")
-    return {**pipeline_resources, "monitor": monitor, "llm_server": llm_resource,
-            "pdf_store": PdfStoreResource(pdf_url=server.pdf_url, min_interval_seconds=0, backoff_seconds=0.01)}
-
-
-def test_demo_day_analyses_are_valid_or_failed_and_cached(pipeline_resources, home, server, llm, llm_resource):
-    resources = pipeline(pipeline_resources, home, server, llm_resource)
-    upstream = [raw_listings, filtered_papers, paper_fulltext]
+def test_demo_day_analyses_are_valid_or_failed_and_cached(home, server, llm, llm_resource):
+    pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS=",".join(WATCHED), ARXIV_MONITOR_LANGUAGE="en")
+    resources = {**pipeline.resources, "llm_server": llm_resource}
+    upstream = pipeline.assets_named("raw_listings", "filtered_papers", "paper_fulltext")
+    paper_summaries = pipeline.asset("paper_summaries")
     assert dg.materialize(upstream, resources=resources, partition_key=DEMO_DAY).success
     # Three papers keep the test short: the PDF papers, read from their full text.
     with duckdb.connect(str(home / "arxiv.duckdb")) as conn:
         conn.execute("delete from filtered_papers where arxiv_id not in ('1505.04597', '1706.03762', '1602.02830')")
-    result = dg.materialize([paper_summaries], resources=resources, partition_key=DEMO_DAY,
-                            selection=[paper_summaries])
+    result = dg.materialize([paper_summaries], resources=resources, partition_key=DEMO_DAY, selection=[paper_summaries])
     assert result.success
     meta = {k: v.value for k, v in result.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
     assert meta["papers"] == 3 and meta["tokens_in"] > 3000 and meta["cache_hits"] == 0
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
-        rows = conn.execute("select arxiv_id, status, basis, tldr, summary, motivation, contributions, method, "
-                            "experiments, keywords, finish_reason, error, model from paper_summaries").fetchall()
+        rows = conn.execute(
+            "select arxiv_id, status, basis, tldr, summary, motivation, contributions, method, "
+            "experiments, keywords, finish_reason, error, model from paper_summaries"
+        ).fetchall()
     assert len(rows) == 3
-    for arxiv_id, status, basis, *fields, keywords, finish, error, model in rows:
+    for _arxiv_id, status, basis, *fields, keywords, finish, error, model in rows:
         assert model == f"llama-cpp:{bundled_gguf().name}"
         if status == "ok":
             assert basis.startswith("fulltext") and finish == "stop" and keywords
-            PaperAnalysis(tldr=fields[0], summary=fields[1], motivation=fields[2], contributions=fields[3],
-                          method=fields[4], experiments=fields[5], keywords=keywords)
+            PaperAnalysis(
+                tldr=fields[0],
+                summary=fields[1],
+                motivation=fields[2],
+                contributions=fields[3],
+                method=fields[4],
+                experiments=fields[5],
+                keywords=keywords,
+            )
         else:
             assert error and all(f is None for f in fields)
     assert sum(status == "ok" for _, status, *_ in rows) >= 2  # measured: all 3 with seed 42
@@ -171,40 +194,74 @@ def test_demo_day_analyses_are_valid_or_failed_and_cached(pipeline_resources, ho
     # model, prompt and text, so it is cached as failed too). No server is even started: one that
     # had to start here would fail, as nothing listens on this port and it gets 0.1 s to come up.
     offline = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), startup_timeout_seconds=0.1)
-    again = dg.materialize([paper_summaries], resources={**resources, "llm_server": offline},
-                           partition_key=DEMO_DAY, selection=[paper_summaries])
+    again = dg.materialize(
+        [paper_summaries],
+        resources={**resources, "llm_server": offline},
+        partition_key=DEMO_DAY,
+        selection=[paper_summaries],
+    )
     meta = {k: v.value for k, v in again.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
     assert (meta["cache_hits"], meta["requests"], meta["tokens_in"]) == (3, 0, 0)
 
 
 def test_server_down_marks_papers_failed_and_a_rerun_fills_them(llm, llm_resource, tmp_path):
-    paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net", "authors": ["Olaf Ronneberger"],
-             "categories": ["cs.CV"], "abstract": "There is large consent that successful training of deep "
-             "networks requires many thousand annotated training samples.", "fulltext_ok": False, "sections": None}
-    down = LLMServerResource(backend="external", external_url=f"http://127.0.0.1:{free_port()}/v1", home=str(tmp_path))
+    paper = {
+        "arxiv_id": "1505.04597",
+        "version": 1,
+        "title": "U-Net",
+        "authors": ["Olaf Ronneberger"],
+        "categories": ["cs.CV"],
+        "abstract": "There is large consent that successful training of deep "
+        "networks requires many thousand annotated training samples.",
+        "fulltext_ok": False,
+        "sections": None,
+    }
+    down = LLMServerResource(backend="external", url=f"http://127.0.0.1:{free_port()}/v1", home=str(tmp_path))
     rows = analyse_papers([paper], {}, down, "en", SummariesConfig(timeout_seconds=5))
     assert rows[0]["status"] == "failed" and "Connection" in rows[0]["error"] and rows[0]["tldr"] is None
     assert rows[0]["retryable"]  # a later run asks again
-    filled = analyse_papers([paper], {(r["arxiv_id"], r["version"], r["text_hash"], r["prompt_version"],
-                                       "external:paper-llm", "en"): r for r in rows}, llm_resource, "en",
-                            SummariesConfig(max_output_tokens=400))
+    filled = analyse_papers(
+        [paper],
+        {
+            (r["arxiv_id"], r["version"], r["text_hash"], r["prompt_version"], "external:paper-llm", "en"): r
+            for r in rows
+        },
+        llm_resource,
+        "en",
+        SummariesConfig(max_output_tokens=400),
+    )
     assert filled[0]["status"] in ("ok", "failed") and not filled[0]["cached"] and filled[0]["tokens_in"] > 0
 
 
 def test_truncated_output_is_never_accepted(llm, llm_resource):
-    paper = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
-             "categories": ["cs.CL"], "abstract": "The dominant sequence transduction models are based on complex "
-             "recurrent or convolutional neural networks.", "fulltext_ok": False, "sections": None}
+    paper = {
+        "arxiv_id": "1706.03762",
+        "version": 7,
+        "title": "Attention Is All You Need",
+        "authors": [],
+        "categories": ["cs.CL"],
+        "abstract": "The dominant sequence transduction models are based on complex "
+        "recurrent or convolutional neural networks.",
+        "fulltext_ok": False,
+        "sections": None,
+    }
     rows = analyse_papers([paper], {}, llm_resource, "en", SummariesConfig(max_output_tokens=8))
     assert rows[0]["status"] == "failed" and "finish_reason length" in rows[0]["error"]
     assert rows[0]["finish_reason"] == "length" and rows[0]["attempts"] == 2 and not rows[0]["retryable"]
 
 
-def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path):
-    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), n_ctx=512)
-    paper = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
-             "categories": ["cs.CL"], "abstract": "Sequence transduction. " * 400, "fulltext_ok": False,
-             "sections": None}
+def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_server):
+    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512)
+    paper = {
+        "arxiv_id": "1706.03762",
+        "version": 7,
+        "title": "Attention Is All You Need",
+        "authors": [],
+        "categories": ["cs.CL"],
+        "abstract": "Sequence transduction. " * 400,
+        "fulltext_ok": False,
+        "sections": None,
+    }
     rows = analyse_papers([paper], {}, small, "en", SummariesConfig(max_output_tokens=64))
     assert rows[0]["status"] == "failed"
     assert "exceed" in rows[0]["error"].lower() or "context" in rows[0]["error"].lower()
@@ -217,8 +274,10 @@ def test_requests_in_flight_never_exceed_the_limit():
 
     from assets.analysis import AnalysisRequest, analyse_all, analysis_schema
 
-    answer = ('{"tldr": "Short answer.", "summary": "Overview.", "motivation": "Why.", "contributions": "New.", "method": "How.", '
-              '"experiments": "Results.", "keywords": ["k"]}')
+    answer = (
+        '{"tldr": "Short answer.", "summary": "Overview.", "motivation": "Why.", "contributions": "New.", '
+        '"method": "How.", "experiments": "Results.", "keywords": ["k"]}'
+    )
     state = {"active": 0, "peak": 0}
 
     async def create(**kwargs):
@@ -226,27 +285,38 @@ def test_requests_in_flight_never_exceed_the_limit():
         state["peak"] = max(state["peak"], state["active"])
         await asyncio.sleep(0.05)
         state["active"] -= 1
-        return SimpleNamespace(usage=SimpleNamespace(prompt_tokens=10, completion_tokens=5),
-                               choices=[SimpleNamespace(finish_reason="stop", message=SimpleNamespace(content=answer))])
+        return SimpleNamespace(
+            usage=SimpleNamespace(prompt_tokens=10, completion_tokens=5),
+            choices=[SimpleNamespace(finish_reason="stop", message=SimpleNamespace(content=answer))],
+        )
 
     async def close():
         pass
 
     fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
     requests_ = [AnalysisRequest(str(i), [], 10, "") for i in range(8)]
-    outcomes = asyncio.run(analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5,
-                                       lambda r: None, client=fake))
+    outcomes = asyncio.run(
+        analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5, lambda r: None, client=fake)
+    )
     assert state["peak"] == 3 and all(o.status == "ok" for o in outcomes)
 
 
-LONG_PAPER = {"arxiv_id": "1706.03762", "version": 7, "title": "Attention Is All You Need", "authors": [],
-              "categories": ["cs.CL"], "fulltext_ok": False, "sections": None,
-              "abstract": "The dominant sequence transduction models are based on complex recurrent or "
-                          "convolutional neural networks that include an encoder and a decoder. " * 12}
+LONG_PAPER = {
+    "arxiv_id": "1706.03762",
+    "version": 7,
+    "title": "Attention Is All You Need",
+    "authors": [],
+    "categories": ["cs.CL"],
+    "fulltext_ok": False,
+    "sections": None,
+    "abstract": "The dominant sequence transduction models are based on complex recurrent or "
+    "convolutional neural networks that include an encoder and a decoder. " * 12,
+}
 
 
-def test_timeout_is_a_retryable_failure(llm, llm_resource):
+def test_timeout_is_a_retryable_failure(llm, llm_resource, shared_llm):
     rows = analyse_papers([LONG_PAPER], {}, llm_resource, "en", SummariesConfig(timeout_seconds=0.2))
+    shared_llm.restart()  # the server would go on generating the abandoned answer
     assert rows[0]["status"] == "failed" and "Timeout" in rows[0]["error"] and rows[0]["retryable"]
 
 
@@ -257,21 +327,23 @@ def test_a_port_taken_by_something_else_is_named(tmp_path):
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        with pytest.raises(LLMServerError, match=f"port {port} on 127.0.0.1 is taken"):
-            with LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path)).running():
-                pass
+        taken = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path))
+        with pytest.raises(LLMServerError, match=f"port {port} on 127.0.0.1 is taken"), taken.running():
+            pass
 
 
-def test_server_dies_with_the_process_that_started_it(tmp_path):
+def test_server_dies_with_the_process_that_started_it(tmp_path, own_llm_server):
     """A run killed with SIGKILL must not leave its server holding the port."""
     import time
 
     import requests
 
     port = free_port()
-    script = (f"from resources.llm_server import LLMServerResource\n"
-              f"r = LLMServerResource(backend='llama-cpp', port={port}, home={str(tmp_path)!r})\n"
-              f"with r.running():\n    print('up', flush=True)\n    import time; time.sleep(120)\n")
+    script = (
+        f"from resources.llm_server import LLMServerResource\n"
+        f"r = LLMServerResource(backend='llama-cpp', port={port}, home={str(tmp_path)!r})\n"
+        f"with r.running():\n    print('up', flush=True)\n    import time; time.sleep(120)\n"
+    )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert parent.stdout.readline().strip() == "up"
     parent.kill()

@@ -3,7 +3,9 @@
 import pytest
 import requests
 
-from resources.replay.server import QueryError, RealdataMissing, ReplayServer, compile_query
+from resources.replay.corpus import RealdataMissing
+from resources.replay.query import QueryError, compile_query
+from resources.replay.server import ReplayServer
 
 
 def test_missing_realdata_folder_is_named(tmp_path):

@@ -5,16 +5,16 @@ import re
 
 import dagster as dg
 import duckdb
-import pytest
 
-from assets.report import daily_report, md, render_report, report_context
-from resources.settings import MonitorConfig, load_settings
+from assets.report import md, render_report, report_context
+from resources.configured import build_resources
+from tests.conftest import settings_for
 
 DAY = dt.date(2025, 12, 25)
 
 
-def monitor(language="zh", **overrides):
-    return MonitorConfig.from_settings(load_settings(), language=language, **overrides)
+def monitor(language="zh", **env):
+    return build_resources(settings_for(ARXIV_MONITOR_LANGUAGE=language, **env))["monitor"]
 
 
 def paper(arxiv_id="2512.21118", status="ok", title="STLDM: Spatio-Temporal Latent Diffusion", **extra):
@@ -43,16 +43,27 @@ LISTING = {"rows_new": 6, "rows_cross": 7, "rows_replace": 4, "rows_replace_cros
 
 def render(rows, language="zh", day=DAY, listing=LISTING, **overrides):
     context = report_context(day, monitor(language, **overrides), listing, rows, dt.datetime(2025, 12, 26, 1, 0,
-                                                                                               tzinfo=dt.timezone.utc))
+                                                                                               tzinfo=dt.UTC))
     return render_report(context, language)
 
 
 def test_layout_follows_the_seed_report():
     text = render([paper()])
-    for heading in ["# arXiv论文监控报告 - 2025年12月25日", "## 报告概览", "- **监控分类**: cs.AI, cs.LG, cs.RO, cs.CV",
-                    "- **发现论文数**: 1篇", "### 基本信息", "### 原文摘要", "### AI分析（基于摘要（下载失败，未能使用全文））",
-                    "#### 1. 论文概要", "#### 2. 研究动机", "#### 3. 核心贡献与创新点", "#### 4. 方法概述", "#### 5. 实验说明",
-                    "## 生成信息"]:
+    for heading in [
+        "# arXiv论文监控报告 - 2025年12月25日",
+        "## 报告概览",
+        "- **监控分类**: cs.AI, cs.LG, cs.RO, cs.CV",
+        "- **发现论文数**: 1篇",
+        "### 基本信息",
+        "### 原文摘要",
+        "### AI分析（基于摘要（下载失败，未能使用全文））",
+        "#### 1. 论文概要",
+        "#### 2. 研究动机",
+        "#### 3. 核心贡献与创新点",
+        "#### 4. 方法概述",
+        "#### 5. 实验说明",
+        "## 生成信息",
+    ]:
         assert heading in text, heading
     # The seed's own code link ends in a stray '.'; ours does not.
     assert "[https://github.com/sqfoo/stldm\\_official](https://github.com/sqfoo/stldm_official)（见于摘要）" in text
@@ -69,8 +80,9 @@ def test_english_template():
 
 def test_hostile_text_cannot_break_the_layout():
     hostile = "# x <script>alert(1)</script> ``` unbalanced ` [link](javascript:x) | pipe"
-    text = render([paper(title=hostile, summary="## injected heading\n- list <b>bold</b>",
-                         authors=["<img src=x onerror=y>"])])
+    text = render(
+        [paper(title=hostile, summary="## injected heading\n- list <b>bold</b>", authors=["<img src=x onerror=y>"])]
+    )
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert not re.search(r"^#+ x ", text, re.MULTILINE) and "\n## injected" not in text
     assert "```" not in text.replace("\\`\\`\\`", "")
@@ -89,8 +101,12 @@ def test_md_escaping():
 
 
 def test_failed_analysis_is_listed_apart_and_never_rendered_as_an_analysis():
-    text = render([paper(arxiv_id="2512.00001", title="Good paper"),
-                   paper(arxiv_id="2512.00002", status="failed", title="Bad paper")])
+    text = render(
+        [
+            paper(arxiv_id="2512.00001", title="Good paper"),
+            paper(arxiv_id="2512.00002", status="failed", title="Bad paper"),
+        ]
+    )
     main, failed_part = text.split("## 分析失败的论文")
     assert "Good paper" in main and "Bad paper" not in main.split("|---|")[-1].split("## 1.")[1]
     assert "Bad paper" in failed_part and "失败原因**: invalid answer: summary: no words" in failed_part
@@ -111,19 +127,19 @@ def test_announcement_day_with_no_match():
 
 def test_updates_are_marked():
     text = render([paper(arxiv_id="2511.14396", version=5, is_update=True, announce_type="replace-cross")])
-    assert "（更新：v5）" in text and "旧论文的新版本" in text and "[2511.14396v5](https://arxiv.org/abs/2511.14396v5)" in text
+    assert (
+        "（更新：v5）" in text
+        and "旧论文的新版本" in text
+        and "[2511.14396v5](https://arxiv.org/abs/2511.14396v5)" in text
+    )
 
 
-def test_report_asset_writes_file_and_table(pipeline_resources, home):
+def test_report_asset_writes_file_and_table(pipeline, home):
     """The asset on a weekend day through Dagster: the file, the table, the UI metadata."""
-    from assets.listings import raw_listings
-
     day = "2025-12-27"
-    assert dg.materialize([raw_listings], resources=pipeline_resources, partition_key=day).success
-    from assets.filtering import filtered_papers
-
-    assert dg.materialize([filtered_papers], resources=pipeline_resources, partition_key=day).success
-    result = dg.materialize([daily_report], resources=pipeline_resources, partition_key=day)
+    for name in ("raw_listings", "filtered_papers"):
+        assert dg.materialize([pipeline.asset(name)], resources=pipeline.resources, partition_key=day).success
+    result = dg.materialize([pipeline.asset("daily_report")], resources=pipeline.resources, partition_key=day)
     assert result.success
     path = home / "reports" / f"{day}.md"
     assert "arXiv 在这一天没有发布公告（周末）" in path.read_text()

@@ -14,7 +14,7 @@ from assets.listings import RAW_LISTINGS_SCHEMA
 from resources.warehouse import WarehouseBusy, WarehouseResource
 
 D1, D2 = dt.date(2025, 12, 24), dt.date(2025, 12, 25)
-NOW = dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 12, 25, tzinfo=dt.UTC)
 
 
 def listing_rows(n: int, prefix: str) -> pl.DataFrame:
@@ -46,23 +46,32 @@ def test_a_failing_write_rolls_back_and_keeps_the_old_partition(warehouse):
     warehouse.write_partition(D2, {"raw_listings": listing_rows(4, "2512").to_arrow()})
     broken = listing_rows(2, "2512").drop("title")  # a column the insert needs is missing
     with pytest.raises(duckdb.Error):
-        warehouse.write_partition(D2, {"raw_listings": listing_rows(9, "2512").to_arrow(), "listing_days": broken.to_arrow()})
+        warehouse.write_partition(
+            D2, {"raw_listings": listing_rows(9, "2512").to_arrow(), "listing_days": broken.to_arrow()}
+        )
     assert count(warehouse, D2) == 4
 
 
 def test_reader_waits_then_says_a_run_is_writing(warehouse):
     warehouse.ensure_schema()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
         conn = duckdb.connect({str(warehouse.path)!r})
         print("locked", flush=True)
         time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(WarehouseBusy, match="a run is writing to .*w.duckdb"):
-            with warehouse.reader(wait_seconds=0.5):
-                pass
+        with pytest.raises(WarehouseBusy, match="a run is writing to .*w.duckdb"), warehouse.reader(wait_seconds=0.5):
+            pass
     finally:
         holder.kill()
         holder.wait()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import feedparser
 
-from orchestration.calendar import announcement_day
-from resources.arxiv_api import split_versioned_id
+from arxiv_domain.calendar import announcement_day
+from arxiv_domain.ids import split_versioned_id
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent.parent / "shared"
@@ -34,16 +34,45 @@ OTHER_DAYS = [dt.date(2025, 12, 22), dt.date(2025, 12, 23), dt.date(2025, 12, 24
 
 # (file, id, version, categories primary first, first line of title, authors, abstract start, abstract end)
 PDFS = [
-    ("1706.03762v7.pdf", "1706.03762", 7, ["cs.CL", "cs.LG"], "Attention Is All You Need",
-     ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar", "Jakob Uszkoreit", "Llion Jones", "Aidan N. Gomez",
-      "Łukasz Kaiser", "Illia Polosukhin"], "The dominant sequence", "large and limited training data."),
-    ("1505.04597v1_Unet.pdf", "1505.04597", 1, ["cs.CV"], "U-Net: Convolutional Networks for Biomedical Image Segmentation",
-     ["Olaf Ronneberger", "Philipp Fischer", "Thomas Brox"], "There is large consent",
-     "people/ronneber/u-net."),
-    ("1602.02830v3_Binarized.pdf", "1602.02830", 3, ["cs.LG"],
-     "Binarized Neural Networks: Training Neural Networks with Weights and Activations Constrained to +1 or −1",
-     ["Matthieu Courbariaux", "Itay Hubara", "Daniel Soudry", "Ran El-Yaniv", "Yoshua Bengio"],
-     "We introduce a method", "is available on-line."),
+    (
+        "1706.03762v7.pdf",
+        "1706.03762",
+        7,
+        ["cs.CL", "cs.LG"],
+        "Attention Is All You Need",
+        [
+            "Ashish Vaswani",
+            "Noam Shazeer",
+            "Niki Parmar",
+            "Jakob Uszkoreit",
+            "Llion Jones",
+            "Aidan N. Gomez",
+            "Łukasz Kaiser",
+            "Illia Polosukhin",
+        ],
+        "The dominant sequence",
+        "large and limited training data.",
+    ),
+    (
+        "1505.04597v1_Unet.pdf",
+        "1505.04597",
+        1,
+        ["cs.CV"],
+        "U-Net: Convolutional Networks for Biomedical Image Segmentation",
+        ["Olaf Ronneberger", "Philipp Fischer", "Thomas Brox"],
+        "There is large consent",
+        "people/ronneber/u-net.",
+    ),
+    (
+        "1602.02830v3_Binarized.pdf",
+        "1602.02830",
+        3,
+        ["cs.LG"],
+        "Binarized Neural Networks: Training Neural Networks with Weights and Activations Constrained to +1 or −1",
+        ["Matthieu Courbariaux", "Itay Hubara", "Daniel Soudry", "Ran El-Yaniv", "Yoshua Bengio"],
+        "We introduce a method",
+        "is available on-line.",
+    ),
 ]
 
 
@@ -57,10 +86,18 @@ def seed_papers() -> list[dict]:
         arxiv_id, version = ident.rsplit("v", 1)
         categories = [c.strip() for c in re.search(r"\*\*分类\*\*: (.+)", block)[1].split(",")]
         announce = re.search(r"Announce Type: (\S+)\s+Abstract: (.+)", block)
-        papers.append({
-            "source": "seed-report", "id": arxiv_id, "version": int(version), "title": title, "authors": authors,
-            "categories": categories, "seed_announce_type": announce[1], "abstract": announce[2].strip(),
-        })
+        papers.append(
+            {
+                "source": "seed-report",
+                "id": arxiv_id,
+                "version": int(version),
+                "title": title,
+                "authors": authors,
+                "categories": categories,
+                "seed_announce_type": announce[1],
+                "abstract": announce[2].strip(),
+            }
+        )
     return papers
 
 
@@ -70,10 +107,19 @@ def pdf_papers() -> list[dict]:
     papers = []
     for file, arxiv_id, version, categories, title, authors, begin, end in PDFS:
         page = pymupdf.open(SHARED / "realdata" / "pdf" / file)[0].get_text()
-        body = page[page.index(begin): page.index(end) + len(end)]
+        body = page[page.index(begin) : page.index(end) + len(end)]
         abstract = re.sub(r"\s+", " ", re.sub(r"-\n(?=[a-z])", "", body))
-        papers.append({"source": f"pdf/{file}", "id": arxiv_id, "version": version, "title": title,
-                       "authors": authors, "categories": categories, "abstract": abstract})
+        papers.append(
+            {
+                "source": f"pdf/{file}",
+                "id": arxiv_id,
+                "version": version,
+                "title": title,
+                "authors": authors,
+                "categories": categories,
+                "abstract": abstract,
+            }
+        )
     return papers
 
 
@@ -83,8 +129,9 @@ def recorded_refs() -> list[dict]:
     for entry in feed.entries:
         if MONITORED & {t["term"] for t in entry.tags}:
             arxiv_id, version = split_versioned_id(entry.id)
-            refs.append({"source": RECORDING, "id": arxiv_id, "version": version,
-                         "recorded_published": entry.published})
+            refs.append(
+                {"source": RECORDING, "id": arxiv_id, "version": version, "recorded_published": entry.published}
+            )
     return refs
 
 
@@ -117,7 +164,7 @@ def build() -> dict:
     demo_refs, other_refs = refs[:10], refs[10:]
     place(demo + demo_refs, DEMO_DAY)
     for i, day in enumerate(OTHER_DAYS):
-        place(other_refs[i::len(OTHER_DAYS)], day)
+        place(other_refs[i :: len(OTHER_DAYS)], day)
     return {"demo_day": DEMO_DAY.isoformat(), "entries": demo + demo_refs + other_refs}
 
 

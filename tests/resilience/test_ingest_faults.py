@@ -10,9 +10,7 @@ import time
 import dagster as dg
 import pytest
 
-from assets.listings import raw_listings
-from resources.arxiv_api import ArxivAPIResource
-from tests.conftest import DEMO_DAY, REPO, cli, replay_env, stored
+from tests.conftest import DEMO_DAY, REPO, cli, pipeline_for, replay_env, stored
 from tests.resilience import say
 
 
@@ -20,11 +18,11 @@ def listing_rows(home) -> list[tuple]:
     return stored(home, "select * exclude (fetched_at) from raw_listings order by all")
 
 
-def materialise(resources, refresh=False, **api):
-    resources = {**resources, "arxiv_api": ArxivAPIResource(**{
-        "api_url": resources["arxiv_api"].api_url, "min_interval_seconds": 0, "backoff_seconds": 0.01,
-        "max_retries": 2, "timeout_seconds": 3, **api})}
-    return dg.materialize([raw_listings], partition_key=DEMO_DAY, resources=resources, raise_on_error=False,
+def materialise(server, home, refresh=False, env: dict | None = None, **api):
+    pipeline = pipeline_for(home, server, resources={"arxiv_api": {
+        "backoff_seconds": 0.01, "max_retries": 2, "timeout_seconds": 3, **api}}, **(env or {}))
+    return dg.materialize([pipeline.asset("raw_listings")], partition_key=DEMO_DAY, resources=pipeline.resources,
+                          raise_on_error=False,
                           run_config={"ops": {"raw_listings": {"config": {"refresh": refresh}}}})
 
 
@@ -32,10 +30,10 @@ def request_times(server) -> list[dt.datetime]:
     return [dt.datetime.fromisoformat(r["at"]) for r in server.state.requests if "/api/query" in r["path"]]
 
 
-def test_1_503_then_429_with_retry_after_then_the_day_completes(pipeline_resources, server, home):
+def test_1_503_then_429_with_retry_after_then_the_day_completes(server, home):
     server.inject({"kind": "status", "status": 503, "retry_after": "1", "times": 1},
                   {"kind": "status", "status": 429, "retry_after": "1", "times": 1})
-    result = materialise(pipeline_resources)
+    result = materialise(server, home)
     assert result.success
     meta = result.asset_materializations_for_node("raw_listings")[0].metadata
     assert meta["rows"].value == 19 and meta["complete"].value is True
@@ -48,13 +46,13 @@ def test_1_503_then_429_with_retry_after_then_the_day_completes(pipeline_resourc
 
 @pytest.mark.parametrize("fault", [{"kind": "reset"}, {"kind": "truncate"}, {"kind": "slow", "delay": 5}])
 def test_2_a_broken_page_is_retried_and_if_it_never_recovers_the_run_fails_naming_the_url(
-        pipeline_resources, server, home, fault):
+        server, home, fault):
     server.inject({**fault, "times": 1})
-    assert materialise(pipeline_resources).success  # recovered on retry
+    assert materialise(server, home).success  # recovered on retry
     before = listing_rows(home)
     assert len(before) == 19
     server.inject({**fault, "times": -1})
-    result = materialise(pipeline_resources, refresh=True)
+    result = materialise(server, home, refresh=True)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "/api/query?search_query=" in str(failure.event_specific_data.error)
@@ -63,14 +61,14 @@ def test_2_a_broken_page_is_retried_and_if_it_never_recovers_the_run_fails_namin
         "once: retried, 19 rows; forever: step failed naming the URL, the 19 stored rows unchanged")
 
 
-def test_3_an_empty_page_in_a_paginated_day_is_retried_and_never_stored_as_complete(pipeline_resources, server, home):
+def test_3_an_empty_page_in_a_paginated_day_is_retried_and_never_stored_as_complete(server, home):
     server.inject({"kind": "empty", "match": "start=5&", "times": 1})
-    result = materialise(pipeline_resources, page_size=5)
+    result = materialise(server, home, page_size=5)
     assert result.success
     assert result.asset_materializations_for_node("raw_listings")[0].metadata["rows"].value == 19
     before = listing_rows(home)
     server.inject({"kind": "empty", "match": "start=5&", "times": -1})
-    result = materialise(pipeline_resources, refresh=True, page_size=5)
+    result = materialise(server, home, refresh=True, page_size=5)
     assert not result.success and listing_rows(home) == before
     say("3", "page 2 (start=5, page size 5) answered with no entries but the same totalResults",
         "once: retried, 19 rows complete; forever: step failed, stored rows unchanged")
@@ -91,12 +89,8 @@ def test_9_read_only_or_full_data_directory_fails_before_any_work(tmp_path, serv
         "both refused with a message naming the directory, 0 requests, no database created")
 
 
-def test_9_in_dagster_the_asset_fails_without_retries(pipeline_resources, server, home):
-    from resources.settings import MonitorConfig
-
-    monitor = pipeline_resources["monitor"]
-    full = MonitorConfig(**{**monitor.model_dump(), "min_free_megabytes": 1e12})
-    result = materialise({**pipeline_resources, "monitor": full})
+def test_9_in_dagster_the_asset_fails_without_retries(server, home):
+    result = materialise(server, home, env={"ARXIV_MONITOR_MIN_FREE_MB": "1e12"})
     assert not result.success and not server.api_requests
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "less than" in str(failure.event_specific_data.error)
@@ -164,11 +158,18 @@ def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp
         time.sleep(0.1)
     stdout, stderr = backfill.communicate(timeout=600)
     assert backfill.returncode == 0, stderr
-    per_day = stored(tmp_path / "home", "select partition_date::varchar, count(*) from raw_listings group by 1 order by 1")
-    (duplicates,) = stored(tmp_path / "home", "select count(*) from (select partition_date, arxiv_id, version "
-                                              "from raw_listings group by all having count(*) > 1)")[0]
+    per_day = stored(tmp_path / "home",
+                     "select partition_date::varchar, count(*) from raw_listings group by 1 order by 1")
+    (duplicates,) = stored(
+        tmp_path / "home",
+        "select count(*) from (select partition_date, arxiv_id, version "
+        "from raw_listings group by all having count(*) > 1)",
+    )[0]
     assert per_day == [("2025-12-22", 5), ("2025-12-23", 5), ("2025-12-24", 5), ("2025-12-25", 19), ("2025-12-26", 5)]
     assert duplicates == 0
-    say("7", "`arxiv-monitor query` in a loop while a 5-day backfill writes",
+    say(
+        "7",
+        "`arxiv-monitor query` in a loop while a 5-day backfill writes",
         f"{answered} queries answered, {busy} said a run is writing (or no database yet); backfill complete, "
-        "39 rows, no duplicates")
+        "39 rows, no duplicates",
+    )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 ARXIV_TZ = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CUTOFF = dt.time(14, 0)
 ANNOUNCEMENT = dt.time(20, 0)
 _MAX_GAP_DAYS = 31  # longer runs of non-announcement days mean the holiday list is wrong

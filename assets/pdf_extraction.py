@@ -1,4 +1,4 @@
-"""Full text and sections from a PDF with PyMuPDF, and code/data links from any text.
+"""Full text and sections from a PDF with PyMuPDF (the links in it: pdf_links; many PDFs at once: pdf_workers).
 
 Why plain text from `get_text("dict")` rather than pymupdf4llm Markdown: the dict gives the fonts
 (size, bold) that find headings and the block boxes that put two-column pages in reading order, at
@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from assets.pdf_links import find_links, merge_links
 
 STATUSES = ("ok", "no_text", "not_pdf", "encrypted", "too_large", "truncated", "download_failed", "extract_failed")
 SECTION_KINDS = ("front", "abstract", "introduction", "related_work", "method", "experiments", "results",
@@ -70,93 +72,6 @@ class Extraction:
         return data
 
 
-# ---------------------------------------------------------------- links
-
-_URL = re.compile(r"""(?:https?://|www\.|(?<![\w.@/])(?=(?:github\.com|gitlab\.com|huggingface\.co)/))[^\s<>"'`{}|\\^\[\]]+""",
-                  re.IGNORECASE)
-_TRAILING = ".,;:!?)]}>'\"”’»"
-
-
-def _strip_trailing(url: str) -> str:
-    """Drop trailing punctuation; a ')' stays only if it closes a '(' of the URL (Wikipedia-style)."""
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
-
-
-def normalise_url(url: str) -> str | None:
-    url = url.strip()
-    glued = re.search(r"(?<=.)https?://", url[8:])  # two URLs with nothing between them
-    if glued:
-        url = url[: 8 + glued.start()]
-    url = re.sub(r"\.[A-Z][a-z]+$", "", url)  # "grobid.Yu": the next sentence glued on by a line join
-    url = re.sub(r"/\.?\d{1,2}$", "", _strip_trailing(url))  # ".../.2": a footnote mark
-    url = _strip_trailing(url)
-    if not re.match(r"https?://", url, re.IGNORECASE):
-        url = "https://" + url
-    scheme, _, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    host = host.lower()
-    if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?", host):
-        return None
-    path = path.rstrip("/")
-    if host in ("github.com", "www.github.com", "gitlab.com"):
-        host = host.removeprefix("www.")
-        path = path.removesuffix(".git")  # removesuffix: rstrip(".git") would eat "pytorch-lightning"'s "g"
-    return f"{scheme.lower()}://{host}{slash if path else ''}{path}"
-
-
-def link_kind(url: str) -> str | None:
-    host = url.split("://", 1)[1].split("/", 1)[0]
-    parts = url.split("://", 1)[1].split("/")
-    if host == "github.com":
-        return "github" if len(parts) >= 3 and parts[2] else None  # a repository, not github.com/user
-    if host == "gitlab.com":
-        return "gitlab" if len(parts) >= 3 and parts[2] else None
-    if host in ("huggingface.co", "hf.co"):
-        return "huggingface" if len(parts) >= 2 and parts[1] else None
-    if host.endswith("github.io") or host.endswith("gitlab.io") or host == "sites.google.com":
-        return "project_page"
-    if re.search(r"(project|page|website|demo)", url, re.IGNORECASE) and "arxiv.org" not in host:
-        return "project_page"
-    if "anonymous.4open.science" in host or "zenodo.org" in host or "bitbucket.org" in host:
-        return "code"
-    return None
-
-
-_NOT_PROJECT_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "creativecommons.org", "orcid.org")
-
-
-def find_links(text: str | None, found_in: str) -> list[dict]:
-    """Code, data and project links in `text`, normalised, each with where it was found. In an
-    abstract or comments field any other web address is the authors' pointer: a project page."""
-    links, seen = [], set()
-    # Undo a line break inside a URL ("github.com/foo/\nbar"): PDFs wrap long links.
-    joined = re.sub(r"(?<=[/\-_])\n(?!https?:|www\.)(?=\w)", "", text or "")
-    for match in _URL.finditer(joined):
-        url = normalise_url(match.group(0))
-        kind = url and link_kind(url)
-        if url and not kind and found_in in ("abstract", "comment"):
-            host = url.split("://", 1)[1].split("/", 1)[0].removeprefix("www.")
-            kind = None if host in _NOT_PROJECT_HOSTS else "project_page"
-        if kind and url not in seen:
-            seen.add(url)
-            links.append({"url": url, "kind": kind, "found_in": found_in})
-    return links
-
-
-def merge_links(*groups: list[dict]) -> list[dict]:
-    """One entry per URL, keeping the first place it was found (abstract, comment, then full text)."""
-    merged: dict[str, dict] = {}
-    for group in groups:
-        for link in group:
-            merged.setdefault(link["url"], link)
-    return list(merged.values())
-
-
-# ---------------------------------------------------------------- extraction
 
 def classify_section(title: str) -> str:
     lowered = re.sub(_NUMBERED.pattern.split("(?P<title>")[0].lstrip("^"), "", title.lower()).strip() or title.lower()
@@ -267,7 +182,7 @@ def _heading(block: _Block, body_size: float, toc_titles: set[str]) -> str | Non
     if len(text) > 100 or len(block.lines) > 3:
         return None
     plain = re.sub(r"\s+", " ", text)
-    if _normal(plain) in toc_titles:
+    if normal_title(plain) in toc_titles:
         return plain
     bare = re.sub(r"^(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[A-H])\.?\s+", "", plain)
     if _KNOWN.match(bare.rstrip(".:")):
@@ -279,7 +194,7 @@ def _heading(block: _Block, body_size: float, toc_titles: set[str]) -> str | Non
     return None
 
 
-def _normal(title: str) -> str:
+def normal_title(title: str) -> str:
     return re.sub(r"[^a-z]", "", re.sub(r"^[\dIVX.\s]+", "", title.lower()))
 
 
@@ -307,7 +222,7 @@ def extract_pdf(data: bytes) -> Extraction:
             return Extraction("extract_failed", error="no readable page: the PDF is damaged or cut short")
         blocks = [b for no, page in enumerate(doc) for b in _page_blocks(page, no)]
         uri_links = [l.get("uri") for page in doc for l in page.get_links() if l.get("uri")]
-        toc_titles = {_normal(t) for _, t, _ in doc.get_toc()} - {""}
+        toc_titles = {normal_title(t) for _, t, _ in doc.get_toc()} - {""}
         furniture = _repeated_furniture(blocks, pages)
         blocks = [b for b in blocks if re.sub(r"\d+", "#", b.text)[:80] not in furniture
                   and not re.fullmatch(r"\d{1,3}", b.text)]
@@ -327,7 +242,8 @@ def extract_pdf(data: bytes) -> Extraction:
         for block in blocks:
             heading = _heading(block, body_size, toc_titles)
             inline = re.match(r"^(Abstract)\s*[.:—–-]\s*(\S.*)$", block.text)
-            if heading and re.match(r"^[A-H]\.?\s", heading) and not seen_references and _normal(heading) not in toc_titles:
+            lettered = heading and re.match(r"^[A-H]\.?\s", heading)
+            if lettered and not seen_references and normal_title(heading) not in toc_titles:
                 heading = None  # "A Bijective ..." is a title; letter numbering is for appendices
             if heading:
                 headings.append(heading)
@@ -350,12 +266,25 @@ def extract_pdf(data: bytes) -> Extraction:
         text = "\n\n".join(f"{s.title}\n{s.text}" if s.title else s.text for s in sections)
         annotated = find_links(" \n ".join(uri_links), "fulltext")
         # A footnote mark glued to a URL in the text ("papermage1") is not a new link.
-        in_text = [l for l in find_links(text, "fulltext")
-                   if not any(l["url"] != a["url"] and l["url"].startswith(a["url"]) and l["url"][len(a["url"]):].isdigit()
-                              for a in annotated)]
+        in_text = [
+            l
+            for l in find_links(text, "fulltext")
+            if not any(
+                l["url"] != a["url"] and l["url"].startswith(a["url"]) and l["url"][len(a["url"]) :].isdigit()
+                for a in annotated
+            )
+        ]
         links = merge_links(annotated, in_text)
-        return Extraction("ok", pages=pages, chars=len(text), text=text, sections=sections, links=links,
-                          title=title, headings=headings)
+        return Extraction(
+            "ok",
+            pages=pages,
+            chars=len(text),
+            text=text,
+            sections=sections,
+            links=links,
+            title=title,
+            headings=headings,
+        )
     except Exception as exc:  # a PDF that opens but breaks the extractor
         return Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}")
     finally:
@@ -374,70 +303,13 @@ def extract_file(path: str | Path) -> Extraction:
     return extract_pdf(Path(path).read_bytes())
 
 
-
-# ---------------------------------------------------------------- worker processes
-
-def _extract_in_child(path: str, conn) -> None:
-    import resource
-    import time as _time
-
-    started = _time.perf_counter()
-    try:
-        result = extract_file(path).to_json(with_text=True)
-        result["title"] = None
-    except BaseException as exc:  # noqa: BLE001 - whatever happens, the parent gets a status
-        result = Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}").to_json(with_text=True)
-    result["seconds"] = _time.perf_counter() - started
-    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    conn.send(result)
-    conn.close()
-
-
 def from_json(data: dict) -> Extraction:
-    return Extraction(status=data["status"], pages=data.get("pages", 0), chars=data.get("chars", 0),
-                      text=data.get("text", ""), sections=[Section(**s) for s in data.get("sections", [])],
-                      links=data.get("links", []), error=data.get("error"))
-
-
-def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0, target=_extract_in_child) -> list[dict]:
-    """Extract each PDF in its own worker process, `workers` at a time; a PDF that takes longer
-    than `time_limit` seconds has its worker killed and gets `extract_failed`, so one
-    pathological file cannot hang the run. Results are in the order of `paths`."""
-    import multiprocessing as mp
-    import time as _time
-    from multiprocessing.connection import wait
-
-    # fork: the worker inherits the loaded PyMuPDF. spawn/forkserver re-import the main module in
-    # every worker (Dagster's, pytest's: ~0.8 s each, measured), which costs more than most PDFs.
-    context = mp.get_context("fork")
-    results: list[dict | None] = [None] * len(paths)
-    pending = list(enumerate(paths))
-    running: dict = {}  # connection -> (index, process, started)
-    while pending or running:
-        while pending and len(running) < workers:
-            index, path = pending.pop(0)
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=target, args=(str(path), sender), daemon=True)
-            process.start()
-            sender.close()
-            running[receiver] = (index, process, _time.monotonic())
-        for conn in wait(list(running), timeout=0.2):
-            index, process, _ = running.pop(conn)
-            try:
-                results[index] = conn.recv()
-            except EOFError:  # the worker died without answering (crash, out of memory)
-                process.join()
-                results[index] = {"status": "extract_failed",
-                                  "error": f"extraction worker died (exit code {process.exitcode})"}
-            conn.close()
-            process.join()
-        now = _time.monotonic()
-        for conn, (index, process, started) in list(running.items()):
-            if now - started > time_limit:
-                process.kill()
-                process.join()
-                conn.close()
-                del running[conn]
-                results[index] = {"status": "extract_failed",
-                                  "error": f"extraction took longer than {time_limit:g} s; worker killed"}
-    return results  # type: ignore[return-value]
+    return Extraction(
+        status=data["status"],
+        pages=data.get("pages", 0),
+        chars=data.get("chars", 0),
+        text=data.get("text", ""),
+        sections=[Section(**s) for s in data.get("sections", [])],
+        links=data.get("links", []),
+        error=data.get("error"),
+    )

@@ -1,0 +1,26 @@
+"""The one partitions definition: arXiv announcement days in America/New_York.
+
+`end_offset=1` exposes today's partition: the feed dated D is complete from 20:00 ET on D-1, so by
+midnight starting D its listing exists. Weekends and holidays stay partitions (not exclusions):
+they materialise as explicit "no announcement" days, so a backfill over a range has no holes.
+
+The first day is a setting (`[calendar].start_date`), so the definition is built by a function the
+definitions call, never at import.
+"""
+
+import datetime as dt
+import warnings
+
+import dagster as dg
+
+
+def announcement_days(start_date: dt.date) -> dg.DailyPartitionsDefinition:
+    return dg.DailyPartitionsDefinition(start_date=start_date.isoformat(), timezone="America/New_York", end_offset=1)
+
+
+def daily_asset(partitions: dg.PartitionsDefinition) -> dict:
+    """What every asset of the pipeline shares: one partition per announcement day, one day per
+    backfill run (per-day retries and visibility; the LLM server is shared across runs by reuse)."""
+    # `backfill_policy` on @asset is "beta" in Dagster 1.13; it is the documented way to batch partitions.
+    warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+    return {"partitions_def": partitions, "backfill_policy": dg.BackfillPolicy.multi_run(max_partitions_per_run=1)}

@@ -1,0 +1,67 @@
+"""PDF extraction in worker processes: a time limit per PDF, and one crash never stops the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assets.pdf_extraction import Extraction, extract_file
+
+
+def extract_in_child(path: str, conn) -> None:
+    import resource
+    import time as _time
+
+    started = _time.perf_counter()
+    try:
+        result = extract_file(path).to_json(with_text=True)
+        result["title"] = None
+    except BaseException as exc:  # noqa: BLE001 - whatever happens, the parent gets a status
+        result = Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}").to_json(with_text=True)
+    result["seconds"] = _time.perf_counter() - started
+    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send(result)
+    conn.close()
+
+
+def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0, target=extract_in_child) -> list[dict]:
+    """Extract each PDF in its own worker process, `workers` at a time; a PDF that takes longer
+    than `time_limit` seconds has its worker killed and gets `extract_failed`, so one
+    pathological file cannot hang the run. Results are in the order of `paths`."""
+    import multiprocessing as mp
+    import time as _time
+    from multiprocessing.connection import wait
+
+    # fork: the worker inherits the loaded PyMuPDF. spawn/forkserver re-import the main module in
+    # every worker (Dagster's, pytest's: ~0.8 s each, measured), which costs more than most PDFs.
+    context = mp.get_context("fork")
+    results: list[dict | None] = [None] * len(paths)
+    pending = list(enumerate(paths))
+    running: dict = {}  # connection -> (index, process, started)
+    while pending or running:
+        while pending and len(running) < workers:
+            index, path = pending.pop(0)
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=target, args=(str(path), sender), daemon=True)
+            process.start()
+            sender.close()
+            running[receiver] = (index, process, _time.monotonic())
+        for conn in wait(list(running), timeout=0.2):
+            index, process, _ = running.pop(conn)
+            try:
+                results[index] = conn.recv()
+            except EOFError:  # the worker died without answering (crash, out of memory)
+                process.join()
+                results[index] = {"status": "extract_failed",
+                                  "error": f"extraction worker died (exit code {process.exitcode})"}
+            conn.close()
+            process.join()
+        now = _time.monotonic()
+        for conn, (index, process, started) in list(running.items()):
+            if now - started > time_limit:
+                process.kill()
+                process.join()
+                conn.close()
+                del running[conn]
+                results[index] = {"status": "extract_failed",
+                                  "error": f"extraction took longer than {time_limit:g} s; worker killed"}
+    return results  # type: ignore[return-value]

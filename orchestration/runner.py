@@ -1,0 +1,46 @@
+"""Running selected assets for one announcement day, as the CLI and the benchmarks both do.
+
+Dagster orders a run's steps by the dependencies among the *selected* assets only; a selection with
+a gap in the chain (e.g. listings + report) would run both at once. So a selection is split into
+contiguous stretches of the chain, one run each, in chain order, and each run carries the checks of
+its own assets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+
+def stretches(selected: list[dg.AssetsDefinition], chain: list[dg.AssetsDefinition]) -> list[list[dg.AssetsDefinition]]:
+    """`selected` (any order) split into runs of consecutive assets of `chain`, in chain order."""
+    indices = sorted(chain.index(a) for a in selected)
+    runs: list[list[dg.AssetsDefinition]] = []
+    for index in indices:
+        if runs and chain.index(runs[-1][-1]) == index - 1:
+            runs[-1].append(chain[index])
+        else:
+            runs.append([chain[index]])
+    return runs
+
+
+def checks_of(stretch: list[dg.AssetsDefinition], checks: list[dg.AssetChecksDefinition]) -> list:
+    """The checks whose assets all run in `stretch`."""
+    keys = {a.key for a in stretch}
+    return [c for c in checks if {k.asset_key for k in c.check_keys} <= keys]
+
+
+def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: dt.date, resources: dict,
+                        instance: dg.DagsterInstance, run_config: dict | None = None,
+                        tags: dict | None = None) -> dg.ExecuteInProcessResult:
+    """One Dagster run of `stretch` and its checks for `day`; never raises for a failed step."""
+    return dg.materialize([*stretch, *checks_of(stretch, checks)], partition_key=day.isoformat(),
+                          resources=resources, instance=instance, run_config=run_config or {},
+                          raise_on_error=False, tags=tags)
+
+
+def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """{asset name: its materialization's metadata values} of a run."""
+    return {e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in result.get_asset_materialization_events()}

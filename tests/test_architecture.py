@@ -1,0 +1,91 @@
+"""The code's shape, checked: imports point one way (orchestration → assets → resources →
+arxiv_domain), nothing reads settings at import, and no module uses another's private names."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Each package may import only the packages after it in this order (and itself).
+LAYERS = ["orchestration", "assets", "resources", "arxiv_domain"]
+SHARED = {"sql"}  # the SQL files' loader: plain, imports nothing of the project
+
+
+def project_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, imported module) for every import of a project package in `path`, nested imports included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return [(line, name) for line, name in found if name.split(".")[0] in {*LAYERS, *SHARED, "tests", "bench"}]
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((REPO / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", LAYERS)
+def test_imports_point_one_way(package):
+    allowed = set(LAYERS[LAYERS.index(package):]) | SHARED
+    wrong = [f"{path.relative_to(REPO)}:{line} imports {name}"
+             for path in modules(package) for line, name in project_imports(path)
+             if name.split(".")[0] not in allowed]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_domain_package_and_sql_import_nothing_of_the_project():
+    for package in ("arxiv_domain", "sql"):
+        wrong = [f"{path.relative_to(REPO)}:{line} imports {name}" for path in modules(package)
+                 for line, name in project_imports(path) if name.split(".")[0] != package]
+        assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_a_wrong_import(tmp_path):
+    """The check above can fail: a module of `assets` reaching up into orchestration is caught."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n\ndef f():\n    from orchestration.cli import main\n")
+    assert project_imports(bad) == [(4, "orchestration.cli")]
+
+
+def test_no_module_imports_another_modules_private_names():
+    wrong = []
+    for package in [*LAYERS, "sql", "bench", "tests"]:
+        for path in modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in {*LAYERS, *SHARED}:
+                    wrong += [f"{path.relative_to(REPO)}:{node.lineno} imports {node.module}.{a.name}"
+                              for a in node.names if a.name.startswith("_")]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_importing_every_module_reads_no_settings_and_builds_nothing(tmp_path):
+    """Import every project module with a configuration file that does not exist and an environment
+    full of invalid values: an import that read settings would fail."""
+    names = [".".join(p.relative_to(REPO).with_suffix("").parts) for package in LAYERS for p in modules(package)]
+    names = [n.removesuffix(".__init__") for n in names]
+    script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint('ok')\n"
+    env = {"PATH": "/usr/bin:/bin", "ARXIV_MONITOR_CONFIG": str(tmp_path / "missing.toml"),
+           "ARXIV_MONITOR_STEP_RETRY_DELAY": "not a number", "ARXIV_MONITOR_START_DATE": "not a date",
+           "ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    out = subprocess.run([sys.executable, "-c", script, *names], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
+    assert not (tmp_path / "home").exists()  # nothing was created either
+
+
+def test_definitions_are_built_by_a_function_dagster_calls(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration import definitions
+
+    monkeypatch.setenv("ARXIV_MONITOR_CONFIG", str(tmp_path / "missing.toml"))
+    assert not isinstance(definitions.defs, dg.Definitions)  # lazy: nothing was read at import
+    from resources.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        definitions.build_definitions(definitions.load_settings())
