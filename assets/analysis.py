@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, field_validator
 
+from assets.quality import Quality, assess, number_grounding
+
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 ANALYSIS_FIELDS = ("tldr", "summary", "motivation", "contributions", "method", "experiments")
 # Section priority when a paper does not fit: dropped first to last.
@@ -30,6 +32,7 @@ class PaperAnalysis(BaseModel):
     method: str
     experiments: str
     keywords: list[str]
+    cited_sections: list[str] = []
 
     @field_validator(*ANALYSIS_FIELDS)
     @classmethod
@@ -41,7 +44,7 @@ class PaperAnalysis(BaseModel):
             raise ValueError(f"template junk instead of an answer: {value[:60]!r}")
         return value
 
-    @field_validator("keywords")
+    @field_validator("keywords", "cited_sections")
     @classmethod
     def _keywords(cls, value: list[str]) -> list[str]:
         cleaned = [k.strip() for k in value if isinstance(k, str) and k.strip()]
@@ -66,19 +69,26 @@ def close_cut_fields(analysis: dict, field_max_chars: int) -> dict:
     """A field that reached the schema's maxLength was stopped by the grammar, not by the model:
     keep it only up to its last complete sentence (complete_sentences raises if there is none)."""
     for name in ANALYSIS_FIELDS:
-        if len(analysis[name]) >= field_max_chars * 0.95:
+        if field_max_chars > 0 and len(analysis[name]) >= field_max_chars * 0.95:
             analysis[name] = complete_sentences(analysis[name])
     return analysis
 
 
 def analysis_schema(field_max_chars: int) -> dict:
-    text = {"type": "string", "minLength": 1, "maxLength": field_max_chars}
+    """The JSON schema the server constrains the answer to. `field_max_chars` 0: no `maxLength` on
+    the prose fields (a string maxLength is reported to slow vLLM's xgrammar badly; max_tokens and
+    the validation bound the answer instead)."""
+    text = {"type": "string", "minLength": 1}
+    if field_max_chars > 0:
+        text["maxLength"] = field_max_chars
     return {
         "type": "object",
         "properties": {**{name: text for name in ANALYSIS_FIELDS},
                        "keywords": {"type": "array", "items": {"type": "string", "maxLength": 60},
-                                    "minItems": 1, "maxItems": 6}},
-        "required": [*ANALYSIS_FIELDS, "keywords"],
+                                    "minItems": 1, "maxItems": 6},
+                       "cited_sections": {"type": "array", "items": {"type": "string", "maxLength": 100},
+                                          "maxItems": 8}},
+        "required": [*ANALYSIS_FIELDS, "keywords", "cited_sections"],
         "additionalProperties": False,
     }
 
@@ -161,20 +171,28 @@ def fit_sections(sections: list[dict], budget_tokens: int, count: Callable[[str]
     return FittedText(body, "fulltext_trimmed" if trimmed else "fulltext", dropped)
 
 
-# ---------------------------------------------------------------- grounding
-
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
-
+# ---------------------------------------------------------------- grounding and citations
 
 def grounding_score(analysis: dict, source: str) -> float | None:
     """Share of the numbers in the analysis that also appear in the source text (None: no numbers).
     A cheap hallucination signal: a model inventing results invents numbers."""
-    numbers = {n.replace(",", "") for f in ANALYSIS_FIELDS for n in _NUMBER.findall(analysis.get(f, ""))}
-    numbers -= {str(i) for i in range(0, 11)}  # list markers and small counts say little
-    if not numbers:
+    return number_grounding([analysis.get(f) or "" for f in ANALYSIS_FIELDS], source)
+
+
+def _heading_key(title: str) -> str:
+    """'3.1 Method.' == 'method': numbering, case and punctuation left out."""
+    return re.sub(r"[^a-z\u4e00-\u9fff]", "", re.sub(r"^[\dIVXivx.\s]+", "", title.lower()))
+
+
+def citation_share(cited: list[str], section_titles: list[str]) -> float | None:
+    """Share of the sections the model says it drew on that exist in the paper (the abstract always
+    does; None: it named none)."""
+    if not cited:
         return None
-    source_numbers = {n.replace(",", "") for n in _NUMBER.findall(source)}
-    return round(len(numbers & source_numbers) / len(numbers), 3)
+    known = {_heading_key(t) for t in [*section_titles, "Abstract"]} - {""}
+    found = [c for c in cited if (key := _heading_key(c)) and any(key == k or (len(key) >= 4 and key in k)
+                                                                 or (len(k) >= 4 and k in key) for k in known)]
+    return round(len(found) / len(cited), 3)
 
 
 # ---------------------------------------------------------------- requests
@@ -185,11 +203,18 @@ class AnalysisRequest:
     messages: list[dict]
     max_tokens: int
     source_text: str
+    abstract: str = ""
+    language: str = "en"
+    section_titles: list[str] = field(default_factory=list)
+
+    @property
+    def instructions(self) -> str:
+        return self.messages[0]["content"]
 
 
 @dataclass
 class AnalysisOutcome:
-    status: str  # ok | failed
+    status: str  # ok | rejected (junk by a quality gate, after one repair) | failed
     analysis: dict | None
     error: str | None
     tokens_in: int
@@ -199,6 +224,8 @@ class AnalysisOutcome:
     raw_output: str | None
     attempts: int
     retryable: bool = False  # failed for a passing reason: a later run should ask again
+    quality: Quality | None = None
+    citation_share: float | None = None
 
 
 def request_options(backend: str, schema: dict, attempt: int) -> dict:
@@ -213,29 +240,37 @@ def request_options(backend: str, schema: dict, attempt: int) -> dict:
             "extra_body": {"chat_template_kwargs": {"enable_thinking": False}, "repetition_penalty": 1.05}}
 
 
+REPAIR_NOTE = {
+    "en": "Your answer was rejected: {problems}. Write the JSON again. Each field must say something different, in "
+          "your own words and in complete sentences; do not copy the instructions, the tags or the abstract.",
+    "zh": "你的回答未通过检查：{problems}。请重新输出 JSON。每个字段都要用你自己的话写出不同的内容，句子完整；"
+          "不要照抄说明、标签或摘要。",
+}
+
+
 async def analyse_one(client, model: str, backend: str, request: AnalysisRequest, schema: dict,
                       semaphore: asyncio.Semaphore,
                       shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
-    """One paper: the request, one repair retry on an invalid or truncated answer, one shrink
-    retry on a context overflow; never raises."""
+    """One paper: the request; one repair retry on an invalid, truncated or junk answer (a junk
+    answer is shown to the model with what was wrong); one shrink retry on a context overflow.
+    Junk twice is `rejected`, naming the gate. Never raises."""
     import openai
 
     tokens_in = tokens_out = 0
     busy = 0.0  # time spent on this paper's requests, not waiting for a free slot
     problem, raw, finish = "not attempted", None, None
     overflowed = False
-    field_max = schema["properties"]["summary"]["maxLength"]
+    junk: Quality | None = None
+    field_max = schema["properties"]["summary"].get("maxLength", 0)
+    messages = request.messages
     for attempt in range(2):
         try:
             async with semaphore:
                 started = time.perf_counter()
                 try:
                     response = await client.chat.completions.create(
-                        model=model,
-                        messages=request.messages,
-                        max_tokens=request.max_tokens,
-                        **request_options(backend, schema, attempt),
-                    )
+                        model=model, messages=messages, max_tokens=request.max_tokens,
+                        **request_options(backend, schema, attempt))
                 finally:
                     busy += time.perf_counter() - started
         except openai.BadRequestError as exc:
@@ -245,25 +280,22 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
                 smaller = shrink(request)
                 if smaller is not None:
                     request = smaller
+                    messages = request.messages
                     problem = f"context overflow, retried with less text: {text[:200]}"
                     continue
             problem = f"HTTP 400: {text[:300]}"
             break
-        except (
-            openai.APIConnectionError,
-            openai.APITimeoutError,
-            openai.InternalServerError,
-            openai.APIStatusError,
-        ) as exc:
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+                openai.APIStatusError) as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:300]}"
-            return AnalysisOutcome(
-                "failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1, retryable=True
-            )  # the client already retried; the server is down: re-run later
+            return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1,
+                                   retryable=True)  # the client already retried; the server is down: re-run later
         usage = response.usage
         tokens_in += getattr(usage, "prompt_tokens", 0) or 0
         tokens_out += getattr(usage, "completion_tokens", 0) or 0
         choice = response.choices[0]
         raw, finish = choice.message.content or "", choice.finish_reason
+        junk = None
         if finish == "length":
             problem = f"answer cut off at max_tokens={request.max_tokens} (finish_reason length)"
             continue
@@ -276,7 +308,20 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
         except ValueError as exc:
             problem = f"invalid answer: {str(exc)[:300]}"
             continue
-        return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, finish, raw, attempt + 1)
+        quality = assess(analysis, language=request.language, source=request.source_text,
+                         abstract=request.abstract, instructions=request.instructions)
+        if not quality.passed:
+            junk = quality
+            problem = "; ".join(quality.problems)
+            note = REPAIR_NOTE.get(request.language, REPAIR_NOTE["en"]).format(problems=problem)
+            messages = [*request.messages, {"role": "assistant", "content": raw}, {"role": "user", "content": note}]
+            continue
+        return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, finish, raw, attempt + 1,
+                               quality=quality,
+                               citation_share=citation_share(analysis["cited_sections"], request.section_titles))
+    if junk is not None:
+        return AnalysisOutcome("rejected", None, f"rejected by {', '.join(junk.junk)}: {problem}", tokens_in,
+                               tokens_out, busy, finish, raw, attempt + 1, quality=junk)
     return AnalysisOutcome("failed", None, problem, tokens_in, tokens_out, busy, finish, raw, attempt + 1)
 
 

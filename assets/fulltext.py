@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
+from assets.evidence import KINDS, extract_evidence
 from assets.partitions import daily_asset
 from assets.pdf_extraction import STATUSES, from_json
 from assets.pdf_links import find_links, merge_links
@@ -17,10 +18,12 @@ from resources.warehouse import WarehouseResource
 
 _SECTION = pl.Struct({"title": pl.Utf8, "kind": pl.Utf8, "text": pl.Utf8})
 _LINK = pl.Struct({"url": pl.Utf8, "kind": pl.Utf8, "found_in": pl.Utf8})
+_EVIDENCE = pl.Struct({"kind": pl.Utf8, "section": pl.Utf8, "text": pl.Utf8})
 FULLTEXT_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "pages": pl.Int32,
     "chars": pl.Int32, "text": pl.Utf8, "sections": pl.List(_SECTION), "links": pl.List(_LINK),
     "pdf_sha256": pl.Utf8, "pdf_bytes": pl.Int64, "from_cache": pl.Boolean, "extract_seconds": pl.Float64,
+    "evidence": pl.List(_EVIDENCE),
 }
 
 
@@ -36,10 +39,12 @@ def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_l
         extraction = from_json(data)
         links = merge_links(find_links(paper.get("abstract"), "abstract"), find_links(paper.get("comment"), "comment"),
                             extraction.links)
+        sections = [{"title": s.title, "kind": s.kind, "text": s.text} for s in extraction.sections]
+        evidence = extract_evidence(paper.get("abstract") or "", sections if extraction.status == "ok" else [])
         rows.append({
             "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": extraction.status,
             "error": extraction.error, "pages": extraction.pages, "chars": extraction.chars, "text": extraction.text,
-            "sections": [{"title": s.title, "kind": s.kind, "text": s.text} for s in extraction.sections],
+            "sections": sections, "evidence": [e.as_row() for e in evidence],
             "links": links, "pdf_sha256": fetch.sha256, "pdf_bytes": fetch.size, "from_cache": fetch.from_cache,
             "extract_seconds": data.get("seconds"),
         })
@@ -79,19 +84,22 @@ def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
         )
         warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
         counts = Counter(r["status"] for r in rows)
-        lines = ["| arXiv id | status | pages | chars | sections | links |", "|---|---|---|---|---|---|"]
+        lines = ["| arXiv id | status | pages | chars | sections | evidence | links |", "|---|---|---|---|---|---|---|"]
         for r in rows:
             kinds = ", ".join(s["kind"] for s in r["sections"]) or (r["error"] or "")[:80]
             links = ", ".join(l["url"] for l in r["links"][:3])
-            lines.append(
-                f"| {r['arxiv_id']}v{r['version']} | {r['status']} | {r['pages']} | {r['chars']} | {kinds} | {links} |"
-            )
+            quoted = Counter(e["kind"] for e in r["evidence"])
+            evidence = ", ".join(f"{k} {quoted[k]}" for k in KINDS if quoted[k]) or "none"
+            lines.append(f"| {r['arxiv_id']}v{r['version']} | {r['status']} | {r['pages']} | {r['chars']} | {kinds} "
+                         f"| {evidence} | {links} |")
         context.log.info(f"{day}: {len(rows)} papers {dict(counts)} in {time.perf_counter() - started:.1f} s")
         return dg.MaterializeResult(
             metadata={
                 "papers": len(rows),
                 **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
                 "pages": sum(r["pages"] or 0 for r in rows),
+                "evidence_quotes": sum(len(r["evidence"]) for r in rows),
+                "papers_without_evidence": sum(not r["evidence"] for r in rows),
                 "seconds": round(time.perf_counter() - started, 2),
                 "preview": dg.MetadataValue.md("\n".join(lines)),
             }

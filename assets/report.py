@@ -22,6 +22,8 @@ _WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"
           "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
 _REASON_ZH = {"weekend": "周末", "holiday": "假日"}
 _KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
+_EVIDENCE_KINDS = {"zh": {"contribution": "贡献", "result": "结果", "limitation": "局限"},
+                   "en": {"contribution": "contribution", "result": "result", "limitation": "limitation"}}
 _STATUS_ZH = {
     "ok": "已读取",
     "download_failed": "下载失败",
@@ -111,6 +113,10 @@ def report_context(
             "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
             "keywords": row.get("keywords") or [],
             "grounding": row.get("grounding_score"),
+            "evidence": row.get("evidence") or [],
+            "citation_share": row.get("citation_share"),
+            "language_note": bool(row.get("quality")) and row["quality"].get("language_ok") is False,
+            "rejected": row.get("status") == "rejected",
         }
         if row.get("status") == "ok":
             paper["basis_zh"], paper["basis_en"] = _basis(row, "zh"), _basis(row, "en")
@@ -149,7 +155,33 @@ def report_context(
         "tokens_out": sum(r.get("tokens_out") or 0 for r in rows),
         "cached": sum(bool(r.get("cached")) for r in rows),
         "llm_seconds": round(sum(r.get("latency_seconds") or 0 for r in rows if not r.get("cached")), 1),
+        "outcomes": analysis_outcomes(rows),
+        "evidence_kinds": _EVIDENCE_KINDS[language],
     }
+
+
+def failure_reason(row: dict) -> str:
+    """A short, countable reason: the junk gates for a rejected analysis, the kind of failure otherwise."""
+    if row.get("status") == "rejected":
+        return ", ".join((row.get("quality") or {}).get("junk") or ["quality gate"])
+    error = row.get("error") or ""
+    if not row.get("status"):
+        return "not analysed"
+    for prefix, reason in (("invalid answer", "invalid answer"), ("answer cut off", "cut off at max_tokens"),
+                           ("HTTP 400", "request refused"), ("context overflow", "context overflow")):
+        if error.startswith(prefix):
+            return reason
+    return error.split(":", 1)[0][:40] or "failed"
+
+
+def analysis_outcomes(rows: list[dict]) -> dict:
+    """Counts of ok / rejected / failed analyses, and the reasons of the others (most frequent first)."""
+    status = Counter(r.get("status") if r.get("status") in ("ok", "rejected") else "failed" for r in rows)
+    rejected = Counter(g for r in rows if r.get("status") == "rejected" for g in failure_reason(r).split(", "))
+    failed = Counter(failure_reason(r) for r in rows if r.get("status") not in ("ok", "rejected"))
+    return {"ok": status["ok"], "rejected": status["rejected"], "failed": status["failed"],
+            "rejected_reasons": ", ".join(f"{k} {v}" for k, v in rejected.most_common()),
+            "failed_reasons": ", ".join(f"{k} {v}" for k, v in failed.most_common())}
 
 
 def render_report(context: dict, language: str) -> str:

@@ -21,6 +21,7 @@ from assets.analysis import (
     prompt,
 )
 from assets.partitions import daily_asset
+from assets.quality import QUALITY_STRUCT
 from resources.llm_server import LLMServer, LLMServerResource
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -32,11 +33,14 @@ SUMMARY_SCHEMA = {
     "language": pl.Utf8, "model": pl.Utf8, "backend": pl.Utf8, "prompt_version": pl.Utf8, "text_hash": pl.Utf8,
     "tokens_in": pl.Int32, "tokens_out": pl.Int32, "latency_seconds": pl.Float64, "finish_reason": pl.Utf8,
     "grounding_score": pl.Float64, "cached": pl.Boolean, "attempts": pl.Int32, "raw_output": pl.Utf8,
-    "analysed_at": pl.Datetime("us", "UTC"),
+    "analysed_at": pl.Datetime("us", "UTC"), "cited_sections": pl.List(pl.Utf8), "citation_share": pl.Float64,
+    "quality": QUALITY_STRUCT,
 }
-# Per backend: (max output tokens, max characters per field, max input tokens; 0 = the context decides).
-# The CPU model is small: short fields and a capped input keep it from looping (issue 4 measurements).
-BACKEND_DEFAULTS = {"llama-cpp": (1024, 600, 3500), "vllm": (4096, 3000, 0), "external": (4096, 3000, 0)}
+# Per backend: (max output tokens, max input tokens; 0 = the context decides). The CPU model is
+# small: a capped input keeps it from looping (issue 4 measurements); six Chinese fields from a GPU
+# model need room (~1,000 tokens each). The per-field character limit is the server's
+# (`[llm].llama_field_max_chars`, `vllm_field_max_chars`).
+BACKEND_DEFAULTS = {"llama-cpp": (1024, 3500), "vllm": (6144, 0), "external": (6144, 0)}
 PROMPT_MARGIN = 0.05
 
 
@@ -52,9 +56,7 @@ def model_identity(llm: LLMServerResource, backend: str | None = None) -> str:
     """The model a run uses, known before any server starts (so the cache can be checked first)."""
     backend = backend or llm.resolved_backend()
     if backend == "llama-cpp":
-        from resources.llm_server import bundled_gguf
-
-        return f"llama-cpp:{bundled_gguf().name}"
+        return f"llama-cpp:{llm.gguf_identity()}"
     return f"vllm:{llm.vllm_model}" if backend == "vllm" else f"external:{llm.served_model_name}"
 
 
@@ -79,8 +81,10 @@ def build_request(paper: dict, language: str, server: LLMServer, max_output: int
     messages = [{"role": "system", "content": instructions},
                 {"role": "user", "content": paper_block(paper, body)}]
     source = paper["abstract"] + "\n" + "\n".join(s["text"] for s in sections)
-    return (AnalysisRequest(paper["arxiv_id"], messages, max_output, source), basis,
-            fitted.dropped if fitted else [])
+    titles = [s["title"] for s in sections if s.get("title")]
+    request = AnalysisRequest(paper["arxiv_id"], messages, max_output, source, abstract=paper["abstract"],
+                              language=language, section_titles=titles)
+    return request, basis, fitted.dropped if fitted else []
 
 
 def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
@@ -103,8 +107,8 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
     with llm.running() as server:
         backend_defaults = BACKEND_DEFAULTS[server.backend]
         max_output = config.max_output_tokens or backend_defaults[0]
-        field_chars = config.field_max_chars or backend_defaults[1]
-        max_input = config.max_input_tokens or backend_defaults[2]
+        field_chars = config.field_max_chars or server.field_max_chars
+        max_input = config.max_input_tokens or backend_defaults[1]
         model = model_identity(llm, server.backend)
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         requests, bases = [], {}
@@ -144,6 +148,8 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
                 "latency_seconds": round(outcome.latency_seconds, 3), "finish_reason": outcome.finish_reason,
                 "grounding_score": grounding_score(analysis, request.source_text) if analysis else None,
                 "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
+                "cited_sections": analysis.get("cited_sections", []), "citation_share": outcome.citation_share,
+                "quality": outcome.quality.as_row() if outcome.quality else None,
             }
     return [rows[i] for i in range(len(papers))]
 
@@ -189,20 +195,24 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config, context.log)
         warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
         ok = [r for r in rows if r["status"] == "ok"]
-        lines = ["| arXiv id | status | basis | tokens in/out | grounding | TL;DR or error |",
-                 "|---|---|---|---|---|---|"]
+        lines = ["| arXiv id | status | basis | tokens in/out | repetition | echo | language | numbers | terms "
+                 "| sections | TL;DR or error |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             note = (r["tldr"] or "") if r["status"] == "ok" else (r["error"] or "")
+            q = r.get("quality") or {}
             lines.append(
                 f"| {r['arxiv_id']}v{r['version']} | {r['status']}{' (cached)' if r['cached'] else ''} | "
-                f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {r['grounding_score']} | "
-                f"{note[:100].replace('|', '/')} |"
+                f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {q.get('max_repetition', '')} | "
+                f"{q.get('max_echo', '')} | {q.get('language_share', '')} | {q.get('number_grounding', '')} | "
+                f"{q.get('term_grounding', '')} | {r.get('citation_share') or ''} | {note[:100].replace('|', '/')} |"
             )
         return dg.MaterializeResult(
             metadata={
                 "papers": len(rows),
                 "ok": len(ok),
-                "failed": len(rows) - len(ok),
+                "rejected": sum(r["status"] == "rejected" for r in rows),
+                "failed": sum(r["status"] == "failed" for r in rows),
+                "language_mismatch": sum(not (r.get("quality") or {}).get("language_ok", True) for r in ok),
                 "cache_hits": sum(r["cached"] for r in rows),
                 "retryable_failures": sum(bool(r["retryable"]) for r in rows if r["status"] == "failed"),
                 "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),

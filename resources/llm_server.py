@@ -43,13 +43,17 @@ class LLMServer:
     context_length: int
     max_in_flight: int
     started_here: bool = False
+    field_max_chars: int = 0  # the JSON schema's maxLength per prose field; 0: none
 
     def tokenize_count(self, text: str, timeout: float = 30.0) -> int | None:
-        """Exact token count from the server's own tokenizer, or None when it has no endpoint."""
+        """Exact token count from the server's own tokenizer, or None when it has no endpoint.
+        vLLM's `/tokenize` sits at the server root, not under /v1; llama-cpp-python's is
+        `/extras/tokenize/count`; an external server may be either."""
         root = self.base_url.removesuffix("/v1")
         headers = {"Authorization": f"Bearer {self.api_key}"}
-        attempts = [(f"{root}/extras/tokenize/count", {"input": text}, "count"),  # llama-cpp-python
-                    (f"{root}/tokenize", {"model": self.model, "prompt": text}, "count")]  # vLLM
+        llama = (f"{root}/extras/tokenize/count", {"input": text}, "count")
+        vllm = (f"{root}/tokenize", {"model": self.model, "prompt": text}, "count")
+        attempts = {"llama-cpp": [llama], "vllm": [vllm]}.get(self.backend, [vllm, llama])
         for url, body, key in attempts:
             try:
                 response = requests.post(url, json=body, headers=headers, timeout=timeout)
@@ -96,8 +100,13 @@ class LLMServerResource(dg.ConfigurableResource):
     vllm_max_model_len: int = 32768
     vllm_gpu_memory_utilization: float = 0.90
     vllm_max_in_flight: int = 16
-    # llama.cpp
+    # llama.cpp: any local GGUF file (default: the bundled SmolLM2-135M-Instruct)
+    llama_model: str = ""
     llama_n_ctx: int = 8192
+    # The JSON schema's maxLength per prose field: short fields keep the 135M model from looping; a
+    # string maxLength is reported to slow vLLM's xgrammar badly, so none there (0).
+    llama_field_max_chars: int = 600
+    vllm_field_max_chars: int = 0
     n_threads: int = 2
     startup_timeout_seconds: float = 900.0
     home: str = "data"
@@ -111,6 +120,22 @@ class LLMServerResource(dg.ConfigurableResource):
             return self.backend
         return "vllm" if cuda_available() else "llama-cpp"
 
+    def gguf_path(self) -> Path:
+        """The GGUF file llama.cpp serves: `llama_model`, or the bundled one."""
+        if not self.llama_model:
+            return bundled_gguf()
+        path = Path(self.llama_model).expanduser()
+        if not path.is_file():
+            raise LLMServerError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: no such file {path}")
+        if path.suffix.lower() != ".gguf":
+            raise LLMServerError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {path} is not a .gguf file")
+        return path.resolve()
+
+    def gguf_identity(self) -> str:
+        """'<file name>:<size in bytes>': two different files under one name are two models to the cache."""
+        path = self.gguf_path()
+        return f"{path.name}:{path.stat().st_size}"
+
     def key(self) -> str:
         if self.api_key:
             return self.api_key
@@ -122,57 +147,36 @@ class LLMServerResource(dg.ConfigurableResource):
         return path.read_text().strip()
 
     def command(self, backend: str) -> list[str]:
+        # No API key here: `ps` shows every process's command line. The key goes in the server's
+        # environment (server_environment).
         if backend == "vllm":
             vllm = shutil.which("vllm", path=str(Path(sys.executable).parent)) or "vllm"
-            return [
-                vllm,
-                "serve",
-                self.vllm_model,
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                f"--api-key={self.key()}",
-                "--served-model-name",
-                self.served_model_name,
-                "--max-model-len",
-                str(self.vllm_max_model_len),
-                "--gpu-memory-utilization",
-                str(self.vllm_gpu_memory_utilization),
-                "--generation-config",
-                "vllm",
-            ]
+            return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
+                    "--served-model-name", self.served_model_name, "--max-model-len", str(self.vllm_max_model_len),
+                    "--gpu-memory-utilization", str(self.vllm_gpu_memory_utilization), "--generation-config", "vllm"]
         if backend == "llama-cpp":
-            return [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(bundled_gguf()),
-                "--n_ctx",
-                str(self.llama_n_ctx),
-                "--n_threads",
-                str(self.n_threads),
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                f"--api_key={self.key()}",
-                "--model_alias",
-                self.served_model_name,
-                "--chat_format",
-                "chatml",
-                "--interrupt_requests",
-                "False",
-            ]
+            return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf_path()),
+                    "--n_ctx", str(self.llama_n_ctx), "--n_threads", str(self.n_threads), "--host", self.host,
+                    "--port", str(self.port), "--model_alias", self.served_model_name,
+                    "--chat_format", "chatml", "--interrupt_requests", "False"]
         raise LLMServerError(f"backend {backend!r} is not started by arxiv-monitor")
+
+    def server_environment(self, backend: str) -> dict[str, str]:
+        """The server process's environment: the key where each server reads it (vLLM: VLLM_API_KEY;
+        llama-cpp-python's settings: API_KEY), offline Hugging Face."""
+        env = {k: v for k, v in os.environ.items() if k not in ("API_KEY", "VLLM_API_KEY")}
+        env["HF_HUB_OFFLINE"] = os.environ.get("HF_HUB_OFFLINE", "1")
+        env["VLLM_API_KEY" if backend == "vllm" else "API_KEY"] = self.key()
+        return env
 
     def describe(self, backend: str, base_url: str, started_here: bool) -> LLMServer:
         if backend == "vllm" or backend == "external":
             context, in_flight = self._reported_context(base_url) or self.vllm_max_model_len, self.vllm_max_in_flight
         else:
             context, in_flight = self.llama_n_ctx, 1  # llama-cpp-python serves one request at a time
-        return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here)
+        field_max = self.llama_field_max_chars if backend == "llama-cpp" else self.vllm_field_max_chars
+        return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here,
+                         field_max)
 
     def _reported_context(self, base_url: str) -> int | None:
         try:
@@ -228,12 +232,14 @@ class LLMServerResource(dg.ConfigurableResource):
         log_dir = Path(self.home) / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"llm-server-{backend}.log"
-        env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-        log = open(log_path, "wb")  # noqa: SIM115 - the server's stdout; closed here once the child holds it
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, preexec_fn=_die_with_parent
-        )
-        log.close()
+        # The log can hold request details: readable by this user only, even if it existed before.
+        log = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        os.chmod(log_path, 0o600)
+        try:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                       env=self.server_environment(backend), preexec_fn=_die_with_parent)
+        finally:
+            log.close()
         return process, log_path
 
     def wait_ready(self, process: subprocess.Popen, base_url: str, log_path: Path) -> None:

@@ -83,11 +83,15 @@ KEYS = [
     ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int", ("llm_server",)),
     ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float", ("llm_server",)),
     ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int", ("llm_server",)),
+    ("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "str", ("llm_server",)),
+    ("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "int", ("llm_server",)),
+    ("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "int", ("llm_server",)),
     ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float", ("monitor",)),
 ]
 # Keys a configuration file may leave out, with their defaults.
 OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
-            ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0}
+            ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0,
+            ("llm", "llama_model"): "", ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0}
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,8 @@ def _validate(v: dict) -> None:
         raise ConfigError(
             f"[llm].backend must be auto, vllm, llama-cpp or external, got {v['backend']!r} (ARXIV_MONITOR_LLM_BACKEND)"
         )
+    if v["llama_model"] and not Path(v["llama_model"]).expanduser().is_file():
+        raise ConfigError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: no such GGUF file {v['llama_model']}")
     if v["backend"] == "external" and not v["url"]:
         raise ConfigError(
             "[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1"

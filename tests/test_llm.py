@@ -1,7 +1,9 @@
 """The LLM stage against the real llama.cpp server (llama-cpp-python + the bundled SmolLM2 GGUF)."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -38,18 +40,22 @@ def test_bundled_model_is_found_in_the_wheel():
     assert path.suffix == ".gguf" and "site-packages" in str(path) and path.stat().st_size > 50_000_000
 
 
-def test_command_lines(tmp_path):
-    resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="k")
+def test_command_lines_never_carry_the_key(tmp_path):
+    resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="-secret-k")
     vllm = resource.command("vllm")
     assert vllm[1:3] == ["serve", "Qwen/Qwen3-8B"]
-    assert "--api-key=k" in vllm  # '=' form: a key starting with '-' is not taken for an option
+    assert not any("secret" in part or "api" in part.lower() for part in vllm)  # `ps` shows command lines
+    assert resource.server_environment("vllm")["VLLM_API_KEY"] == "-secret-k"  # where vLLM reads it
+    assert resource.server_environment("llama-cpp")["API_KEY"] == "-secret-k"  # llama-cpp-python's settings
+    assert "VLLM_API_KEY" not in resource.server_environment("llama-cpp")
     for flag, value in [("--host", "127.0.0.1"), ("--port", "9999"),
                         ("--served-model-name", "paper-llm"), ("--max-model-len", "32768"),
                         ("--gpu-memory-utilization", "0.9")]:
         assert vllm[vllm.index(flag) + 1] == value
     llama = resource.command("llama-cpp")
     assert llama[1:3] == ["-m", "llama_cpp.server"] and llama[llama.index("--n_ctx") + 1] == "8192"
-    assert "--api_key=k" in llama and llama[llama.index("--host") + 1] == "127.0.0.1"
+    assert not any("secret" in part or "api" in part.lower() for part in llama)
+    assert llama[llama.index("--host") + 1] == "127.0.0.1"
 
 
 def test_a_generated_key_is_kept_private(tmp_path):
@@ -83,10 +89,30 @@ def test_remote_bind_is_refused(tmp_path):
         pass
 
 
-def test_a_key_starting_with_a_dash_reaches_the_server(tmp_path, own_llm_server):
-    resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), api_key="-dash-key")
+def command_lines() -> list[str]:
+    """Every process's command line, as `ps` shows them."""
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            pass
+    return lines
+
+
+def test_the_key_reaches_the_server_through_its_environment_never_ps_or_a_log(tmp_path, own_llm_server):
+    key = "-dash-key-5f2c9e"  # a leading dash would be taken for an option on a command line
+    port = free_port()
+    resource = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key=key)
     with resource.running() as server:
         assert server.started_here and resource.healthy(server.base_url)
+        wrong = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key="another-key")
+        assert not wrong.healthy(server.base_url)  # the server does check the key it was given
+        lines = command_lines()
+        assert any(f"--port {port}" in line for line in lines)  # the server's own line is among them
+        assert not any(key in line for line in lines)
+    log = tmp_path / "logs" / "llm-server-llama-cpp.log"
+    assert oct(log.stat().st_mode & 0o777) == "0o600" and key not in log.read_text(errors="replace")
 
 
 def test_running_server_is_reused(llm, llm_resource):
@@ -274,10 +300,14 @@ def test_requests_in_flight_never_exceed_the_limit():
 
     from assets.analysis import AnalysisRequest, analyse_all, analysis_schema
 
-    answer = (
-        '{"tldr": "Short answer.", "summary": "Overview.", "motivation": "Why.", "contributions": "New.", '
-        '"method": "How.", "experiments": "Results.", "keywords": ["k"]}'
-    )
+    answer = json.dumps({
+        "tldr": "A convolutional network segments cells from very few annotated images.",
+        "summary": "The paper trains a contracting and expanding network end to end on biomedical images.",
+        "motivation": "Annotated microscopy data is scarce, and sliding-window classifiers are slow to run.",
+        "contributions": "An architecture with skip connections and strong elastic deformation augmentation.",
+        "method": "Feature maps from the contracting path are concatenated with upsampled ones before convolution.",
+        "experiments": "On the ISBI tracking challenge it reaches an IOU of 92 percent on the PhC-U373 images.",
+        "keywords": ["segmentation"], "cited_sections": ["Abstract"]})
     state = {"active": 0, "peak": 0}
 
     async def create(**kwargs):
@@ -294,7 +324,8 @@ def test_requests_in_flight_never_exceed_the_limit():
         pass
 
     fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
-    requests_ = [AnalysisRequest(str(i), [], 10, "") for i in range(8)]
+    messages = [{"role": "system", "content": "Analyse the paper."}, {"role": "user", "content": "<paper>…</paper>"}]
+    requests_ = [AnalysisRequest(str(i), messages, 10, "") for i in range(8)]
     outcomes = asyncio.run(
         analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5, lambda r: None, client=fake)
     )

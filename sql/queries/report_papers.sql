@@ -1,10 +1,10 @@
 -- Everything the report shows about one day's filtered papers, in report order.
 SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_keywords, f.matched_authors,
        l.title, l.authors, l.abstract, l.primary_category, l.categories, l.comment,
-       t.status AS fulltext_status, t.links,
+       t.status AS fulltext_status, t.links, t.evidence,
        s.status, s.error, s.basis, s.dropped_sections, s.tldr, s.summary, s.motivation, s.contributions,
        s.method, s.experiments, s.keywords, s.model, s.prompt_version, s.tokens_in, s.tokens_out,
-       s.latency_seconds, s.cached, s.grounding_score
+       s.latency_seconds, s.cached, s.grounding_score, s.citation_share, s.quality
 FROM filtered_papers f
 JOIN raw_listings l USING (partition_date, arxiv_id, version)
 LEFT JOIN paper_fulltext t USING (partition_date, arxiv_id, version)

@@ -15,3 +15,6 @@ CREATE TABLE IF NOT EXISTS paper_fulltext (
     from_cache      BOOLEAN,
     extract_seconds DOUBLE
 );
+-- The paper's own key sentences (assets/evidence.py), quoted verbatim with their section; from the
+-- abstract alone when the full text was not read. Added after the first release: older files get it here.
+ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS evidence STRUCT(kind VARCHAR, section VARCHAR, text VARCHAR)[];

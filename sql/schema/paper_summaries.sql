@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS paper_summaries (
     partition_date   DATE      NOT NULL,
     arxiv_id         VARCHAR   NOT NULL,
     version          INTEGER   NOT NULL,
-    status           VARCHAR   NOT NULL,  -- ok | failed
+    status           VARCHAR   NOT NULL,  -- ok | rejected (junk by a quality gate) | failed
     error            VARCHAR,             -- why it failed
     retryable        BOOLEAN   NOT NULL,  -- failed for a passing reason (server down, timeout): a re-run asks again
     basis            VARCHAR   NOT NULL,  -- fulltext | fulltext_trimmed | abstract
@@ -30,3 +30,10 @@ CREATE TABLE IF NOT EXISTS paper_summaries (
     raw_output       VARCHAR,
     analysed_at      TIMESTAMPTZ NOT NULL
 );
+-- Added after the first release (older files get them here): the sections the model says it drew
+-- on, the share of them that exist in the paper, and the quality gates' measures (assets/quality.py).
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS cited_sections VARCHAR[];
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS citation_share DOUBLE;
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS quality STRUCT(junk VARCHAR[], problems VARCHAR[],
+    max_repetition DOUBLE, max_echo DOUBLE, short_fields VARCHAR[], copied_fields VARCHAR[], language_share DOUBLE,
+    language_ok BOOLEAN, number_grounding DOUBLE, term_grounding DOUBLE);

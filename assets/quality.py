@@ -1,0 +1,188 @@
+"""Quality gates on a model's analysis: plain functions, no model, no network.
+
+An answer can be valid JSON with every field filled and still be junk: one paragraph under every
+heading, the prompt echoed back, "2,486 words." as a method, the abstract pasted in. The bundled
+135M model writes exactly that (tests/fixtures/smollm2_answers.json). The junk gates reject such an
+answer (after one repair attempt it is stored `rejected`, the gate named, and never rendered as an
+analysis). The language gate is not junk: an analysis in the wrong language is shown, marked.
+
+Measures, each stored per analysis (`paper_summaries.quality`):
+- repetition: the largest share of one prose field's n-grams found in another field (word 4-grams;
+  character 4-grams for CJK text, which has no spaces);
+- echo: the share of a field's n-grams found in the prompt's instructions, plus any tag, JSON key or
+  `<paper>` in any form;
+- short: prose fields with too few words (or CJK characters) to say anything;
+- copied abstract: a field whose n-grams are almost all the abstract's;
+- language: the share of letters in the requested script (CJK for zh, Latin for en);
+- grounding: the share of numbers, and of named terms (acronyms, CamelCase, names with digits),
+  that also appear in the source text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+PROSE_FIELDS = ("summary", "motivation", "contributions", "method", "experiments")
+ALL_FIELDS = ("tldr", *PROSE_FIELDS)
+JUNK_GATES = ("repeated_sections", "prompt_echo", "too_short", "copies_abstract")
+
+REPEAT_LIMIT = 0.5  # a field sharing more than half of its n-grams with another field repeats it
+ECHO_LIMIT = 0.5  # more than half of a field's n-grams are the instructions'
+COPY_LIMIT = 0.9  # a field is (almost) all abstract
+LANGUAGE_LIMIT = 0.5  # under half of the letters in the requested script: the language was not used
+MIN_WORDS = {"en": 6, "zh": 6}  # words, or for zh: CJK characters / 2 (a CJK character is about half a word)
+MIN_TLDR_WORDS = 4
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+# Tags, JSON keys and template markers a model copies from its prompt or the request.
+_ECHO_MARKS = re.compile(
+    r"<\s*/?\s*paper\b|‹\s*/?\s*paper|&lt;\s*/?\s*paper|\"(?:tldr|summary|motivation|contributions|method|"
+    r"experiments|keywords|cited_sections)\"\s*:|\{\{|\}\}|<\|im_(?:start|end)\|>|\bTitle:\s|\bAbstract:\s",
+    re.IGNORECASE)
+# Named terms: acronyms (VLA, STLDM), CamelCase (OpenVLA, ResNet), names with digits (GPT-4, Qwen3-8B).
+_TERM = re.compile(r"\b(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|[A-Za-z]+-?\d+[A-Za-z0-9.-]*)\b")
+_COMMON_TERMS = {"AI", "ML", "DL", "NLP", "LLM", "LLMS", "CV", "RL", "API", "JSON", "TLDR", "URL", "PDF"}
+
+
+def _cjk_text(text: str) -> bool:
+    return len(_CJK.findall(text)) > len(_LATIN.findall(text)) / 4
+
+
+def ngrams(text: str, n: int = 4) -> set:
+    """Word n-grams of Latin text; character n-grams of the CJK characters of CJK text."""
+    text = text or ""
+    if _cjk_text(text):
+        chars = "".join(_CJK.findall(text))
+        return {chars[i:i + n] for i in range(len(chars) - n + 1)}
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def containment(part: str, whole: str | set, n: int = 4) -> float:
+    """Share of `part`'s n-grams that are also in `whole` (0 when `part` has none)."""
+    mine = ngrams(part, n)
+    if not mine:
+        return 0.0
+    theirs = whole if isinstance(whole, set) else ngrams(whole, n)
+    return len(mine & theirs) / len(mine)
+
+
+def size(text: str) -> float:
+    """Words in Latin text; half the CJK characters (a CJK character is about half a word)."""
+    return len(_WORD.findall(text or "")) + len(_CJK.findall(text or "")) / 2
+
+
+def script_share(text: str, language: str) -> float | None:
+    """Share of the letters that are in `language`'s script (None: no letters at all)."""
+    cjk, latin = len(_CJK.findall(text or "")), len(_LATIN.findall(text or ""))
+    if not cjk + latin:
+        return None
+    return round((cjk if language == "zh" else latin) / (cjk + latin), 3)
+
+
+def number_grounding(texts: list[str], source: str) -> float | None:
+    """Share of the numbers in `texts` that also appear in the source (None: no numbers). Small
+    integers (list markers, counts) say little and are left out."""
+    numbers = {n.replace(",", "") for t in texts for n in _NUMBER.findall(t or "")} - {str(i) for i in range(11)}
+    if not numbers:
+        return None
+    found = {n.replace(",", "") for n in _NUMBER.findall(source or "")}
+    return round(len(numbers & found) / len(numbers), 3)
+
+
+def named_terms(text: str) -> set[str]:
+    return {t for t in _TERM.findall(text or "") if t.upper() not in _COMMON_TERMS}
+
+
+def term_grounding(texts: list[str], source: str) -> float | None:
+    """Share of the named terms in `texts` that appear in the source (None: no terms)."""
+    terms = set().union(*(named_terms(t) for t in texts)) if texts else set()
+    if not terms:
+        return None
+    lowered = (source or "").lower()
+    return round(sum(t.lower() in lowered for t in terms) / len(terms), 3)
+
+
+QUALITY_STRUCT = pl.Struct({
+    "junk": pl.List(pl.Utf8), "problems": pl.List(pl.Utf8), "max_repetition": pl.Float64, "max_echo": pl.Float64,
+    "short_fields": pl.List(pl.Utf8), "copied_fields": pl.List(pl.Utf8), "language_share": pl.Float64,
+    "language_ok": pl.Boolean, "number_grounding": pl.Float64, "term_grounding": pl.Float64,
+})
+
+
+@dataclass
+class Quality:
+    """The gates' measures for one answer; `junk` names the junk gates it failed."""
+
+    junk: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one readable line per failed gate
+    max_repetition: float = 0.0
+    max_echo: float = 0.0
+    short_fields: list[str] = field(default_factory=list)
+    copied_fields: list[str] = field(default_factory=list)
+    language_share: float | None = None
+    language_ok: bool = True
+    number_grounding: float | None = None
+    term_grounding: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.junk
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def assess(analysis: dict, *, language: str, source: str, abstract: str, instructions: str) -> Quality:
+    """Every gate on one parsed answer (fields as in assets.analysis.ANALYSIS_FIELDS)."""
+    quality = Quality()
+    texts = {name: re.sub(r"\s+", " ", analysis.get(name) or "").strip() for name in ALL_FIELDS}
+
+    grams = {name: ngrams(texts[name]) for name in PROSE_FIELDS}
+    worst, pair = 0.0, None
+    for i, a in enumerate(PROSE_FIELDS):
+        for b in PROSE_FIELDS[i + 1:]:
+            smaller = min(len(grams[a]), len(grams[b]))
+            if smaller:
+                shared = len(grams[a] & grams[b]) / smaller
+                if shared > worst:
+                    worst, pair = shared, (a, b)
+    quality.max_repetition = round(worst, 3)
+    if worst > REPEAT_LIMIT:
+        quality.junk.append("repeated_sections")
+        quality.problems.append(f"{pair[0]} and {pair[1]} repeat each other ({worst:.0%} shared n-grams)")
+
+    instruction_grams = ngrams(instructions)
+    echoes = {name: containment(texts[name], instruction_grams) for name in ALL_FIELDS}
+    marked = [name for name in ALL_FIELDS if _ECHO_MARKS.search(texts[name])]
+    quality.max_echo = round(max(echoes.values()), 3)
+    echoed = sorted({*marked, *(n for n, share in echoes.items() if share > ECHO_LIMIT)})
+    if echoed:
+        quality.junk.append("prompt_echo")
+        quality.problems.append(f"the prompt or its tags echoed in {', '.join(echoed)}")
+
+    quality.short_fields = [name for name in ALL_FIELDS
+                            if size(texts[name]) < (MIN_TLDR_WORDS if name == "tldr" else MIN_WORDS[language])]
+    if quality.short_fields:
+        quality.junk.append("too_short")
+        quality.problems.append(f"too short to say anything: {', '.join(quality.short_fields)}")
+
+    abstract_grams = ngrams(abstract)
+    quality.copied_fields = [name for name in PROSE_FIELDS
+                             if size(texts[name]) >= 12 and containment(texts[name], abstract_grams) >= COPY_LIMIT]
+    if quality.copied_fields:
+        quality.junk.append("copies_abstract")
+        quality.problems.append(f"only copies the abstract: {', '.join(quality.copied_fields)}")
+
+    quality.language_share = script_share(" ".join(texts.values()), language)
+    quality.language_ok = quality.language_share is not None and quality.language_share >= LANGUAGE_LIMIT
+    prose = list(texts.values())
+    quality.number_grounding = number_grounding(prose, source)
+    quality.term_grounding = term_grounding(prose, source)
+    return quality
