@@ -253,7 +253,15 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
                       shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
     """One paper: the request; one repair retry on an invalid, truncated or junk answer (a junk
     answer is shown to the model with what was wrong); one shrink retry on a context overflow.
-    Junk twice is `rejected`, naming the gate. Never raises."""
+    Junk twice is `rejected`, naming the gate. Never raises. A paper keeps its slot for all its
+    attempts: the server still holds its prompt in cache for the repair (llama.cpp re-evaluated
+    ~3,000 prompt tokens, ~20 s on 2 cores, when another paper's request came in between)."""
+    async with semaphore:
+        return await _attempts(client, model, backend, request, schema, shrink)
+
+
+async def _attempts(client, model: str, backend: str, request: AnalysisRequest, schema: dict,
+                    shrink: Callable[[AnalysisRequest], AnalysisRequest | None]) -> AnalysisOutcome:
     import openai
 
     tokens_in = tokens_out = 0
@@ -265,14 +273,13 @@ async def analyse_one(client, model: str, backend: str, request: AnalysisRequest
     messages = request.messages
     for attempt in range(2):
         try:
-            async with semaphore:
-                started = time.perf_counter()
-                try:
-                    response = await client.chat.completions.create(
-                        model=model, messages=messages, max_tokens=request.max_tokens,
-                        **request_options(backend, schema, attempt))
-                finally:
-                    busy += time.perf_counter() - started
+            started = time.perf_counter()
+            try:
+                response = await client.chat.completions.create(
+                    model=model, messages=messages, max_tokens=request.max_tokens,
+                    **request_options(backend, schema, attempt))
+            finally:
+                busy += time.perf_counter() - started
         except openai.BadRequestError as exc:
             text = str(exc)
             if not overflowed and ("context" in text.lower() or "exceed" in text.lower()):

@@ -79,7 +79,12 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     """Materialise each day of [first, last] through Dagster, one run per day, with progress.
     `env`: the environment the settings are read from (default: this process's)."""
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():  # a new DAGSTER_HOME: the project's instance settings
+        import shutil  # (telemetry off, one run per pool) instead of Dagster's defaults and welcome banner
+
+        shutil.copyfile(REPO_ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
     import contextlib
 
     import dagster as dg
@@ -155,7 +160,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
 
 def cmd_demo(args) -> int:
-    from resources.replay.server import RealdataMissing, ReplayServer
+    from resources.replay.corpus import RealdataMissing
+    from resources.replay.server import ReplayServer
     from resources.settings import load_settings
 
     try:
@@ -192,7 +198,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from resources.replay.server import RealdataMissing, ReplayServer
+    from resources.replay.corpus import RealdataMissing
+    from resources.replay.server import ReplayServer
 
     try:
         server = ReplayServer(realdata=args.realdata, host=args.host, port=args.port)

@@ -89,3 +89,24 @@ def test_definitions_are_built_by_a_function_dagster_calls(tmp_path, monkeypatch
 
     with pytest.raises(ConfigError, match="configuration file not found"):
         definitions.build_definitions(definitions.load_settings())
+
+
+def test_every_name_imported_from_the_project_exists():
+    """Imports inside functions (the CLI's lazy ones) only fail when that command runs: resolve them all here."""
+    import importlib
+
+    missing = []
+    for package in [*LAYERS, "sql", "bench", "tests"]:
+        for path in modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                        and node.module.split(".")[0] in {*LAYERS, *SHARED, "tests", "bench"}):
+                    continue
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ImportError:
+                            missing.append(f"{path.relative_to(REPO)}:{node.lineno} {node.module}.{alias.name}")
+    assert not missing, "\n".join(missing)

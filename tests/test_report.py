@@ -5,6 +5,7 @@ import re
 
 import dagster as dg
 import duckdb
+import pytest
 
 from assets.report import md, render_report, report_context
 from resources.configured import build_resources
@@ -111,7 +112,7 @@ def test_failed_analysis_is_listed_apart_and_never_rendered_as_an_analysis():
     assert "Good paper" in main and "Bad paper" not in main.split("|---|")[-1].split("## 1.")[1]
     assert "Bad paper" in failed_part and "失败原因**: invalid answer: summary: no words" in failed_part
     assert "AI分析" not in failed_part and "论文概要" not in failed_part
-    assert "- **发现论文数**: 1篇（其中 1 篇分析失败，见文末）" in text
+    assert "- **发现论文数**: 2篇（其中 1 篇没有可用的 AI 分析，见文末）" in text
 
 
 def test_weekend_renders_a_short_no_announcement_report():
@@ -149,3 +150,44 @@ def test_report_asset_writes_file_and_table(pipeline, home):
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         assert conn.execute("select papers, failed, path from daily_report").fetchall() == [(0, 0, str(path))]
     assert not list(path.parent.glob(".*.tmp"))  # written atomically: no temp file left behind
+
+
+EVIDENCE = [{"kind": "contribution", "section": "Abstract",
+             "text": "In this paper, we present a simple yet effective model architecture termed STLDM."},
+            {"kind": "result", "section": "5 Experiments", "text": "STLDM improves CSI by 12% on SEVIR."}]
+JUNK = {"junk": ["repeated_sections"], "problems": ["summary and method repeat each other (100% shared n-grams)"],
+        "max_repetition": 1.0, "max_echo": 0.0, "short_fields": [], "copied_fields": [], "language_share": 0.0,
+        "language_ok": False, "number_grounding": None, "term_grounding": None}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_evidence_is_quoted_under_every_entry_with_its_section(language):
+    text = render([paper(evidence=EVIDENCE),
+                   paper(arxiv_id="2512.00002", status="failed", title="Bad paper", evidence=EVIDENCE[:1])],
+                  language=language)
+    main, failed_part = text.split("## 分析失败的论文" if language == "zh" else "## Papers whose analysis failed")
+    label = {"zh": ("原文要点", "**贡献**（Abstract）：“", "**结果**（5 Experiments）：“"),
+             "en": ("From the paper", "**contribution** (Abstract): “", "**result** (5 Experiments): “")}[language]
+    assert f"### {label[0]}" in main
+    assert label[1] + "In this paper, we present a simple yet effective model architecture termed STLDM.”" in main
+    assert label[2] + "STLDM improves CSI by 12% on SEVIR.”" in main
+    assert label[0] in failed_part and label[1] in failed_part  # the failed entry quotes its paper too
+
+
+def test_a_rejected_analysis_is_never_shown_and_its_gate_is_named():
+    rejected = paper(status="rejected", error="rejected by repeated_sections: summary and method repeat each other",
+                     quality=JUNK)
+    text = render([rejected, paper(arxiv_id="2512.00003", title="Failed one", status="failed")])
+    assert "#### 1. 论文概要" not in text and "AI分析（" not in text
+    assert "**拒绝原因（质量检查）**: rejected by repeated\\_sections" in text
+    assert "今天匹配的 2 篇论文都没有得到可用的 AI 分析" in text and "今天没有论文匹配" not in text
+    assert "- **发现论文数**: 2篇（其中 2 篇没有可用的 AI 分析，见文末）" in text
+    assert "- **分析结果**: 成功 0 · 被拒绝 1（repeated_sections 1） · 失败 1（invalid answer 1）" in text
+
+
+def test_an_analysis_in_the_wrong_language_is_shown_with_a_note():
+    english = paper(quality={**JUNK, "junk": [], "problems": []}, citation_share=0.5)
+    text = render([english])
+    assert "模型未使用中文作答" in text and "#### 1. 论文概要" in text
+    assert "*章节核对：模型所称依据的章节有 50% 确实存在于论文中。*" in text
+    assert "模型未使用中文作答" not in render([paper(quality={**JUNK, "junk": [], "language_ok": True})])
