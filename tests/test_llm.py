@@ -1,6 +1,7 @@
 """The LLM stage against the real llama.cpp server (llama-cpp-python + the bundled SmolLM2 GGUF)."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import requests
 
 from assets.analysis import (
-    PaperAnalysis,
     close_cut_fields,
     complete_sentences,
     fit_sections,
@@ -19,6 +20,7 @@ from assets.analysis import (
     parse_lenient,
     prompt,
 )
+from assets.quality import assess
 from assets.summaries import SummariesConfig, analyse_papers
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
 from tests.conftest import DEMO_DAY, free_port, pipeline_for
@@ -180,54 +182,70 @@ def test_prompt_version_follows_the_file_content():
     assert prompt("en")[1].startswith("en-") and prompt("en")[1] != version
 
 
-def test_demo_day_analyses_are_valid_or_failed_and_cached(home, server, llm, llm_resource):
-    pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS=",".join(WATCHED), ARXIV_MONITOR_LANGUAGE="en")
-    resources = {**pipeline.resources, "llm_server": llm_resource}
-    upstream = pipeline.assets_named("raw_listings", "filtered_papers", "paper_fulltext")
-    paper_summaries = pipeline.asset("paper_summaries")
-    assert dg.materialize(upstream, resources=resources, partition_key=DEMO_DAY).success
-    # Three papers keep the test short: the PDF papers, read from their full text.
-    with duckdb.connect(str(home / "arxiv.duckdb")) as conn:
-        conn.execute("delete from filtered_papers where arxiv_id not in ('1505.04597', '1706.03762', '1602.02830')")
-    result = dg.materialize([paper_summaries], resources=resources, partition_key=DEMO_DAY, selection=[paper_summaries])
-    assert result.success
-    meta = {k: v.value for k, v in result.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
-    assert meta["papers"] == 3 and meta["tokens_in"] > 3000 and meta["cache_hits"] == 0
+def test_demo_day_analyses_are_ok_rejected_or_failed_never_junk_and_cached(demo, server, tmp_path):
+    """The demo's analyses (real llama.cpp, bundled model, the demo day's 9 papers): each is ok and
+    passes every junk gate, or rejected naming its gate, or failed with a reason; every paper has its
+    quality measured or a reason. A re-run on a copy sends zero tokens: no server is even started (one
+    that had to start would fail: nothing listens on its port and it gets 0.1 s)."""
+    env, result = demo
+    assert result.returncode == 0, result.stdout + result.stderr
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(Path(env["ARXIV_MONITOR_HOME"]) / "arxiv.duckdb", home / "arxiv.duckdb")
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         rows = conn.execute(
-            "select arxiv_id, status, basis, tldr, summary, motivation, contributions, method, "
-            "experiments, keywords, finish_reason, error, model from paper_summaries"
-        ).fetchall()
-    assert len(rows) == 3
-    for _arxiv_id, status, basis, *fields, keywords, finish, error, model in rows:
-        assert model == f"llama-cpp:{bundled_gguf().name}"
+            "select s.arxiv_id, s.status, s.error, s.model, s.quality, s.raw_output, s.tldr, s.summary, s.motivation, "
+            "s.contributions, s.method, s.experiments, l.abstract from paper_summaries s "
+            "join raw_listings l using (partition_date, arxiv_id, version)").fetchall()
+    assert len(rows) == 9
+    instructions = prompt("zh")[0]
+    for arxiv_id, status, error, model, quality, raw, *fields, abstract in rows:
+        assert model == f"llama-cpp:{bundled_gguf().name}:{bundled_gguf().stat().st_size}"
+        assert status in ("ok", "rejected", "failed"), arxiv_id
         if status == "ok":
-            assert basis.startswith("fulltext") and finish == "stop" and keywords
-            PaperAnalysis(
-                tldr=fields[0],
-                summary=fields[1],
-                motivation=fields[2],
-                contributions=fields[3],
-                method=fields[4],
-                experiments=fields[5],
-                keywords=keywords,
-            )
+            analysis = dict(zip(("tldr", "summary", "motivation", "contributions", "method", "experiments"), fields))
+            assert assess(analysis, language="zh", source=abstract, abstract=abstract,
+                          instructions=instructions).passed, arxiv_id
+        elif status == "rejected":
+            assert quality["junk"] and error.startswith(f"rejected by {', '.join(quality['junk'])}:"), arxiv_id
+            assert all(f is None for f in fields) and raw  # the answer is kept for audit, never shown
         else:
-            assert error and all(f is None for f in fields)
-    assert sum(status == "ok" for _, status, *_ in rows) >= 2  # measured: all 3 with seed 42
+            assert error and all(f is None for f in fields), arxiv_id
 
-    # Re-run: every analysis comes from the cache (an invalid answer would be repeated by the same
-    # model, prompt and text, so it is cached as failed too). No server is even started: one that
-    # had to start here would fail, as nothing listens on this port and it gets 0.1 s to come up.
-    offline = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), startup_timeout_seconds=0.1)
-    again = dg.materialize(
-        [paper_summaries],
-        resources={**resources, "llm_server": offline},
-        partition_key=DEMO_DAY,
-        selection=[paper_summaries],
-    )
+    pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS=",".join(WATCHED))
+    offline = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), startup_timeout_seconds=0.1)
+    again = dg.materialize([pipeline.asset("paper_summaries")], resources={**pipeline.resources, "llm_server": offline},
+                           partition_key=DEMO_DAY)
     meta = {k: v.value for k, v in again.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
-    assert (meta["cache_hits"], meta["requests"], meta["tokens_in"]) == (3, 0, 0)
+    assert (meta["cache_hits"], meta["requests"], meta["tokens_in"]) == (9, 0, 0)
+
+
+def test_another_gguf_is_served_and_cached_under_its_own_identity(tmp_path, own_llm_server):
+    """`[llm].llama_model`: a copy of the bundled file under another name is another model to the cache."""
+    other = tmp_path / "my-own-model.gguf"
+    shutil.copy(bundled_gguf(), other)
+    paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net", "authors": ["Olaf Ronneberger"],
+             "categories": ["cs.CV"], "abstract": "There is large consent that successful training of deep "
+             "networks requires many thousand annotated training samples.", "fulltext_ok": False, "sections": None}
+    mine = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_model=str(other))
+    with mine.running() as server:
+        assert server.started_here
+        rows = analyse_papers([paper], {}, mine, "en", SummariesConfig(max_output_tokens=32))
+        served = requests.get(f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"},
+                              timeout=10).json()
+    assert rows[0]["model"] == f"llama-cpp:my-own-model.gguf:{other.stat().st_size}" and rows[0]["tokens_in"] > 0
+    assert served["data"][0]["id"] == "paper-llm"
+    cache = {(r["arxiv_id"], r["version"], r["text_hash"], r["prompt_version"], r["model"], r["language"]): r
+             for r in rows}
+    # The same paper with the bundled model is not in that cache: it would need a server (none starts in 0.1 s).
+    bundled = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), startup_timeout_seconds=0.1)
+    with pytest.raises(LLMServerError):
+        analyse_papers([paper], cache, bundled, "en", SummariesConfig(max_output_tokens=32))
+    # With the other model it is: no server needed.
+    again = analyse_papers([paper], cache, LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path),
+                                                             llama_model=str(other), startup_timeout_seconds=0.1),
+                           "en", SummariesConfig(max_output_tokens=32))
+    assert again[0]["cached"] and again[0]["model"] == rows[0]["model"]
 
 
 def test_server_down_marks_papers_failed_and_a_rerun_fills_them(llm, llm_resource, tmp_path):

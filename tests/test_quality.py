@@ -96,7 +96,8 @@ def test_each_gate_separately():
     assert "prompt_echo" in judge(echoed, "en").junk
     short = {**good, "method": "Stage-Aware Reinforcement (STAR) Module"}
     assert judge(short, "en").junk == ["too_short"]
-    abstract = "We propose a latent diffusion model that forecasts precipitation from radar sequences end to end with care."
+    abstract = ("We propose a latent diffusion model that forecasts precipitation from radar sequences "
+                "end to end with care.")
     copied = {**good, "summary": abstract}
     assert judge(copied, "en", abstract=abstract).junk == ["copies_abstract"]
 

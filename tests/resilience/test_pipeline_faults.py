@@ -39,6 +39,9 @@ GOOD = {"1505.04597v1", "1602.02830v3", "1706.03762v7"}  # the watched authors' 
 FEW = {"ARXIV_MONITOR_KEYWORDS": "Precipitation Nowcasting,Metamorphic Testing",
        "ARXIV_MONITOR_WATCH_AUTHORS": "Olaf Ronneberger"}
 FEW_PAPERS = {"2512.21118v1", "2407.18756v1", "1505.04597v1"}
+# These scenarios are about faults, not about what the model writes: answers are capped at 64 tokens
+# (each then stored failed, cut off), which keeps the 135M model's part short on 2 cores.
+SHORT_ANSWERS = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64}}}}
 
 
 def pipeline_with(server, home, llm_resource, **env):
@@ -56,7 +59,7 @@ def test_4_broken_pdfs_among_good_ones(server, home, llm_resource, llm):
         if fault:
             server.inject({**fault, "match": f"/pdf/{paper}", "times": -1})
     assets, resources = pipeline_with(server, home, llm_resource, ARXIV_MONITOR_WATCH_AUTHORS=DEMO_WATCH_AUTHORS)
-    result = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources)
+    result = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, run_config=SHORT_ANSWERS)
     assert result.success
 
     fulltext = by_paper(home, "paper_fulltext", "status, pages, error")
@@ -131,7 +134,8 @@ def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(s
         # A paper takes at most 2 answers (one repair retry): after 2 the first paper is finished
         # whatever the model wrote, and the third is not.
         killer = KillAfter(process, log, completed=2)
-        first = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
+        first = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only,
+                               run_config=SHORT_ANSWERS)
     finally:
         stop_group(process)
     assert first.success and killer.killed_after == 2
@@ -145,7 +149,8 @@ def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(s
     process, log = llm_resource.start("llama-cpp")  # the server is back
     try:
         llm_resource.wait_ready(process, base_url, log)
-        second = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
+        second = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only,
+                                run_config=SHORT_ANSWERS)
         requests = chat_answers(log)
     finally:
         stop_group(process)
@@ -195,6 +200,7 @@ def cli_env(server, llm, home: Path, **extra) -> dict:
             "ARXIV_MONITOR_LLM_PORT": port,
             "ARXIV_MONITOR_LLM_API_KEY": llm.api_key,
             "ARXIV_MONITOR_LANGUAGE": "en",
+            "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS": "64",  # as SHORT_ANSWERS
             **FEW,
             **extra,
         },
