@@ -36,6 +36,7 @@ chaos: setup
 	$(BIN)/pytest -q -s tests/resilience
 
 bench: setup
+	$(BIN)/pip install --quiet -e ".[dev,cpu,bench]"
 	$(BIN)/python -m bench.run
 
 ui: setup

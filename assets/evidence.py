@@ -75,7 +75,8 @@ def _usable(sentence: str) -> bool:
             and not re.search(r"https?://|@", sentence))
 
 
-def _matches(kind: str, sentence: str) -> bool:
+def matches(kind: str, sentence: str) -> bool:
+    """Whether `sentence` states a `kind` (its cue, and for a result a figure)."""
     if not _CUES[kind].search(sentence):
         return False
     return kind != "result" or bool(_FIGURE.search(sentence))
@@ -99,7 +100,7 @@ def extract_evidence(abstract: str, sections: list[dict] | None = None, per_kind
                     continue
                 for sentence in sentences(text):
                     key = sentence.lower()
-                    if picked < per_kind and key not in seen and _usable(sentence) and _matches(kind, sentence):
+                    if picked < per_kind and key not in seen and _usable(sentence) and matches(kind, sentence):
                         seen.add(key)
                         found.append(Evidence(kind, title or where.replace("_", " ").title(), sentence))
                         picked += 1

@@ -87,6 +87,7 @@ def partition_write(n: int = 10_000) -> dict:
 
 
 def main() -> None:
+    from bench.analysis_quality import analysis_quality
     from bench.backfill import backfill_30_days
     from bench.extraction import throughput_and_recall, workers
     from bench.history import history_year
@@ -94,7 +95,7 @@ def main() -> None:
 
     benches = {b.__name__: b for b in (requests_per_partition, partition_write, workers, throughput_and_recall,
                                        client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days,
-                                       history_year)}
+                                       history_year, analysis_quality)}
     chosen = sys.argv[1:] or list(benches)  # `python -m bench.run backfill_30_days ...`: only these
     unknown = sorted(set(chosen) - set(benches))
     if unknown:

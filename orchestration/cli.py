@@ -81,10 +81,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():  # a new DAGSTER_HOME: the project's instance settings
-        import shutil  # (telemetry off, one run per pool) instead of Dagster's defaults and welcome banner
-
-        shutil.copyfile(REPO_ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
+    if not (dagster_home / "dagster.yaml").exists():
+        # A new DAGSTER_HOME: telemetry off (no network here) instead of Dagster's banner. Only that: a
+        # pool limit there would leave a slot claimed forever by a run killed with SIGKILL.
+        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import contextlib
 
     import dagster as dg
