@@ -108,7 +108,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
         backend_defaults = BACKEND_DEFAULTS[server.backend]
         max_output = config.max_output_tokens or server.max_output_tokens or backend_defaults[0]
         field_chars = config.field_max_chars or server.field_max_chars
-        max_input = config.max_input_tokens or backend_defaults[1]
+        max_input = config.max_input_tokens or server.max_input_tokens or backend_defaults[1]
         model = model_identity(llm, server.backend)
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         requests, bases = [], {}

@@ -45,6 +45,7 @@ class LLMServer:
     started_here: bool = False
     field_max_chars: int = 0  # the JSON schema's maxLength per prose field; 0: none
     max_output_tokens: int = 0  # tokens one answer may take; 0: the backend's default
+    max_input_tokens: int = 0  # tokens of paper one request may carry; 0: the backend's default
 
     def tokenize_count(self, text: str, timeout: float = 30.0) -> int | None:
         """Exact token count from the server's own tokenizer, or None when it has no endpoint.
@@ -109,6 +110,7 @@ class LLMServerResource(dg.ConfigurableResource):
     llama_field_max_chars: int = 600
     vllm_field_max_chars: int = 0
     max_output_tokens: int = 0  # 0: the backend's default (assets/summaries.py BACKEND_DEFAULTS)
+    max_input_tokens: int = 0  # 0: the backend's default
     n_threads: int = 2
     startup_timeout_seconds: float = 900.0
     home: str = "data"
@@ -178,7 +180,7 @@ class LLMServerResource(dg.ConfigurableResource):
             context, in_flight = self.llama_n_ctx, 1  # llama-cpp-python serves one request at a time
         field_max = self.llama_field_max_chars if backend == "llama-cpp" else self.vllm_field_max_chars
         return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here,
-                         field_max, self.max_output_tokens)
+                         field_max, self.max_output_tokens, self.max_input_tokens)
 
     def _reported_context(self, base_url: str) -> int | None:
         try:

@@ -85,6 +85,7 @@ KEYS = [
     ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int", ("llm_server",)),
     ("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "str", ("llm_server",)),
     ("llm", "max_output_tokens", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", "int", ("llm_server",)),
+    ("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "int", ("llm_server",)),
     ("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "int", ("llm_server",)),
     ("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "int", ("llm_server",)),
     ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float", ("monitor",)),
@@ -92,8 +93,8 @@ KEYS = [
 # Keys a configuration file may leave out, with their defaults.
 OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
             ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0,
-            ("llm", "llama_model"): "", ("llm", "max_output_tokens"): 0, ("llm", "llama_field_max_chars"): 600,
-            ("llm", "vllm_field_max_chars"): 0}
+            ("llm", "llama_model"): "", ("llm", "max_output_tokens"): 0, ("llm", "max_input_tokens"): 0,
+            ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ def backfilled(server, home, llm, llm_resource):
     resources = {**pipeline.resources, "llm_server": llm_resource}
     instance = dg.DagsterInstance.ephemeral()
     # The checks are the subject, not what the model writes: answers capped at 64 tokens (stored failed, cut off).
-    short = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64}}}}
+    short = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64, "max_input_tokens": 800}}}}
     results = {day: dg.materialize([*pipeline.assets, *pipeline.checks], partition_key=day, resources=resources,
                                    instance=instance, run_config=short) for day in DAYS}
     return pipeline, resources, instance, results

@@ -40,8 +40,9 @@ FEW = {"ARXIV_MONITOR_KEYWORDS": "Precipitation Nowcasting,Metamorphic Testing",
        "ARXIV_MONITOR_WATCH_AUTHORS": "Olaf Ronneberger"}
 FEW_PAPERS = {"2512.21118v1", "2407.18756v1", "1505.04597v1"}
 # These scenarios are about faults, not about what the model writes: answers are capped at 64 tokens
-# (each then stored failed, cut off), which keeps the 135M model's part short on 2 cores.
-SHORT_ANSWERS = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64}}}}
+# (each then stored failed, cut off) and papers at 800 tokens of text (trimmed, as the report says),
+# which keeps the 135M model's part short on 2 cores.
+SHORT_ANSWERS = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64, "max_input_tokens": 800}}}}
 
 
 def pipeline_with(server, home, llm_resource, **env):
@@ -201,6 +202,7 @@ def cli_env(server, llm, home: Path, **extra) -> dict:
             "ARXIV_MONITOR_LLM_API_KEY": llm.api_key,
             "ARXIV_MONITOR_LANGUAGE": "en",
             "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS": "64",  # as SHORT_ANSWERS
+            "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS": "800",
             **FEW,
             **extra,
         },
