@@ -169,17 +169,18 @@ def test_retry_after_is_honoured_on_503_then_429(server, client):
         {"kind": "empty"},
         {"kind": "reset"},
         {"kind": "status", "status": 502},
-        {"kind": "slow", "delay": 2},
+        {"kind": "slow", "delay": 20},
     ],
 )
 def test_transient_faults_are_retried(server, client, fault):
-    client.http.timeout = 1
+    client.http.timeout = 3  # the slow answer (20 s) times out; a normal one takes milliseconds
     server.inject({**fault, "times": 1})
     page = client.fetch_page(
         client.query_url("testing", max_results=10), namespace="t", expected_rows=lambda p: min(10, p.total_results)
     )
     assert len(page.entries) == 10
-    assert client.stats.retries == 1
+    # The faulted request, then retries until one is accepted (one, unless this box is very loaded).
+    assert client.stats.retries == len(server.api_requests) - 1 >= 1
 
 
 def test_a_fault_that_never_clears_fails_naming_the_url(server, client):

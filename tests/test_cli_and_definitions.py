@@ -45,8 +45,11 @@ def test_bad_input_is_refused_before_any_request(tmp_path, args, message):
 
 
 def test_unknown_category_from_environment_is_named(tmp_path):
+    # Pointed at a port nothing listens on: a regression that let the run start could never reach arXiv.
     out = cli("run", "--date", "2025-12-25", env_extra={"ARXIV_MONITOR_CATEGORIES": "cs.AI,cs.FOO",
-                                                        "ARXIV_MONITOR_HOME": str(tmp_path)})
+                                                        "ARXIV_MONITOR_HOME": str(tmp_path),
+                                                        "ARXIV_API_URL": "http://127.0.0.1:9/api/query",
+                                                        "ARXIV_PDF_URL": "http://127.0.0.1:9/pdf"})
     assert out.returncode == 2 and "unknown arXiv category: cs.FOO" in out.stderr
     assert "Traceback" not in out.stderr
 

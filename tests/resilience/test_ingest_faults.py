@@ -5,7 +5,6 @@ folder alone and shows what each scenario injected and checked."""
 import datetime as dt
 import subprocess
 import sys
-import time
 
 import dagster as dg
 import pytest
@@ -103,7 +102,7 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
     select = "raw_listings,filtered_papers,paper_fulltext"
 
     def env(name):
-        return replay_env(server, tmp_path / name)
+        return replay_env(server, tmp_path / name, PYTHONUNBUFFERED="1")  # its lines arrive as printed
 
     def start(name):
         return subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY, "--select",
@@ -115,11 +114,16 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
     holder = FileLock(str(tmp_path / "held" / "locks" / f"partition-{DEMO_DAY}.lock"))
     holder.acquire()
     waiting = start("held")
-    time.sleep(8)
-    assert waiting.poll() is None and not (tmp_path / "held" / "arxiv.duckdb").exists()
+    seen = []
+    while line := waiting.stdout.readline():  # in step with the run: it says when it starts waiting
+        seen.append(line)
+        if "another run of this day is in progress; waiting" in line:
+            break
+    assert seen and "another run of this day is in progress; waiting" in seen[-1], "".join(seen)
+    assert waiting.poll() is None and not (tmp_path / "held" / "arxiv.duckdb").exists()  # it wrote nothing
     holder.release()
-    out, err = waiting.communicate(timeout=300)
-    assert waiting.returncode == 0 and "another run of this day is in progress; waiting" in out, out + err
+    out, err = waiting.communicate()
+    assert waiting.returncode == 0 and "2025-12-25 paper_fulltext:" in out, out + err
 
     # Three runs started together (on a fresh DAGSTER_HOME too): all succeed, one after the other; the
     # tables equal a single run's.
@@ -144,19 +148,29 @@ def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp
     backfill = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", "2025-12-22", "--to",
                                  "2025-12-26", "--select", "raw_listings,filtered_papers,paper_fulltext"],
                                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    answered = busy = 0
-    while backfill.poll() is None or answered + busy == 0:
+    # Days are written whole, in order (5, 5, 5, 19, 5 rows): a reader sees a sum of whole days, never part of one.
+    whole_days = {0, 5, 10, 15, 34, 39}
+    answered = busy = no_database = during = 0
+    seen_counts = set()
+    while backfill.poll() is None or answered == 0:
+        running = backfill.poll() is None
         out = subprocess.run([sys.executable, "-m", "orchestration.cli", "query",
                               "select count(*) as n from raw_listings", "--wait", "0.2", "--format", "csv"],
-                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+                             cwd=REPO, env=env, capture_output=True, text=True)
         if out.returncode == 0:
-            assert out.stdout.splitlines()[0] == "n" and int(out.stdout.splitlines()[1]) >= 0
+            assert out.stdout.splitlines()[0] == "n"
+            count = int(out.stdout.splitlines()[1])
+            assert count in whole_days, count
+            seen_counts.add(count)
             answered += 1
+        elif "no database at" in out.stderr:
+            no_database += 1
         else:
-            assert ("a run is writing" in out.stderr or "no database at" in out.stderr), out.stderr
+            assert "a run is writing" in out.stderr, out.stderr
             busy += 1
-        time.sleep(0.1)
-    stdout, stderr = backfill.communicate(timeout=600)
+        if running and backfill.poll() is None and "no database at" not in out.stderr:
+            during += 1  # this query met the database while the backfill was still writing days
+    stdout, stderr = backfill.communicate()
     assert backfill.returncode == 0, stderr
     per_day = stored(tmp_path / "home",
                      "select partition_date::varchar, count(*) from raw_listings group by 1 order by 1")
@@ -167,9 +181,11 @@ def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp
     )[0]
     assert per_day == [("2025-12-22", 5), ("2025-12-23", 5), ("2025-12-24", 5), ("2025-12-25", 19), ("2025-12-26", 5)]
     assert duplicates == 0
+    assert during >= 1, (answered, busy, no_database)  # the queries really overlapped the backfill
     say(
         "7",
         "`arxiv-monitor query` in a loop while a 5-day backfill writes",
-        f"{answered} queries answered, {busy} said a run is writing (or no database yet); backfill complete, "
-        "39 rows, no duplicates",
+        f"{answered} queries answered (row counts seen: {sorted(seen_counts)}, each a sum of whole days), {busy} "
+        f"said a run is writing, {no_database} found no database yet, {during} overlapped the backfill; backfill "
+        "complete, 39 rows, no duplicates",
     )
