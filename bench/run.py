@@ -109,7 +109,12 @@ def main() -> None:
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     result = {**benches[chosen[0]](), "machine": machine}
-    (RESULTS / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=2) + "\n")
+    text = json.dumps(result, indent=2) + "\n"
+    # Every run is kept (history/<benchmark>/<time>.json), misses included; <benchmark>.json is the latest.
+    history = RESULTS / "history" / result["benchmark"]
+    history.mkdir(parents=True, exist_ok=True)
+    (history / f"{machine['at'].replace(':', '')}.json").write_text(text)
+    (RESULTS / f"{result['benchmark']}.json").write_text(text)
     print(json.dumps(result, indent=2))
 
 

@@ -37,10 +37,11 @@ def summarise(asset: str, m: dict) -> str:
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
         return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s: {statuses or 'none'}"
     if asset == "paper_summaries":
-        return (f"{m['ok']} analysed, {m['failed']} failed, {m['cache_hits']} from cache; {m['requests']} requests, "
+        return (f"{m['ok']} analysed, {m['rejected']} rejected by the quality gates, {m['failed']} failed, "
+                f"{m['cache_hits']} from cache; {m['requests']} requests, "
                 f"{m['tokens_in']} tokens in / {m['tokens_out']} out in {m['seconds']} s")
     if asset == "daily_report":
-        return f"{m['papers']} papers with analyses, {m['failed']} failed → {m['path']}"
+        return f"{m['papers']} papers with analyses, {m['failed']} without a usable one → {m['path']}"
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
 
 
