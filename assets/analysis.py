@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, field_validator
 
-from assets.quality import Quality, assess, number_grounding
+from assets.quality import Quality, assess
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 ANALYSIS_FIELDS = ("tldr", "summary", "motivation", "contributions", "method", "experiments")
@@ -171,13 +171,7 @@ def fit_sections(sections: list[dict], budget_tokens: int, count: Callable[[str]
     return FittedText(body, "fulltext_trimmed" if trimmed else "fulltext", dropped)
 
 
-# ---------------------------------------------------------------- grounding and citations
-
-def grounding_score(analysis: dict, source: str) -> float | None:
-    """Share of the numbers in the analysis that also appear in the source text (None: no numbers).
-    A cheap hallucination signal: a model inventing results invents numbers."""
-    return number_grounding([analysis.get(f) or "" for f in ANALYSIS_FIELDS], source)
-
+# ---------------------------------------------------------------- citations
 
 def _heading_key(title: str) -> str:
     """'3.1 Method.' == 'method': numbering, case and punctuation left out."""

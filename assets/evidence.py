@@ -90,18 +90,19 @@ def extract_evidence(abstract: str, sections: list[dict] | None = None, per_kind
         if section.get("kind") in ("references", "appendix", "related_work", "abstract"):
             continue  # others' work, supplementary material, or the abstract again
         places.append((section.get("kind") or "other", section.get("title") or "", section.get("text") or ""))
+    # Each place's usable sentences, split once (every kind looks through them).
+    usable = [(kind, title, [x for x in sentences(text) if _usable(x)]) for kind, title, text in places]
     found: list[Evidence] = []
     seen: set[str] = set()
     for kind in KINDS:
         picked = 0
         for where in WHERE[kind]:
-            for place_kind, title, text in places:
-                if place_kind != where or picked >= per_kind:
+            for place_kind, title, found_in in usable:
+                if place_kind != where:
                     continue
-                for sentence in sentences(text):
-                    key = sentence.lower()
-                    if picked < per_kind and key not in seen and _usable(sentence) and matches(kind, sentence):
-                        seen.add(key)
+                for sentence in found_in:
+                    if picked < per_kind and sentence.lower() not in seen and matches(kind, sentence):
+                        seen.add(sentence.lower())
                         found.append(Evidence(kind, title or where.replace("_", " ").title(), sentence))
                         picked += 1
     return found

@@ -16,7 +16,6 @@ from assets.analysis import (
     analysis_schema,
     estimate_tokens,
     fit_sections,
-    grounding_score,
     paper_block,
     prompt,
 )
@@ -135,7 +134,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
         outcomes = asyncio.run(analyse_all(server.base_url, server.api_key, server.model, server.backend, requests,
                                            analysis_schema(field_chars), server.max_in_flight,
                                            config.timeout_seconds, shrink))
-        for i, request, outcome in zip(missing, requests, outcomes):
+        for i, outcome in zip(missing, outcomes):
             paper = papers[i]
             basis, dropped = bases[i]
             analysis = outcome.analysis or {}
@@ -146,7 +145,8 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
                 "language": language, "model": model, "backend": server.backend, "prompt_version": prompt_version,
                 "text_hash": source_hash(paper), "tokens_in": outcome.tokens_in, "tokens_out": outcome.tokens_out,
                 "latency_seconds": round(outcome.latency_seconds, 3), "finish_reason": outcome.finish_reason,
-                "grounding_score": grounding_score(analysis, request.source_text) if analysis else None,
+                # The gates measured it already (assets/quality.py); kept as its own column for SQL users.
+                "grounding_score": outcome.quality.number_grounding if outcome.status == "ok" else None,
                 "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
                 "cited_sections": analysis.get("cited_sections", []), "citation_share": outcome.citation_share,
                 "quality": outcome.quality.as_row() if outcome.quality else None,

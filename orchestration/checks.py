@@ -21,7 +21,7 @@ def missing_rows(warehouse: WarehouseResource, day: dt.date, table: str) -> list
 
 
 def incomplete_analyses(warehouse: WarehouseResource, day: dt.date) -> list[str]:
-    """Analyses stored as ok that stopped at the token limit or have an empty section."""
+    """Analyses stored as ok that stopped at the token limit, have an empty section or failed a junk gate."""
     return [f"{r['arxiv_id']}v{r['version']}: {r['problem']}"
             for r in warehouse.query_rows("check_incomplete_analyses", partition_date=day)]
 
@@ -34,31 +34,25 @@ def _result(problems: list[str], what: str) -> dg.AssetCheckResult:
 def build_checks(daily_report: dg.AssetsDefinition) -> list[dg.AssetChecksDefinition]:
     """The stored-data checks of `daily_report` (checks are bound to the asset, so built with it)."""
 
-    @dg.asset_check(
-        asset=daily_report,
-        pool="duckdb",
-        description="Every filtered paper of the day has a paper_fulltext row (ok or with its failure status).",
-    )
-    def every_filtered_paper_read(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_fulltext"), "missing")
+    def every_filtered_paper_has_a_row(name: str, table: str, description: str) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=daily_report, pool="duckdb", name=name, description=description)
+        def check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+            return _result(missing_rows(warehouse, parse_day(context.partition_key), table), "missing")
+
+        return check
+
+    every_filtered_paper_read = every_filtered_paper_has_a_row(
+        "every_filtered_paper_read", "paper_fulltext",
+        "Every filtered paper of the day has a paper_fulltext row (ok or with its failure status).")
+    every_filtered_paper_analysed = every_filtered_paper_has_a_row(
+        "every_filtered_paper_analysed", "paper_summaries",
+        "Every filtered paper of the day has a paper_summaries row (ok, rejected or failed with a reason).")
 
     @dg.asset_check(
         asset=daily_report,
         pool="duckdb",
-        description="Every filtered paper of the day has a paper_summaries row (ok or failed with a reason).",
-    )
-    def every_filtered_paper_analysed(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        return _result(missing_rows(warehouse, parse_day(context.partition_key), "paper_summaries"), "missing")
-
-    @dg.asset_check(
-        asset=daily_report,
-        pool="duckdb",
-        description="No analysis stored as ok stopped at the token limit (finish_reason length) "
-        "or has an empty section.",
+        description="No analysis stored as ok stopped at the token limit (finish_reason length), has an empty "
+        "section, or failed a junk gate.",
     )
     def analyses_complete(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         return _result(incomplete_analyses(warehouse, parse_day(context.partition_key)), "incomplete")

@@ -77,7 +77,8 @@ def free_port() -> int:
 class SharedLLM:
     """The session's one llama.cpp server (bundled SmolLM2-135M). Two servers never generate at once on
     the two cores: a test that needs a server of its own stops this one first (`own_llm_server`), a
-    test that abandons a generation restarts it (`restart`), and it starts again when next needed."""
+    test that abandons a generation stops it (llama.cpp would finish that generation, holding both
+    cores), and it starts again when next needed."""
 
     def __init__(self, resource):
         self.resource = resource
@@ -94,11 +95,6 @@ class SharedLLM:
         if self._running is not None:
             running, self._running = self._running, None
             running.__exit__(None, None, None)
-
-    def restart(self) -> None:
-        """Stop a server still generating for a request its client gave up on (llama.cpp finishes it
-        otherwise, holding both cores for the next test); the next test that needs it starts it."""
-        self.stop()
 
 
 @pytest.fixture(scope="session")

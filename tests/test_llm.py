@@ -15,12 +15,11 @@ from assets.analysis import (
     close_cut_fields,
     complete_sentences,
     fit_sections,
-    grounding_score,
     paper_block,
     parse_lenient,
     prompt,
 )
-from assets.quality import assess
+from assets.quality import assess, number_grounding
 from assets.summaries import SummariesConfig, analyse_papers
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
 from tests.conftest import DEMO_DAY, free_port, pipeline_for
@@ -163,16 +162,9 @@ def test_fitting_drops_by_priority_then_shortens():
 
 
 def test_grounding_counts_numbers_found_in_the_source():
-    analysis = {
-        "summary": "It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.",
-        "tldr": "",
-        "motivation": "",
-        "contributions": "",
-        "method": "",
-        "experiments": "",
-    }
-    assert grounding_score(analysis, "we obtain 28.4 BLEU ... 41.8 BLEU") == pytest.approx(2 / 3, abs=0.01)
-    assert grounding_score({**analysis, "summary": "no numbers"}, "x") is None
+    texts = ["It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.", "", "3 datasets"]  # 3: a small count, left out
+    assert number_grounding(texts, "we obtain 28.4 BLEU ... 41.8 BLEU") == pytest.approx(2 / 3, abs=0.01)
+    assert number_grounding(["no numbers"], "x") is None
 
 
 def test_lenient_parse_accepts_raw_newlines_in_strings():
@@ -386,7 +378,7 @@ LONG_PAPER = {
 
 def test_timeout_is_a_retryable_failure(llm, llm_resource, shared_llm):
     rows = analyse_papers([LONG_PAPER], {}, llm_resource, "en", SummariesConfig(timeout_seconds=0.2))
-    shared_llm.restart()  # the server would go on generating the abandoned answer
+    shared_llm.stop()  # it would go on generating the abandoned answer; the next test starts a fresh one
     assert rows[0]["status"] == "failed" and "Timeout" in rows[0]["error"] and rows[0]["retryable"]
 
 
