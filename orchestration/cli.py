@@ -161,6 +161,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
 
 def cmd_demo(args) -> int:
+    from resources.monitor import MonitorResource
     from resources.replay.corpus import RealdataMissing
     from resources.replay.server import ReplayServer
     from resources.settings import load_settings
@@ -190,7 +191,7 @@ def cmd_demo(args) -> int:
             print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
             for status, papers in statuses:
                 print(f"  {status:<16}{papers:>5}")
-            report = settings.reports_dir / f"{args.date}.md"
+            report = MonitorResource(**settings.resource("monitor")).reports_dir / f"{args.date}.md"
             if report.exists():
                 print(f"\nreport: {report}")
         return code

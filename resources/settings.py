@@ -128,10 +128,6 @@ class Settings:
     def database_path(self) -> Path:
         return self.home / "arxiv.duckdb"
 
-    @property
-    def reports_dir(self) -> Path:
-        return self.home / "reports"
-
 
 def _config_value(value):
     if isinstance(value, frozenset):
