@@ -1,19 +1,20 @@
 """The pipeline's assets, one module per asset, each built over the announcement-day partitions.
 
-    raw_listings → filtered_papers → paper_fulltext → paper_summaries → daily_report
+    raw_listings → listing_embeddings → filtered_papers → paper_fulltext → paper_summaries → daily_report
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-ASSET_NAMES = ("raw_listings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report")
+ASSET_NAMES = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report")
 
 
 def build_assets(
     partitions: dg.PartitionsDefinition, step_retry_delay_seconds: float = 300.0
 ) -> list[dg.AssetsDefinition]:
     """Every asset over `partitions`, in chain order (ASSET_NAMES)."""
+    from assets.embeddings import build_listing_embeddings
     from assets.filtering import build_filtered_papers
     from assets.fulltext import build_paper_fulltext
     from assets.listings import build_raw_listings
@@ -22,6 +23,7 @@ def build_assets(
 
     return [
         build_raw_listings(partitions, step_retry_delay_seconds),
+        build_listing_embeddings(partitions),
         build_filtered_papers(partitions),
         build_paper_fulltext(partitions),
         build_paper_summaries(partitions),

@@ -6,10 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
 from assets.partitions import daily_asset
+from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
+from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
@@ -21,7 +24,8 @@ FILTERED_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "announce_type": pl.Utf8, "is_update": pl.Boolean,
     "title": pl.Utf8, "primary_category": pl.Utf8, "matched_keywords": pl.List(pl.Utf8),
     "matched_authors": pl.List(pl.Utf8), "matched_in": pl.List(pl.Utf8), "matches": pl.Utf8,
-    "score": pl.Int32, "rank": pl.Int32,
+    "score": pl.Int32, "rank": pl.Int32, "semantic_score": pl.Float64, "closest_interest": pl.Utf8,
+    "kept_by": pl.List(pl.Utf8), "combined_score": pl.Float64,
 }
 
 
@@ -91,9 +95,11 @@ class Match:
     reason: str
 
 
-def match_paper(row: dict, rules: FilterRules) -> Match:
+def match_paper(row: dict, rules: FilterRules, semantic_hit: bool = False) -> Match:
     """Which rules a listing row matches, where, and its relevance score: watched authors first,
-    then title matches, then the number of distinct keywords."""
+    then title matches, then the number of distinct keywords. `semantic_hit`: the paper reaches the
+    interest profile's threshold, which keeps it without a keyword (negative keywords and announce
+    types still apply)."""
     if row["announce_type"] not in rules.announce_types:
         return Match(False, [], 0, f"announce type {row['announce_type']} not kept")
     fields = {"title": row["title"] or "", "abstract": row["abstract"] or ""}
@@ -111,7 +117,7 @@ def match_paper(row: dict, rules: FilterRules) -> Match:
         if watched:
             matches.append({"rule": watched, "kind": "author", "field": "authors", "text": author})
     authors = {m["rule"] for m in matches if m["kind"] == "author"}
-    if not matches:
+    if not matches and not semantic_hit:
         return Match(False, [], 0, "no keyword or watched author")
     excluded = [r.label for r in rules.exclude for text in fields.values() if r.pattern.search(text)]
     if excluded and not authors:
@@ -122,14 +128,19 @@ def match_paper(row: dict, rules: FilterRules) -> Match:
     return Match(True, matches, score, "kept")
 
 
-def filter_listings(rows: list[dict], rules: FilterRules) -> list[dict]:
-    """Kept rows in report order (score descending, then id), with their matches."""
+def filter_listings(rows: list[dict], rules: FilterRules, semantic: dict | None = None, threshold: float = 1.0,
+                    semantic_weight: float = 0.0) -> list[dict]:
+    """Kept rows in report order (combined score descending, then id), with their matches.
+    `semantic` {(arxiv_id, version): (similarity, closest profile item)}: None when no profile is set."""
     kept = []
     for row in rows:
-        result = match_paper(row, rules)
+        similarity, closest = (semantic or {}).get((row["arxiv_id"], row["version"]), (None, None))
+        semantic_hit = similarity is not None and similarity >= threshold
+        result = match_paper(row, rules, semantic_hit)
         if not result.kept:
             continue
         keyword_matches = [m for m in result.matches if m["kind"] == "keyword"]
+        kept_by = sorted({m["kind"] for m in result.matches} | ({"semantic"} if semantic_hit else set()))
         kept.append({
             "arxiv_id": row["arxiv_id"], "version": row["version"], "announce_type": row["announce_type"],
             "is_update": row["version"] > 1 or row["announce_type"].startswith("replace"),
@@ -138,8 +149,11 @@ def filter_listings(rows: list[dict], rules: FilterRules) -> list[dict]:
             "matched_authors": sorted({m["rule"] for m in result.matches if m["kind"] == "author"}),
             "matched_in": sorted({m["field"] for m in result.matches}),
             "matches": json.dumps(result.matches, ensure_ascii=False), "score": result.score,
+            "semantic_score": None if similarity is None else round(float(similarity), 4),
+            "closest_interest": closest, "kept_by": kept_by,
+            "combined_score": round(combined_score(result.score, similarity, semantic_weight), 4),
         })
-    kept.sort(key=lambda r: (-r["score"], r["arxiv_id"], r["version"]))
+    kept.sort(key=lambda r: (-r["combined_score"], r["arxiv_id"], r["version"]))
     for rank, row in enumerate(kept, start=1):
         row["rank"] = rank
     return kept
@@ -150,32 +164,60 @@ def rules_from(monitor: MonitorResource) -> FilterRules:
                              monitor.keyword_categories)
 
 
+def semantic_matches(day, listing: list[dict], monitor: MonitorResource, warehouse: WarehouseResource,
+                     embedder: EmbedderResource) -> dict | None:
+    """{(arxiv_id, version): (similarity, closest item's label)} of the day's listings against the
+    profile; None when no profile is configured. Every profile problem is raised before any embedding."""
+    if not (monitor.interests or monitor.examples or monitor.bibtex):
+        return None
+    known = {r["arxiv_id"]: r for r in warehouse.query_rows("example_papers", arxiv_ids=list(monitor.examples))}
+    known.update({r["arxiv_id"]: r for r in listing if r["arxiv_id"] in monitor.examples})
+    profile = build_profile(monitor.interests, monitor.examples, monitor.bibtex, known)
+    stored = {(r["arxiv_id"], r["version"]): r["embedding"]
+              for r in warehouse.query_rows("partition_embeddings", partition_date=day, model=embedder.identity)}
+    keys = [(r["arxiv_id"], r["version"]) for r in listing]
+    missing = [k for k in keys if k not in stored]
+    if missing:
+        raise EmbeddingError(f"{len(missing)} of the day's {len(keys)} listings have no {embedder.identity} vector "
+                             f"(first: {missing[0][0]}v{missing[0][1]}): materialise listing_embeddings for this day")
+    vectors = np.array([stored[k] for k in keys], dtype=np.float32).reshape(len(keys), -1)
+    best, closest = semantic_scores(vectors, embedder.embed([item.text for item in profile]))
+    return {k: (float(best[i]), profile[closest[i]].label) for i, k in enumerate(keys)}
+
+
 def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The filtered_papers asset over `partitions`."""
 
     @dg.asset(
         **daily_asset(partitions),
-        deps=["raw_listings"],
+        deps=["raw_listings", "listing_embeddings"],
         pool="duckdb",
         kinds={"duckdb", "python"},
         group_name="ingest",
     )
     def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                        monitor: MonitorResource) -> dg.MaterializeResult:
+                        monitor: MonitorResource, embedder: EmbedderResource) -> dg.MaterializeResult:
         """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
-        boundaries) or written by a watched author, minus negative keywords; ordered by relevance."""
+        boundaries), written by a watched author, or close to the interest profile, minus negative
+        keywords; ordered by the combined score (assets/relevance.py)."""
         monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
-        kept = filter_listings(listing, rules_from(monitor))
+        try:
+            semantic = semantic_matches(day, listing, monitor, warehouse, embedder)
+        except (ProfileError, EmbeddingError) as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        kept = filter_listings(listing, rules_from(monitor), semantic, monitor.threshold, monitor.semantic_weight)
         warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
-        lines = ["| # | arXiv id | type | score | matched | title |", "|---|---|---|---|---|---|"]
+        lines = ["| # | arXiv id | type | score | semantic | matched | title |", "|---|---|---|---|---|---|---|"]
         for r in kept:
             matched = ", ".join(r["matched_keywords"] + [f"author: {a}" for a in r["matched_authors"]])
-            lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | {r['score']} | "
-                         f"{matched} | {r['title'][:80].replace('|', '/')} |")
+            semantic_cell = "" if r["semantic_score"] is None else f"{r['semantic_score']:.2f}"
+            lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | "
+                         f"{r['combined_score']:g} | {semantic_cell} | {matched} | {r['title'][:80].replace('|', '/')} |")
         return dg.MaterializeResult(metadata={
             "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
+            "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),
             "preview": dg.MetadataValue.md("\n".join(lines)),
         })
 

@@ -31,8 +31,11 @@ def summarise(asset: str, m: dict) -> str:
         return (f"{m['rows']} rows (new {m['rows_new']}, cross {m['rows_cross']}, replace {m['rows_replace']}, "
                 f"replace-cross {m['rows_replace_cross']}); {m['requests']} requests; "
                 + ("complete" if m["complete"] else "INCOMPLETE: " + m["note"]))
+    if asset == "listing_embeddings":
+        return f"{m['embedded']} embedded, {m['from_cache']} from cache ({m['model']}, {m['dimensions']}-d)"
     if asset == "filtered_papers":
-        return f"kept {m['kept']} of {m['listings']} listings ({m['updates']} updates)"
+        return (f"kept {m['kept']} of {m['listings']} listings ({m['updates']} updates, "
+                f"{m['kept_by_semantic_only']} by the interest profile alone)")
     if asset == "paper_fulltext":
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
         return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s: {statuses or 'none'}"
@@ -265,6 +268,54 @@ def cmd_query(args) -> int:
         return _fail(message)
 
 
+def cmd_similar(args) -> int:
+    """The saved query `similar`, with messages for the two empty cases."""
+    import duckdb
+
+    import sql
+    from arxiv_domain.ids import ARXIV_ID
+    from orchestration.query import write_result
+    from resources.warehouse import WarehouseBusy
+
+    arxiv_id = args.arxiv_id.strip()
+    if not ARXIV_ID.match(arxiv_id):
+        return _fail(f"not an arXiv id: {arxiv_id!r} (write 2512.20014 or math/0601001, without version)")
+    if args.limit < 1:
+        return _fail(f"--limit must be at least 1, got {args.limit}")
+    query = sql.saved("similar")
+    params = query.bind({"arxiv_id": arxiv_id, "limit": str(args.limit)})
+    try:
+        with _warehouse().reader(wait_seconds=args.wait, sealed=True) as conn:
+            if not conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'listing_embeddings'"
+                                ).fetchone()[0]:
+                return _fail("no embeddings stored yet: materialise listing_embeddings (arxiv-monitor run --date D)")
+            cursor = conn.execute(query.statement, sql.params_for(query.statement, params))
+            rows = cursor.fetchall()
+            if not rows:
+                return _fail(f"{arxiv_id} has no stored embedding, or nothing else is stored: it is not in any "
+                             "materialised listing_embeddings day")
+            write_result(_Replay(cursor.description, rows), args.format, sys.stdout)
+        return 0
+    except (WarehouseBusy, FileNotFoundError, ConfigError) as exc:
+        return _fail(str(exc))
+    except duckdb.Error as exc:
+        return _fail(str(exc).strip())
+
+
+class _Replay:
+    """Rows already fetched, shaped like the cursor `write_result` reads."""
+
+    def __init__(self, description, rows):
+        self.description, self._rows = description, rows
+
+    def fetchall(self):
+        return self._rows
+
+    def fetchmany(self, size):
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+
 def cmd_export(args) -> int:
     from orchestration.query import export_parquet
     from resources.warehouse import WarehouseBusy
@@ -362,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="the tables as Parquet, hive-partitioned by partition_date")
     export.add_argument("--to", required=True, metavar="DIR")
     export.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    similar = sub.add_parser("similar", help="the stored papers most similar to one paper (embedding cosine)")
+    similar.add_argument("arxiv_id")
+    similar.add_argument("--limit", type=int, default=10)
+    similar.add_argument("--format", choices=FORMATS, default="table")
+    similar.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
     sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
@@ -376,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo": cmd_demo,
             "replay": cmd_replay,
             "query": cmd_query,
+            "similar": cmd_similar,
             "export": cmd_export,
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,

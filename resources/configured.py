@@ -12,6 +12,7 @@ import os
 import dagster as dg
 
 from resources.arxiv_api import ArxivAPIResource
+from resources.embedder import EmbedderResource
 from resources.llm_server import LLMServerResource
 from resources.monitor import MonitorResource
 from resources.pdf_store import PdfStoreResource
@@ -19,8 +20,9 @@ from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 
 LLM_API_KEY_VAR = "ARXIV_MONITOR_LLM_API_KEY"
+EMBEDDING_API_KEY_VAR = "ARXIV_MONITOR_EMBEDDING_API_KEY"
 RESOURCE_CLASSES = {"arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource, "warehouse": WarehouseResource,
-                    "llm_server": LLMServerResource, "monitor": MonitorResource}
+                    "llm_server": LLMServerResource, "monitor": MonitorResource, "embedder": EmbedderResource}
 
 
 def build_resources(settings: Settings, **overrides: dict) -> dict:
@@ -35,6 +37,8 @@ def build_resources(settings: Settings, **overrides: dict) -> dict:
     # generated once into $ARXIV_MONITOR_HOME/llm_api_key.
     if os.environ.get(LLM_API_KEY_VAR):
         fields["llm_server"]["api_key"] = dg.EnvVar(LLM_API_KEY_VAR)
+    if os.environ.get(EMBEDDING_API_KEY_VAR):
+        fields["embedder"]["api_key"] = dg.EnvVar(EMBEDDING_API_KEY_VAR)
     for name, changes in overrides.items():
         fields[name] = {**fields[name], **changes}
     return {name: cls(**fields[name]) for name, cls in RESOURCE_CLASSES.items()}

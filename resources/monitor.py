@@ -12,8 +12,8 @@ from resources.settings import DataDirError, check_data_dir
 
 
 class MonitorResource(dg.ConfigurableResource):
-    """Categories, keywords, watched authors, report language, calendar holidays, extraction
-    workers and the data directory ($ARXIV_MONITOR_HOME); built by `build_resources`."""
+    """Categories, keywords, watched authors, interest profile, report language, calendar holidays,
+    extraction workers and the data directory ($ARXIV_MONITOR_HOME); built by `build_resources`."""
 
     categories: list[str]
     keywords: list[str]
@@ -27,6 +27,12 @@ class MonitorResource(dg.ConfigurableResource):
     extract_workers: int = 2
     extract_time_limit_seconds: float = 120.0
     min_free_megabytes: float = 200.0
+    interests: list[str] = []  # free-text descriptions of what the user follows
+    examples: list[str] = []  # arXiv ids of papers like the ones wanted
+    bibtex: str = ""  # a BibTeX export whose titles and abstracts are examples
+    threshold: float = 0.40  # semantic similarity that keeps a paper without a keyword
+    semantic_weight: float = 20.0  # combined score = keyword score + weight x semantic score
+    similar_papers: int = 3  # earlier papers listed under each report entry
     home: str = "data"
 
     def check_data_dir(self) -> None:

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
+from arxiv_domain.ids import ARXIV_ID
 from arxiv_domain.taxonomy import unknown_categories
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
 LLM_BACKENDS = ("auto", "vllm", "llama-cpp", "external")
+EMBEDDING_BACKENDS = ("wordllama", "openai")
 
 
 class ConfigError(ValueError):
@@ -89,12 +91,27 @@ KEYS = [
     ("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "int", ("llm_server",)),
     ("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "int", ("llm_server",)),
     ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float", ("monitor",)),
+    ("relevance", "interests", "ARXIV_MONITOR_INTERESTS", "jsonlist", ("monitor",)),
+    ("relevance", "examples", "ARXIV_MONITOR_EXAMPLES", "list", ("monitor",)),
+    ("relevance", "bibtex", "ARXIV_MONITOR_BIBTEX", "str", ("monitor",)),
+    ("relevance", "threshold", "ARXIV_MONITOR_RELEVANCE_THRESHOLD", "float", ("monitor",)),
+    ("relevance", "semantic_weight", "ARXIV_MONITOR_SEMANTIC_WEIGHT", "float", ("monitor",)),
+    ("relevance", "similar_papers", "ARXIV_MONITOR_SIMILAR_PAPERS", "int", ("monitor",)),
+    ("embeddings", "backend", "ARXIV_MONITOR_EMBEDDING_BACKEND", "str", ("embedder",)),
+    ("embeddings", "url", "ARXIV_MONITOR_EMBEDDING_URL", "str", ("embedder",)),
+    ("embeddings", "model", "ARXIV_MONITOR_EMBEDDING_MODEL", "str", ("embedder",)),
 ]
 # Keys a configuration file may leave out, with their defaults.
 OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
             ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0,
             ("llm", "llama_model"): "", ("llm", "max_output_tokens"): 0, ("llm", "max_input_tokens"): 0,
-            ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0}
+            ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0,
+            ("relevance", "interests"): (), ("relevance", "examples"): (), ("relevance", "bibtex"): "",
+            ("relevance", "threshold"): 0.40, ("relevance", "semantic_weight"): 20.0,
+            ("relevance", "similar_papers"): 3,
+            ("embeddings", "backend"): "wordllama", ("embeddings", "url"): "", ("embeddings", "model"): ""}
+# Kinds for which a variable set to "" means "empty" (ARXIV_MONITOR_KEYWORDS="": no keywords), not "unset".
+EMPTY_MEANS_EMPTY = ("list", "jsonlist", "dates")
 
 
 @dataclass(frozen=True)
@@ -150,6 +167,11 @@ def _convert(raw, kind: str, origin: str):
             items = raw.split(",") if isinstance(raw, str) else list(raw)
             # Keep keywords' inner spacing; only drop empty items from "a,,b" or a trailing comma.
             return tuple(str(i) for i in items if str(i).strip())
+        if kind == "jsonlist":
+            items = (json.loads(raw) if raw.strip() else []) if isinstance(raw, str) else raw
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError("expected a list of strings, e.g. [\"robot learning\", \"weather forecasting\"]")
+            return tuple(i.strip() for i in items if i.strip())
         if kind == "mapping":
             mapping = json.loads(raw) if isinstance(raw, str) else dict(raw)
             if not isinstance(mapping, dict) or not all(isinstance(v, list) for v in mapping.values()):
@@ -188,7 +210,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     flat: dict[str, object] = {}
     values: dict[tuple[str, str], object] = {}
     for section, key, var, kind, targets in KEYS:
-        if var in env and env[var] != "":
+        if var in env and (env[var] != "" or kind in EMPTY_MEANS_EMPTY):
             value = _convert(env[var], kind, f"environment variable {var}")
         elif key in document.get(section, {}):
             value = _convert(document[section][key], kind, f"{path} [{section}].{key}")
@@ -196,7 +218,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             value = OPTIONAL[(section, key)]
         else:
             raise ConfigError(f"{path}: missing [{section}].{key} (or environment variable {var})")
-        flat[key] = value
+        # Validation reads a key by its name, or by section.key where two sections share a name
+        # ([llm].backend and [embeddings].backend).
+        flat.setdefault(key, value)
+        flat[f"{section}.{key}"] = value
         for target in targets:
             values[(target, key)] = value
     _validate(flat)
@@ -219,9 +244,12 @@ def _validate(v: dict) -> None:
         if unknown_categories(cats):
             raise ConfigError(f"[filter.keyword_categories] {keyword!r}: unknown arXiv categories "
                               f"{unknown_categories(cats)}")
-    if not [k for k in v["keywords"] if k.strip()] and not v["watch_authors"]:
-        raise ConfigError("no keywords and no watched authors: nothing would ever be kept "
-                          "([monitor].keywords / ARXIV_MONITOR_KEYWORDS)")
+    if not [k for k in v["keywords"] if k.strip()] and not v["watch_authors"] and not (
+            v["interests"] or v["examples"] or v["bibtex"]):
+        raise ConfigError("no keywords, no watched authors and no interests: nothing would ever be kept "
+                          "([monitor].keywords / ARXIV_MONITOR_KEYWORDS, [relevance].interests / "
+                          "ARXIV_MONITOR_INTERESTS)")
+    _validate_relevance(v)
     if v["language"] not in LANGUAGES:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {v['language']!r} "
                           "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
@@ -242,3 +270,28 @@ def _validate(v: dict) -> None:
         )
     if v["min_interval_seconds"] < 0 or v["max_retries"] < 0 or v["step_retry_delay_seconds"] < 0:
         raise ConfigError("ARXIV_MIN_INTERVAL, ARXIV_MAX_RETRIES and ARXIV_MONITOR_STEP_RETRY_DELAY cannot be negative")
+
+
+def _validate_relevance(v: dict) -> None:
+    bad = [e for e in v["examples"] if not ARXIV_ID.match(e.strip())]
+    if bad:
+        raise ConfigError(f"[relevance].examples / ARXIV_MONITOR_EXAMPLES: not arXiv ids: {bad} "
+                          "(write 2512.20014 or math/0601001, without version)")
+    if v["bibtex"]:
+        from arxiv_domain.bibtex import BibtexError, read_bibtex
+
+        try:
+            read_bibtex(Path(v["bibtex"]).expanduser())
+        except BibtexError as exc:
+            raise ConfigError(f"[relevance].bibtex / ARXIV_MONITOR_BIBTEX: {exc}") from None
+    if not 0 < v["threshold"] < 1:
+        raise ConfigError(f"[relevance].threshold / ARXIV_MONITOR_RELEVANCE_THRESHOLD must be between 0 and 1 "
+                          f"(a cosine similarity), got {v['threshold']}")
+    if v["semantic_weight"] < 0 or v["similar_papers"] < 0:
+        raise ConfigError("[relevance].semantic_weight and similar_papers cannot be negative")
+    if v["embeddings.backend"] not in EMBEDDING_BACKENDS:
+        raise ConfigError(f"[embeddings].backend / ARXIV_MONITOR_EMBEDDING_BACKEND must be one of "
+                          f"{EMBEDDING_BACKENDS}, got {v['embeddings.backend']!r}")
+    if v["embeddings.backend"] == "openai" and not (v["embeddings.url"] and v["embeddings.model"]):
+        raise ConfigError("[embeddings].backend = openai needs [embeddings].url and [embeddings].model "
+                          "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")

@@ -14,3 +14,9 @@ CREATE TABLE IF NOT EXISTS filtered_papers (
     score            INTEGER   NOT NULL,  -- 100 x watched authors + 10 x keywords in title + distinct keywords
     rank             INTEGER   NOT NULL   -- 1 = first in the report
 );
+-- Added with the interest profile (assets/relevance.py); older files get them here. NULL semantic
+-- columns: no profile was configured that day.
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS semantic_score DOUBLE;    -- best cosine to a profile item
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS closest_interest VARCHAR; -- that item (interest text, example, BibTeX title)
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS kept_by VARCHAR[];        -- keyword | author | semantic
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS combined_score DOUBLE;    -- score + semantic_weight x semantic_score: report order

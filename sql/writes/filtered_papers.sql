@@ -1,6 +1,8 @@
 DELETE FROM filtered_papers WHERE partition_date = $partition_date;
 INSERT INTO filtered_papers (partition_date, arxiv_id, version, announce_type, is_update, title, primary_category,
-                             matched_keywords, matched_authors, matched_in, matches, score, rank)
+                             matched_keywords, matched_authors, matched_in, matches, score, rank,
+                             semantic_score, closest_interest, kept_by, combined_score)
 SELECT $partition_date, arxiv_id, version, announce_type, is_update, title, primary_category,
-       matched_keywords, matched_authors, matched_in, matches, score, rank
+       matched_keywords, matched_authors, matched_in, matches, score, rank,
+       semantic_score, closest_interest, kept_by, combined_score
 FROM staged_filtered_papers;

@@ -1,0 +1,65 @@
+"""Relevance beyond keywords: the user's interest profile, embedded, against each listing's vector.
+
+A profile item is a free-text interest, an example paper (by arXiv id, from the history or the
+day's listing) or a BibTeX entry. A listing's semantic score is its highest cosine similarity to
+any item, and that item is "the closest". The combined score that orders the report is
+
+    combined = keyword score + semantic_weight x max(semantic score, 0)
+
+with the keyword score of `filtering.match_paper` (100 per watched author, 10 per keyword in the
+title, 1 per distinct keyword) and semantic_weight 20 by default: a 0.5 similarity weighs as one
+keyword in the title, so a watched author still comes first and, among keyword matches, the
+paper closer to the profile comes first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from arxiv_domain.bibtex import read_bibtex
+from assets.embeddings import listing_text
+
+
+class ProfileError(ValueError):
+    """A profile entry cannot be used (an example id found nowhere); the message names it."""
+
+
+@dataclass(frozen=True)
+class ProfileItem:
+    kind: str  # interest | example | bibtex
+    label: str  # what the report shows as "closest"
+    text: str  # what is embedded
+
+
+def build_profile(interests: list[str], examples: list[str], bibtex: str,
+                  known_papers: dict[str, dict]) -> list[ProfileItem]:
+    """Items in configuration order. `known_papers` {arxiv_id: {title, abstract}} holds the examples
+    found in the history or the day's listing; an example missing from it is an error naming it."""
+    items = [ProfileItem("interest", text.strip(), text.strip()) for text in interests if text.strip()]
+    missing = [e for e in examples if e.strip() not in known_papers]
+    if missing:
+        raise ProfileError(f"[relevance].examples: {', '.join(missing)} not in the history nor in this day's listing "
+                           "(backfill a day that lists them, or describe the interest in [relevance].interests)")
+    for arxiv_id in examples:
+        paper = known_papers[arxiv_id.strip()]
+        items.append(ProfileItem("example", f"{arxiv_id.strip()} {' '.join(paper['title'].split())}",
+                                 listing_text(paper["title"], paper["abstract"])))
+    if bibtex:
+        for entry in read_bibtex(Path(bibtex).expanduser()):
+            items.append(ProfileItem("bibtex", entry.title, listing_text(entry.title, entry.abstract)))
+    return items
+
+
+def semantic_scores(listing_vectors: np.ndarray, profile_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best cosine per listing, index of the closest profile item); unit-length rows in."""
+    if len(profile_vectors) == 0 or len(listing_vectors) == 0:
+        return np.zeros(len(listing_vectors), dtype=np.float32), np.zeros(len(listing_vectors), dtype=np.int64)
+    similarity = listing_vectors @ profile_vectors.T
+    return similarity.max(axis=1), similarity.argmax(axis=1)
+
+
+def combined_score(keyword_score: int, semantic: float | None, weight: float) -> float:
+    return float(keyword_score) + weight * max(semantic or 0.0, 0.0)

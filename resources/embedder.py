@@ -1,0 +1,92 @@
+"""Text embeddings for relevance and "similar papers": wordllama in-process by default, or any
+OpenAI-compatible `/v1/embeddings` server (vLLM with an embedding model, llama.cpp's server with
+embeddings on) through the same `openai` client as the analyses.
+
+Why wordllama by default (bench/README.md, `relevance`): its 256-d weights ship inside the wheel
+(offline, numpy only, no torch), and it embeds a 2,000-listing day in about a second on 2 cores.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+
+from resources.settings import EMBEDDING_BACKENDS
+WORDLLAMA_CONFIG = "l2_supercat"
+WORDLLAMA_DIM = 256
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding backend could not embed (server down, wrong model, wrong width)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _wordllama():
+    import wordllama
+
+    # wordllama 0.4.0 looks for its bundled tokenizer under `tokenizer/` but ships it in
+    # `tokenizers/`, then tries Hugging Face. Its cache layout is `<dir>/tokenizers`, `<dir>/weights`:
+    # pointing the cache at the package folder finds both files offline.
+    return wordllama.WordLlama.load(config=WORDLLAMA_CONFIG, dim=WORDLLAMA_DIM,
+                                    cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row stays zero), float32: a dot product is the cosine."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+class EmbedderResource(dg.ConfigurableResource):
+    """`backend`: wordllama (bundled 256-d static embeddings) or openai (`url` + `model`, an
+    OpenAI-compatible server; its key from ARXIV_MONITOR_EMBEDDING_API_KEY)."""
+
+    backend: str = "wordllama"
+    url: str = ""
+    model: str = ""
+    api_key: str = ""
+    batch_size: int = 64
+    timeout_seconds: float = 120.0
+
+    @property
+    def identity(self) -> str:
+        """What produced a vector: stored beside it, part of the cache key."""
+        if self.backend == "wordllama":
+            return f"wordllama:{WORDLLAMA_CONFIG}_{WORDLLAMA_DIM}"
+        return f"openai:{self.model}@{self.url}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One unit-length float32 row per text."""
+        if not texts:
+            return np.zeros((0, WORDLLAMA_DIM if self.backend == "wordllama" else 0), dtype=np.float32)
+        if self.backend == "wordllama":
+            return normalised(_wordllama().embed(list(texts), norm=True, batch_size=self.batch_size))
+        if self.backend == "openai":
+            return normalised(self._embed_remote(list(texts)))
+        raise EmbeddingError(f"[embeddings].backend must be one of {EMBEDDING_BACKENDS}, got {self.backend!r}")
+
+    def _embed_remote(self, texts: list[str]) -> np.ndarray:
+        import openai
+
+        if not self.url or not self.model:
+            raise EmbeddingError("[embeddings].backend = openai needs [embeddings].url and [embeddings].model "
+                                 "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
+        client = openai.OpenAI(base_url=self.url, api_key=self.api_key or "none", timeout=self.timeout_seconds,
+                               max_retries=3)
+        rows: list[list[float]] = []
+        try:
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start:start + self.batch_size]
+                answer = client.embeddings.create(model=self.model, input=batch)
+                rows.extend(item.embedding for item in sorted(answer.data, key=lambda d: d.index))
+        except openai.OpenAIError as exc:
+            raise EmbeddingError(f"embedding server {self.url} (model {self.model}) failed: {exc}") from None
+        widths = {len(r) for r in rows}
+        if len(rows) != len(texts) or len(widths) != 1:
+            raise EmbeddingError(f"embedding server {self.url} answered {len(rows)} vectors of widths "
+                                 f"{sorted(widths)} for {len(texts)} texts")
+        return np.array(rows, dtype=np.float32)
