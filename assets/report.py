@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import jinja2
 import polars as pl
 
@@ -86,10 +87,23 @@ def _basis(paper: dict, language: str) -> str:
     return f"from the abstract only (full text: {fulltext_status or 'not read'})"
 
 
+def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str) -> str:
+    """Why the paper is in the report: its keyword/author matches, then its similarity to the
+    interest profile and the closest item ("语义相关 0.71 · 最接近：…")."""
+    parts = [", ".join(matched)] if matched else []
+    if semantic is not None:
+        parts.append(f"语义相关 {semantic:.2f} · 最接近：{closest}" if language == "zh"
+                     else f"semantic {semantic:.2f} · closest: {closest}")
+    return " · ".join(parts)
+
+
 def report_context(
-    day: dt.date, monitor: MonitorResource, listing_day: dict | None, rows: list[dict], generated: dt.datetime
+    day: dt.date, monitor: MonitorResource, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
+    similar: dict[str, list[dict]] | None = None,
 ) -> dict:
-    """Everything the template shows, from the tables; papers in rank order, failures apart."""
+    """Everything the template shows, from the tables; papers in rank order, failures apart.
+    `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
+    similar = similar or {}
     language = monitor.language
     calendar = announcement_day(day, monitor.holiday_dates)
     papers, failed = [], []
@@ -101,12 +115,17 @@ def report_context(
         for link in links:
             link["url"] = href(link["url"])
         matched = list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
+        semantic = row.get("semantic_score")
         paper = {
             **row,
             "anchor": f"paper-{i}",
             "authors": row["authors"],
             "categories": row["categories"],
             "matched": matched,
+            "why": why_kept(matched, semantic, row.get("closest_interest"), language),
+            "why_short": ", ".join(matched) or (f"语义 {semantic:.2f}" if language == "zh" else f"semantic {semantic:.2f}"
+                                                if semantic is not None else "—"),
+            "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
             "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
@@ -142,6 +161,10 @@ def report_context(
         "keywords": ", ".join(k.strip() for k in monitor.keywords),
         "exclude": ", ".join(monitor.exclude),
         "authors": ", ".join(monitor.watch_authors),
+        "interests": ("；" if language == "zh" else "; ").join(
+            list(monitor.interests) + list(monitor.examples) + ([monitor.bibtex] if monitor.bibtex else [])),
+        "profile_items": len(monitor.interests) + len(monitor.examples) + bool(monitor.bibtex),
+        "threshold": monitor.threshold,
         "papers": papers,
         "failed": failed,
         "counts": counts,
@@ -197,10 +220,25 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: WarehouseResource) -> dict:
+    """{arxiv_id: up to `limit` most similar papers announced before `day`}; {} before any embedding."""
+    if not arxiv_ids or limit < 1:
+        return {}
+    try:
+        rows = warehouse.query_rows("similar_earlier", partition_date=day, arxiv_ids=arxiv_ids, limit=limit)
+    except duckdb.CatalogException:  # listing_embeddings was never materialised
+        return {}
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["paper"], []).append(row)
+    return found
+
+
 def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> tuple[str, dict]:
     rows = warehouse.query_rows("report_papers", partition_date=day)
     days = warehouse.query_rows("listing_day", partition_date=day)
-    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC))
+    similar = similar_earlier(day, [r["arxiv_id"] for r in rows], monitor.similar_papers, warehouse)
+    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
     return render_report(context, monitor.language), context
 
 

@@ -13,7 +13,7 @@ WITH target AS (
     WHERE e.arxiv_id <> $arxiv_id
     GROUP BY e.arxiv_id
 )
-SELECT round(s.similarity, 3) AS similarity, s.arxiv_id, p.first_announced, p.title
+SELECT round(s.similarity::DOUBLE, 3) AS similarity, s.arxiv_id, p.first_announced, p.title
 FROM scored s JOIN papers p USING (arxiv_id)
 ORDER BY s.similarity DESC, s.arxiv_id
 LIMIT $limit;

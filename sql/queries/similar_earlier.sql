@@ -1,22 +1,21 @@
--- For each of some papers, the most similar papers announced before $partition_date (report:
--- "相似的往期论文"), from one model's vectors.
+-- For each of some papers of $partition_date, the $limit most similar papers first announced before
+-- that day (report: "相似的往期论文"), compared within the model that embedded the day.
 WITH targets AS (
-    SELECT arxiv_id, embedding
+    SELECT arxiv_id, model, embedding
     FROM listing_embeddings
-    WHERE partition_date = $partition_date AND model = $model AND list_contains($arxiv_ids, arxiv_id)
+    WHERE partition_date = $partition_date AND list_contains($arxiv_ids::VARCHAR[], arxiv_id)
 ), earlier AS (
-    SELECT arxiv_id, arg_max(embedding, partition_date) AS embedding, min(partition_date) AS first_announced
+    SELECT arxiv_id, model, arg_max(embedding, partition_date) AS embedding
     FROM listing_embeddings
-    WHERE partition_date < $partition_date AND model = $model
-    GROUP BY arxiv_id
+    WHERE partition_date < $partition_date
+    GROUP BY arxiv_id, model
 ), scored AS (
-    SELECT t.arxiv_id AS paper, e.arxiv_id, e.first_announced,
-           array_cosine_similarity(t.embedding, e.embedding) AS similarity,
-           row_number() OVER (PARTITION BY t.arxiv_id ORDER BY array_cosine_similarity(t.embedding, e.embedding) DESC,
-                              e.arxiv_id) AS rn
-    FROM targets t JOIN earlier e ON e.arxiv_id <> t.arxiv_id
+    SELECT t.arxiv_id AS paper, e.arxiv_id, array_cosine_similarity(t.embedding, e.embedding) AS similarity
+    FROM targets t JOIN earlier e ON e.model = t.model AND e.arxiv_id <> t.arxiv_id
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY paper ORDER BY similarity DESC, arxiv_id) AS rn FROM scored
 )
-SELECT s.paper, s.arxiv_id, s.first_announced, round(s.similarity, 3) AS similarity, p.title
-FROM scored s JOIN papers p USING (arxiv_id)
-WHERE s.rn <= $limit
-ORDER BY s.paper, s.similarity DESC, s.arxiv_id;
+SELECT r.paper, r.arxiv_id, p.first_announced, round(r.similarity::DOUBLE, 3) AS similarity, p.title
+FROM ranked r JOIN papers p USING (arxiv_id)
+WHERE r.rn <= $limit AND p.first_announced < $partition_date
+ORDER BY r.paper, r.similarity DESC, r.arxiv_id;
