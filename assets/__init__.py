@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-ASSET_NAMES = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report")
+ASSET_NAMES = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries",
+               "daily_report")
 
 
 def build_assets(

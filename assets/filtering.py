@@ -170,6 +170,8 @@ def semantic_matches(day, listing: list[dict], monitor: MonitorResource, warehou
     profile; None when no profile is configured. Every profile problem is raised before any embedding."""
     if not (monitor.interests or monitor.examples or monitor.bibtex):
         return None
+    if not listing:  # no announcement: nothing to compare, and maybe no vector stored yet at all
+        return {}
     known = {r["arxiv_id"]: r for r in warehouse.query_rows("example_papers", arxiv_ids=list(monitor.examples))}
     known.update({r["arxiv_id"]: r for r in listing if r["arxiv_id"] in monitor.examples})
     profile = build_profile(monitor.interests, monitor.examples, monitor.bibtex, known)
@@ -213,8 +215,9 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         for r in kept:
             matched = ", ".join(r["matched_keywords"] + [f"author: {a}" for a in r["matched_authors"]])
             semantic_cell = "" if r["semantic_score"] is None else f"{r['semantic_score']:.2f}"
+            title = r["title"][:80].replace("|", "/")
             lines.append(f"| {r['rank']} | {r['arxiv_id']}v{r['version']} | {r['announce_type']} | "
-                         f"{r['combined_score']:g} | {semantic_cell} | {matched} | {r['title'][:80].replace('|', '/')} |")
+                         f"{r['combined_score']:g} | {semantic_cell} | {matched} | {title} |")
         return dg.MaterializeResult(metadata={
             "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
             "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),

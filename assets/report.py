@@ -123,8 +123,8 @@ def report_context(
             "categories": row["categories"],
             "matched": matched,
             "why": why_kept(matched, semantic, row.get("closest_interest"), language),
-            "why_short": ", ".join(matched) or (f"语义 {semantic:.2f}" if language == "zh" else f"semantic {semantic:.2f}"
-                                                if semantic is not None else "—"),
+            "why_short": ", ".join(matched) or ("—" if semantic is None else (
+                f"语义 {semantic:.2f}" if language == "zh" else f"semantic {semantic:.2f}")),
             "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),

@@ -41,7 +41,7 @@ def _model_run(gguf: str | None, replay, root: Path) -> dict:
     if gguf:
         env["ARXIV_MONITOR_LLAMA_MODEL"] = gguf
     pipeline = build_pipeline(load_settings(env))
-    names = ("raw_listings", "filtered_papers", "paper_fulltext", "paper_summaries")
+    names = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries")
     upstream = dg.materialize(pipeline.assets_named(*names[:3]), resources=pipeline.resources, partition_key=DEMO_DAY)
     assert upstream.success
     started = time.perf_counter()

@@ -26,7 +26,7 @@ FIRST_DAY = dt.date(2026, 1, 5)
 # ~5 % of the cycled entries match: one seed paper by keyword, the U-Net paper (real PDF) by author.
 KEYWORDS = ["spatio-temporal prediction"]
 WATCH_AUTHORS = ["Olaf Ronneberger"]
-STAGES = ["raw_listings", "filtered_papers", "paper_fulltext", "daily_report"]
+STAGES = ["raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "daily_report"]
 
 
 def _serve(days: list[dt.date], per_day: int, conn) -> None:

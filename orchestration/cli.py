@@ -150,8 +150,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                 lock.acquire()
             try:
                 for stretch in runs:
+                    config = run_config if "raw_listings" in {a.key.to_user_string() for a in stretch} else {
+                        k: v for k, v in run_config.items() if k != "ops"}
                     result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
-                                                 run_config, tags={"arxiv_monitor/cli": "run"})
+                                                 config, tags={"arxiv_monitor/cli": "run"})
                     failed = _print_run(stretch, day, result, progress)
                     failures += failed
                     if failed:

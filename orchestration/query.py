@@ -153,7 +153,8 @@ def export_parquet(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, i
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target))
     counts = {}
     try:
-        for table in sql.table_names():
+        existing = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table in [t for t in sql.all_table_names() if t in existing]:
             rows = conn.table(table)
             counts[table] = rows.count("*").fetchall()[0][0]
             if counts[table]:

@@ -15,6 +15,7 @@ import dagster as dg
 import numpy as np
 
 from resources.settings import EMBEDDING_BACKENDS
+
 WORDLLAMA_CONFIG = "l2_supercat"
 WORDLLAMA_DIM = 256
 

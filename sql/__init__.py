@@ -42,6 +42,16 @@ def table_names() -> list[str]:
     return sorted(path.stem for path in (SQL_DIR / "schema").glob("*.sql"))
 
 
+# Tables created by their first write rather than by schema/: their shape comes from the staged data
+# (listing_embeddings: a FLOAT[n] whose n is the embedding model's width).
+CREATED_BY_WRITE = ("listing_embeddings",)
+
+
+def all_table_names() -> list[str]:
+    """Every table the project can hold; the CREATED_BY_WRITE ones exist from their first write on."""
+    return sorted([*table_names(), *CREATED_BY_WRITE])
+
+
 def schema_statements() -> list[str]:
     """Tables, then the views over them (views/ in dependency order: VIEW_ORDER)."""
     tables = [s for name in table_names() for s in statements(f"schema/{name}")]

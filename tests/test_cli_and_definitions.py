@@ -60,7 +60,8 @@ def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
     with ReplayServer() as server:
         env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
                "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
-        out = cli("run", "--date", "2025-12-26", "--to", "2025-12-28", "--select", "raw_listings,filtered_papers",
+        out = cli("run", "--date", "2025-12-26", "--to", "2025-12-28", "--select",
+                  "raw_listings,listing_embeddings,filtered_papers",
                   env_extra=env)
     assert out.returncode == 0, out.stderr
     assert "2025-12-26 raw_listings: 5 rows" in out.stdout

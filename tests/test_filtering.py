@@ -126,7 +126,8 @@ def test_hard_negatives_from_real_recorded_text():
 
 def test_golden_demo_day_keeps_exactly_the_seed_papers(pipeline, home):
     result = dg.materialize(
-        pipeline.assets_named("raw_listings", "filtered_papers"), resources=pipeline.resources, partition_key=DEMO_DAY
+        pipeline.assets_named("raw_listings", "listing_embeddings", "filtered_papers"), resources=pipeline.resources,
+        partition_key=DEMO_DAY
     )
     assert result.success
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
@@ -149,7 +150,8 @@ def test_golden_demo_day_keeps_exactly_the_seed_papers(pipeline, home):
 def test_watched_authors_bring_in_the_pdf_papers(server, home):
     watching = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
     assert dg.materialize(
-        watching.assets_named("raw_listings", "filtered_papers"), resources=watching.resources, partition_key=DEMO_DAY
+        watching.assets_named("raw_listings", "listing_embeddings", "filtered_papers"), resources=watching.resources,
+        partition_key=DEMO_DAY
     ).success
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
         top = conn.execute("select arxiv_id, matched_authors from filtered_papers order by rank limit 3").fetchall()

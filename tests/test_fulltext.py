@@ -215,7 +215,7 @@ def test_old_style_id_stays_inside_the_cache(tmp_path):
 def test_partition_materialises_with_real_pdfs(home, server):
     pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
     resources = pipeline.resources
-    assets = pipeline.assets_named("raw_listings", "filtered_papers", "paper_fulltext")
+    assets = pipeline.assets_named("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext")
     result = dg.materialize(assets, resources=resources, partition_key=DEMO_DAY)
     assert result.success
     meta = {k: v.value for k, v in result.asset_materializations_for_node("paper_fulltext")[0].metadata.items()}

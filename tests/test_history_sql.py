@@ -276,7 +276,8 @@ def test_export_is_hive_partitioned_parquet_that_reads_back_unchanged(demo_env, 
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "lake" / "raw_listings" / f"partition_date={DEMO_DAY}").is_dir()
     with duckdb.connect(str(database(demo_env)), read_only=True) as conn:
-        for table in ("raw_listings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report"):
+        for table in ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries",
+                      "daily_report"):
             original = conn.execute(f"select * exclude (partition_date), partition_date from {table} "
                                     "order by all").fetchall()
             exported = conn.execute(
@@ -286,7 +287,8 @@ def test_export_is_hive_partitioned_parquet_that_reads_back_unchanged(demo_env, 
     # Again into the same folder: replaced, not duplicated; no staging folder left behind.
     assert cli("export", "--to", str(tmp_path / "lake"), env_extra=demo_env).returncode == 0
     assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == sorted(
-        ["raw_listings", "listing_days", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report"])
+        ["raw_listings", "listing_days", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries",
+         "daily_report"])
     files = list((tmp_path / "lake" / "raw_listings").rglob("*.parquet"))
     assert len(files) == 1
 

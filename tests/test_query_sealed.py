@@ -21,7 +21,8 @@ def warehouse_home(tmp_path_factory, replay):
     file beside it like the LLM key that `make demo` writes."""
     home = tmp_path_factory.mktemp("sealed") / "home"
     pipeline = pipeline_for(home, replay)
-    assert dg.materialize(pipeline.assets_named("raw_listings", "filtered_papers"), resources=pipeline.resources,
+    assert dg.materialize(pipeline.assets_named("raw_listings", "listing_embeddings", "filtered_papers"),
+                          resources=pipeline.resources,
                           partition_key=DEMO_DAY).success
     (home / "llm_api_key").write_text("the-secret-key")
     return home

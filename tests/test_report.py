@@ -138,7 +138,7 @@ def test_updates_are_marked():
 def test_report_asset_writes_file_and_table(pipeline, home):
     """The asset on a weekend day through Dagster: the file, the table, the UI metadata."""
     day = "2025-12-27"
-    for name in ("raw_listings", "filtered_papers"):
+    for name in ("raw_listings", "listing_embeddings", "filtered_papers"):
         assert dg.materialize([pipeline.asset(name)], resources=pipeline.resources, partition_key=day).success
     result = dg.materialize([pipeline.asset("daily_report")], resources=pipeline.resources, partition_key=day)
     assert result.success

@@ -99,7 +99,7 @@ def test_9_in_dagster_the_asset_fails_without_retries(server, home):
 def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, server):
     from filelock import FileLock
 
-    select = "raw_listings,filtered_papers,paper_fulltext"
+    select = "raw_listings,listing_embeddings,filtered_papers,paper_fulltext"
 
     def env(name):
         return replay_env(server, tmp_path / name, PYTHONUNBUFFERED="1")  # its lines arrive as printed
@@ -146,7 +146,8 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
 def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp_path, server):
     env = replay_env(server, tmp_path / "home")
     backfill = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--date", "2025-12-22", "--to",
-                                 "2025-12-26", "--select", "raw_listings,filtered_papers,paper_fulltext"],
+                                 "2025-12-26", "--select",
+                                 "raw_listings,listing_embeddings,filtered_papers,paper_fulltext"],
                                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Days are written whole, in order (5, 5, 5, 19, 5 rows): a reader sees a sum of whole days, never part of one.
     whole_days = {0, 5, 10, 15, 34, 39}
