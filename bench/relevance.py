@@ -195,7 +195,7 @@ def similar_history(days_count: int = 30, per_day: int = 2000) -> dict:
 
     days = announcing_days(dt.date(2026, 1, 5), days_count)
     corpus, _ = synthetic_corpus(days, per_day)
-    corpus = [e for e in corpus if e.version == 1][:days_count * per_day]
+    corpus = corpus[:days_count * per_day]
     embedder = EmbedderResource()
     statement = sql.saved("similar").statement
     found = {}
