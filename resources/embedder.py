@@ -78,16 +78,20 @@ class EmbedderResource(dg.ConfigurableResource):
                                  "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
         client = openai.OpenAI(base_url=self.url, api_key=self.api_key or "none", timeout=self.timeout_seconds,
                                max_retries=3)
-        rows: list[list[float]] = []
+        rows: list[np.ndarray] = []
         try:
             for start in range(0, len(texts), self.batch_size):
                 batch = texts[start:start + self.batch_size]
                 answer = client.embeddings.create(model=self.model, input=batch)
-                rows.extend(item.embedding for item in sorted(answer.data, key=lambda d: d.index))
+                for item in sorted(answer.data, key=lambda d: d.index):
+                    vector = np.asarray(item.embedding, dtype=np.float32)
+                    # llama-cpp-python's server cannot set a pooling type; with a decoder model it
+                    # answers one vector per token. Mean pooling is what llama.cpp's own `--pooling mean` does.
+                    rows.append(vector.mean(axis=0) if vector.ndim == 2 else vector)
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"embedding server {self.url} (model {self.model}) failed: {exc}") from None
-        widths = {len(r) for r in rows}
+        widths = {r.shape[0] if r.ndim == 1 else -1 for r in rows}
         if len(rows) != len(texts) or len(widths) != 1:
             raise EmbeddingError(f"embedding server {self.url} answered {len(rows)} vectors of widths "
                                  f"{sorted(widths)} for {len(texts)} texts")
-        return np.array(rows, dtype=np.float32)
+        return np.stack(rows).astype(np.float32)

@@ -3,6 +3,7 @@ keep rule and ranking, and "similar papers" over the history, on the real replay
 
 import datetime as dt
 import json
+import os
 
 import dagster as dg
 import numpy as np
@@ -239,3 +240,79 @@ def test_no_embeddings_yet_means_no_similar_section(server, home):
     assert similar_earlier(dt.date.fromisoformat(DEMO_DAY), ["2512.20014"], 3, pipeline.resources["warehouse"]) == {}
     out = cli("similar", "2512.20014", env_extra=replay_env(server, home))
     assert out.returncode == 2 and "no embeddings stored yet" in out.stderr
+
+
+# ---------------------------------------------------------------- the optional backend, for real
+
+def test_openai_backend_embeds_through_a_real_llama_cpp_server_and_names_a_dead_one(own_llm_server, tmp_path):
+    """llama.cpp's OpenAI-compatible server with embeddings on (the bundled SmolLM2-135M GGUF): the
+    same client code a vLLM embedding server gets."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from resources.embedder import EmbeddingError
+    from resources.llm_server import bundled_gguf, stop_group
+    from tests.conftest import free_port
+
+    port = free_port()
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
+                                "--embedding", "True", "--n_ctx", "512", "--host", "127.0.0.1", "--port", str(port),
+                                "--model_alias", "smollm2-embed"], stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True, env={**os.environ, "API_KEY": "embed-key"})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+                break
+            except urllib.error.HTTPError:  # 401 without the key: it is up
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError((tmp_path / "server.log").read_text()[-2000:]) from exc
+                time.sleep(0.5)
+        embedder = EmbedderResource(backend="openai", url=f"http://127.0.0.1:{port}/v1", model="smollm2-embed",
+                                    api_key="embed-key", batch_size=2)
+        texts = [VLA, FORECASTING, "robot foundation policy conditioned on language and images"]
+        vectors = embedder.embed(texts)
+        assert vectors.shape[0] == 3 and vectors.shape[1] > 0
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+        assert embedder.identity == f"openai:smollm2-embed@http://127.0.0.1:{port}/v1"
+        wrong_key = EmbedderResource(backend="openai", url=f"http://127.0.0.1:{port}/v1", model="smollm2-embed",
+                                     api_key="wrong")
+        with pytest.raises(EmbeddingError, match=f"127.0.0.1:{port}"):
+            wrong_key.embed(["x"])
+    finally:
+        stop_group(process)
+        log.close()
+    gone = EmbedderResource(backend="openai", url=f"http://127.0.0.1:{port}/v1", model="smollm2-embed",
+                            timeout_seconds=2)
+    with pytest.raises(EmbeddingError, match="smollm2-embed"):
+        gone.embed(["x"])
+
+
+def test_a_model_of_another_width_is_refused_before_anything_is_written(server, home):
+    pipeline = pipeline_for(home, server)
+    assets = pipeline.assets_named("raw_listings", "listing_embeddings")
+    assert dg.materialize(assets, resources=pipeline.resources, partition_key=DEMO_DAY).success
+    before = stored(home, "select * from listing_embeddings order by all")
+
+    class Narrow(EmbedderResource):  # a stand-in for a server model with 8-d vectors
+        @property
+        def identity(self) -> str:
+            return "openai:narrow@test"
+
+        def embed(self, texts):
+            return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)
+
+    result = dg.materialize(pipeline.assets_named("listing_embeddings"),
+                            resources={**pipeline.resources, "embedder": Narrow()}, partition_key=DEMO_DAY,
+                            raise_on_error=False)
+    assert not result.success
+    message = str(next(e for e in result.all_events if e.is_step_failure).event_specific_data.error)
+    assert "openai:narrow@test gives 8-d vectors" in message and "256-d vectors of wordllama" in message
+    assert stored(home, "select * from listing_embeddings order by all") == before
