@@ -212,11 +212,13 @@ def render_report(context: dict, language: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write beside `path`, then rename over it: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+    os.chmod(tmp, mode)  # mkstemp makes 0600; a report or site page is for readers (a web server, a team)
     os.replace(tmp, path)
 
 
@@ -234,11 +236,16 @@ def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: W
     return found
 
 
-def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> tuple[str, dict]:
+def stored_context(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> dict:
+    """The report's context for `day`, from the stored rows (the Markdown report and the site both use it)."""
     rows = warehouse.query_rows("report_papers", partition_date=day)
     days = warehouse.query_rows("listing_day", partition_date=day)
     similar = similar_earlier(day, [r["arxiv_id"] for r in rows], monitor.similar_papers, warehouse)
-    context = report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
+    return report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
+
+
+def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> tuple[str, dict]:
+    context = stored_context(day, warehouse, monitor)
     return render_report(context, monitor.language), context
 
 

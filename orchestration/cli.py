@@ -43,6 +43,11 @@ def summarise(asset: str, m: dict) -> str:
         return (f"{m['ok']} analysed, {m['rejected']} rejected by the quality gates, {m['failed']} failed, "
                 f"{m['cache_hits']} from cache; {m['requests']} requests, "
                 f"{m['tokens_in']} tokens in / {m['tokens_out']} out in {m['seconds']} s")
+    if asset == "report_site":
+        return f"{m['days_in_index']} days in the index, search index {m['search_index_bytes']} bytes → {m['page']}"
+    if asset == "report_delivery":
+        statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_"))
+        return f"{m['channels']} channel(s): {statuses}"
     if asset == "daily_report":
         return f"{m['papers']} papers with analyses, {m['failed']} without a usable one → {m['path']}"
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
@@ -79,6 +84,7 @@ def _warehouse(settings=None):
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
+             deliver: bool = False, resend: bool = False,
              quiet: bool = False, env: dict[str, str] | None = None) -> int:
     """Materialise each day of [first, last] through Dagster, one run per day, with progress.
     `env`: the environment the settings are read from (default: this process's)."""
@@ -136,6 +142,9 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
         # One LLM server for the whole range: each day's run finds it healthy and reuses it.
         keep_llm_up = pipeline.resources["llm_server"].running()
     runs = stretches(selected, pipeline.assets)
+    # A range of days is a backfill: report_delivery sends nothing for it unless asked (--deliver).
+    run_tags = {"arxiv_monitor/cli": "run", "arxiv_monitor/backfill": str(len(days) > 1).lower(),
+                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower()}
     (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))
@@ -153,7 +162,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                     config = run_config if "raw_listings" in {a.key.to_user_string() for a in stretch} else {
                         k: v for k, v in run_config.items() if k != "ops"}
                     result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
-                                                 config, tags={"arxiv_monitor/cli": "run"})
+                                                 config, tags=run_tags)
                     failed = _print_run(stretch, day, result, progress)
                     failures += failed
                     if failed:
@@ -196,9 +205,13 @@ def cmd_demo(args) -> int:
             print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
             for status, papers in statuses:
                 print(f"  {status:<16}{papers:>5}")
-            report = MonitorResource(**settings.resource("monitor")).reports_dir / f"{args.date}.md"
+            monitor = MonitorResource(**settings.resource("monitor"))
+            report = monitor.reports_dir / f"{args.date}.md"
             if report.exists():
                 print(f"\nreport: {report}")
+            page = monitor.site_dir / "days" / f"{args.date}.html"
+            if page.exists():
+                print(f"site:   {monitor.site_dir / 'index.html'} (this day: {page}; or `arxiv-monitor serve`)")
         return code
     finally:
         server.stop()
@@ -318,6 +331,31 @@ class _Replay:
         return rows
 
 
+def cmd_serve(args) -> int:
+    """The site over HTTP on loopback, for those who prefer a URL to a file."""
+    import functools
+    import http.server
+
+    from resources.settings import load_settings
+
+    site = load_settings().home / "site"
+    if not (site / "index.html").is_file():
+        return _fail(f"no site at {site}: materialise report_site first (arxiv-monitor run --date D)")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    try:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as exc:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+    print(f"serving {site} at http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0
+
+
 def cmd_export(args) -> int:
     from orchestration.query import export_parquet
     from resources.warehouse import WarehouseBusy
@@ -397,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--to", help="last announcement day (inclusive), YYYY-MM-DD")
     run.add_argument("--select", help="comma-separated assets (default: all)")
     run.add_argument("--refresh", action="store_true", help="ignore the raw HTTP cache")
+    run.add_argument("--deliver", action="store_true", help="deliver the digest even for a range of days (a backfill)")
+    run.add_argument("--resend", action="store_true", help="deliver again even where this content was sent")
+    serve = sub.add_parser("serve", help="serve the static site ($ARXIV_MONITOR_HOME/site) on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
     demo = sub.add_parser("demo", help="replay server + the demo day end to end")
     demo.add_argument("--date", default=DEMO_DAY)
     demo.add_argument("--realdata", help="folder of the real recordings (default ../shared/realdata)")
@@ -429,12 +471,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
-            return run_days(args.date, args.to, select, args.refresh)
+            return run_days(args.date, args.to, select, args.refresh, args.deliver, args.resend)
         return {
             "demo": cmd_demo,
             "replay": cmd_replay,
             "query": cmd_query,
             "similar": cmd_similar,
+            "serve": cmd_serve,
             "export": cmd_export,
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,

@@ -16,13 +16,15 @@ from resources.embedder import EmbedderResource
 from resources.llm_server import LLMServerResource
 from resources.monitor import MonitorResource
 from resources.pdf_store import PdfStoreResource
+from resources.publish import PublishResource
 from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 
 LLM_API_KEY_VAR = "ARXIV_MONITOR_LLM_API_KEY"
 EMBEDDING_API_KEY_VAR = "ARXIV_MONITOR_EMBEDDING_API_KEY"
 RESOURCE_CLASSES = {"arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource, "warehouse": WarehouseResource,
-                    "llm_server": LLMServerResource, "monitor": MonitorResource, "embedder": EmbedderResource}
+                    "llm_server": LLMServerResource, "monitor": MonitorResource, "embedder": EmbedderResource,
+                    "publish": PublishResource}
 
 
 def build_resources(settings: Settings, **overrides: dict) -> dict:

@@ -61,3 +61,7 @@ class MonitorResource(dg.ConfigurableResource):
     @property
     def reports_dir(self) -> Path:
         return self.home_path / "reports"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.home_path / "site"

@@ -100,6 +100,10 @@ KEYS = [
     ("embeddings", "backend", "ARXIV_MONITOR_EMBEDDING_BACKEND", "str", ("embedder",)),
     ("embeddings", "url", "ARXIV_MONITOR_EMBEDDING_URL", "str", ("embedder",)),
     ("embeddings", "model", "ARXIV_MONITOR_EMBEDDING_MODEL", "str", ("embedder",)),
+    ("site", "base_url", "ARXIV_MONITOR_SITE_BASE_URL", "str", ("publish",)),
+    ("delivery", "send_empty", "ARXIV_MONITOR_SEND_EMPTY", "bool", ("publish",)),
+    ("delivery", "deliver_backfills", "ARXIV_MONITOR_DELIVER_BACKFILLS", "bool", ("publish",)),
+    ("delivery", "channels", "ARXIV_MONITOR_DELIVERY_CHANNELS", "channels", ("publish",)),
 ]
 # Keys a configuration file may leave out, with their defaults.
 OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
@@ -109,7 +113,9 @@ OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter
             ("relevance", "interests"): (), ("relevance", "examples"): (), ("relevance", "bibtex"): "",
             ("relevance", "threshold"): 0.40, ("relevance", "semantic_weight"): 20.0,
             ("relevance", "similar_papers"): 3,
-            ("embeddings", "backend"): "wordllama", ("embeddings", "url"): "", ("embeddings", "model"): ""}
+            ("embeddings", "backend"): "wordllama", ("embeddings", "url"): "", ("embeddings", "model"): "",
+            ("site", "base_url"): "", ("delivery", "send_empty"): False, ("delivery", "deliver_backfills"): False,
+            ("delivery", "channels"): ()}
 # Kinds for which a variable set to "" means "empty" (ARXIV_MONITOR_KEYWORDS="": no keywords), not "unset".
 EMPTY_MEANS_EMPTY = ("list", "jsonlist", "dates")
 
@@ -150,7 +156,7 @@ def _config_value(value):
     if isinstance(value, frozenset):
         return sorted(d.isoformat() for d in value)
     if isinstance(value, tuple):
-        return list(value)
+        return [dict(v) if isinstance(v, dict) else v for v in value]
     if isinstance(value, dict):
         return {k: list(v) for k, v in value.items()}
     return value
@@ -167,6 +173,19 @@ def _convert(raw, kind: str, origin: str):
             items = raw.split(",") if isinstance(raw, str) else list(raw)
             # Keep keywords' inner spacing; only drop empty items from "a,,b" or a trailing comma.
             return tuple(str(i) for i in items if str(i).strip())
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if kind == "channels":
+            items = json.loads(raw) if isinstance(raw, str) else raw
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise ValueError("expected a list of channel tables ([[delivery.channels]])")
+            return tuple(check_channel(dict(i), n) for n, i in enumerate(items, start=1))
         if kind == "jsonlist":
             items = (json.loads(raw) if raw.strip() else []) if isinstance(raw, str) else raw
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -250,6 +269,9 @@ def _validate(v: dict) -> None:
                           "([monitor].keywords / ARXIV_MONITOR_KEYWORDS, [relevance].interests / "
                           "ARXIV_MONITOR_INTERESTS)")
     _validate_relevance(v)
+    names = [c["name"] for c in v["channels"]]
+    if len(names) != len(set(names)):
+        raise ConfigError(f"[[delivery.channels]]: channel names must differ, got {names}")
     if v["language"] not in LANGUAGES:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {v['language']!r} "
                           "([monitor].language / ARXIV_MONITOR_LANGUAGE)")
@@ -295,3 +317,46 @@ def _validate_relevance(v: dict) -> None:
     if v["embeddings.backend"] == "openai" and not (v["embeddings.url"] and v["embeddings.model"]):
         raise ConfigError("[embeddings].backend = openai needs [embeddings].url and [embeddings].model "
                           "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
+
+
+CHANNEL_FIELDS = {
+    "email": {"required": ("smtp_host", "sender", "recipients"),
+              "optional": ("smtp_port", "security", "username", "password_env")},
+    "slack": {"required": ("url_env",), "optional": ()},
+    "feishu": {"required": ("url_env",), "optional": ("secret_env",)},
+    "dingtalk": {"required": ("url_env",), "optional": ("secret_env",)},
+    "webhook": {"required": ("url_env",), "optional": ()},
+}
+# Keys that would put a secret in the file: each names the key to use instead.
+SECRET_KEYS = {"url": "url_env", "webhook": "url_env", "secret": "secret_env", "password": "password_env",
+               "token": "url_env"}
+
+
+def check_channel(channel: dict, position: int) -> dict:
+    """One [[delivery.channels]] table, checked: its kind's required keys, no unknown key, no secret."""
+    name = str(channel.get("name") or "").strip()
+    where = f"[[delivery.channels]] #{position}" + (f" ({name!r})" if name else "")
+    if not name:
+        raise ValueError(f"{where}: needs a name")
+    kind = channel.get("kind")
+    if kind not in CHANNEL_FIELDS:
+        raise ValueError(f"{where}: kind must be one of {', '.join(CHANNEL_FIELDS)}, got {kind!r}")
+    for key, instead in SECRET_KEYS.items():
+        if key in channel:
+            raise ValueError(f"{where}: {key!r} would put a secret in the file; name the environment variable "
+                             f"holding it with {instead!r}")
+    allowed = {"name", "kind", *CHANNEL_FIELDS[kind]["required"], *CHANNEL_FIELDS[kind]["optional"]}
+    unknown = sorted(set(channel) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown} for a {kind} channel; allowed: {sorted(allowed)}")
+    missing = [k for k in CHANNEL_FIELDS[kind]["required"] if not channel.get(k)]
+    if missing:
+        raise ValueError(f"{where}: a {kind} channel needs {missing}")
+    if kind == "email":
+        if channel.get("security", "starttls") not in ("starttls", "ssl", "none"):
+            raise ValueError(f"{where}: security must be starttls, ssl or none, got {channel['security']!r}")
+        if channel.get("username") and not channel.get("password_env"):
+            raise ValueError(f"{where}: username given without password_env (the variable holding the password)")
+        if not isinstance(channel["recipients"], list) or not all(isinstance(r, str) for r in channel["recipients"]):
+            raise ValueError(f"{where}: recipients must be a list of addresses")
+    return {**channel, "name": name}

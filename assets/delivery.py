@@ -1,0 +1,230 @@
+"""`report_delivery`: the day's digest sent to each configured channel, exactly once per content.
+
+A digest holds the counts and, per paper, its title, why it is there and its TL;DR (only from an
+analysis that passed the quality gates), with a link. Each platform gets its own format within its
+size limit; when the papers do not fit, whole papers are dropped from the end and the message says
+how many were left out — a message is never cut inside a sentence.
+
+`report_deliveries` keeps one row per (day, channel): the content hash last sent, the status, the
+attempts and the platform's answer. Re-materialising a day sends nothing when the content is
+unchanged, an "updated" message when it changed; `--resend` forces a send. A backfill (a Dagster
+backfill, or `arxiv-monitor run` over several days) delivers nothing unless `deliver_backfills` or
+`--deliver`.
+"""
+
+import datetime as dt
+import hashlib
+import json
+
+import dagster as dg
+import jinja2
+import polars as pl
+
+from arxiv_domain.calendar import parse_day
+from assets.partitions import daily_asset
+from assets.report import md, stored_context
+from assets.site import paper_anchor
+from resources.monitor import MonitorResource
+from resources.publish import TEXT_BUDGET, Channel, PublishResource
+from resources.warehouse import WarehouseResource
+
+DELIVERIES_SCHEMA = {"channel": pl.Utf8, "kind": pl.Utf8, "content_hash": pl.Utf8, "status": pl.Utf8,
+                     "attempts": pl.Int32, "response": pl.Utf8, "sent_at": pl.Datetime("us", "UTC"),
+                     "first_sent_at": pl.Datetime("us", "UTC"), "checked_at": pl.Datetime("us", "UTC"),
+                     "papers_sent": pl.Int32, "papers_left_out": pl.Int32}
+DELIVERED = ("sent", "updated")
+RUN_TAG_BACKFILL = "arxiv_monitor/backfill"
+RUN_TAG_DELIVER = "arxiv_monitor/deliver"
+RUN_TAG_RESEND = "arxiv_monitor/resend"
+
+WORDS = {
+    "zh": {"subject": "arXiv 监控 {day}：{kept} 篇论文，{analysed} 篇已分析", "updated": "【更新】",
+           "no_paper": "今天没有论文匹配。", "no_announcement": "arXiv 这一天没有公告。", "matched": "匹配",
+           "left_out": "另有 {n} 篇未列出，见完整报告。", "site": "完整报告", "failed": "（无可用分析）"},
+    "en": {"subject": "arXiv monitor {day}: {kept} papers, {analysed} analysed", "updated": "[Updated] ",
+           "no_paper": "No paper matched today.", "no_announcement": "arXiv made no announcement that day.",
+           "matched": "matched", "left_out": "{n} more papers are not listed here; see the full report.",
+           "site": "Full report", "failed": "(no usable analysis)"},
+}
+
+
+def digest(context: dict, language: str, base_url: str) -> dict:
+    """What every channel says, from the report's context: subject, counts and the papers in report order."""
+    w = WORDS[language]
+    site = base_url.rstrip("/") + f"/days/{context['day']}.html" if base_url else ""
+    papers = []
+    for p in context["papers"] + context["failed"]:
+        link = f"{site}#{paper_anchor(p['arxiv_id'])}" if site else f"https://arxiv.org/abs/{p['arxiv_id']}v{p['version']}"
+        papers.append({"arxiv_id": p["arxiv_id"], "title": " ".join(p["title"].split()), "why": p["why_short"],
+                       "tldr": (p.get("tldr") or "").strip() if p.get("status") == "ok" else "",
+                       "analysed": p.get("status") == "ok", "url": link})
+    kept, analysed = len(papers), len(context["papers"])
+    return {"day": context["day"], "subject": w["subject"].format(day=context["day"], kept=kept, analysed=analysed),
+            "announces": context["announces"], "kept": kept, "analysed": analysed, "failed": len(context["failed"]),
+            "papers": papers, "site_url": site}
+
+
+def content_hash(d: dict) -> str:
+    """What decides "unchanged": the digest without anything that changes from run to run."""
+    return hashlib.sha256(json.dumps(d, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _paper_lines(i: int, p: dict, w: dict, style: str) -> str:
+    title = md(p["title"]) if style == "markdown" else p["title"]
+    if style == "slack":  # Slack mrkdwn: only &, < and > need escaping
+        title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    head = f"{i}. [{title}]({p['url']})" if style == "markdown" else (
+        f"{i}. <{p['url']}|{title}>" if style == "slack" else f"{i}. {title}")
+    lines = [head, f"   {w['matched']}: {p['why']}"]
+    lines.append(f"   {p['tldr']}" if p["tldr"] else f"   {w['failed']}")
+    if style == "text":
+        lines.append(f"   {p['url']}")
+    return "\n".join(lines)
+
+
+def fit_text(d: dict, language: str, style: str, budget: int, update: bool) -> tuple[str, int]:
+    """The digest as text in `style` (text | markdown | slack) within `budget` UTF-8 bytes: whole papers
+    from the end are left out, and counted in the last line. Returns (text, papers included)."""
+    w = WORDS[language]
+    header = (w["updated"] if update else "") + d["subject"]
+    if not d["announces"]:
+        header += "\n" + w["no_announcement"]
+    elif not d["papers"]:
+        header += "\n" + w["no_paper"]
+    footer = f"{w['site']}: {d['site_url']}" if d["site_url"] else ""
+    blocks = [_paper_lines(i, p, w, style) for i, p in enumerate(d["papers"], start=1)]
+    for included in range(len(blocks), -1, -1):
+        left = len(blocks) - included
+        parts = [header, *blocks[:included]]
+        if left:
+            parts.append(w["left_out"].format(n=left))
+        if footer:
+            parts.append(footer)
+        text = "\n\n".join(parts)
+        if len(text.encode("utf-8")) <= budget:
+            return text, included
+    raise ValueError(f"even the digest's header exceeds {budget} bytes")
+
+
+def email_html(d: dict, language: str, update: bool) -> str:
+    template = jinja2.Environment(autoescape=True).from_string(
+        "<html><body><h2>{{ prefix }}{{ d.subject }}</h2>"
+        "{% if d.site_url %}<p><a href=\"{{ d.site_url }}\">{{ w.site }}</a></p>{% endif %}"
+        "{% if not d.papers %}<p>{{ w.no_paper if d.announces else w.no_announcement }}</p>{% endif %}"
+        "<ol>{% for p in d.papers %}<li><p><a href=\"{{ p.url }}\">{{ p.title }}</a><br>"
+        "<small>{{ w.matched }}: {{ p.why }}</small><br>{{ p.tldr or w.failed }}</p></li>{% endfor %}</ol>"
+        "</body></html>")
+    w = WORDS[language]
+    return template.render(d=d, w=w, prefix=w["updated"] if update else "")
+
+
+def channel_message(channel: Channel, d: dict, language: str, update: bool) -> tuple[dict, int]:
+    """(message for PublishResource.send, papers included) in the channel's own format."""
+    subject = (WORDS[language]["updated"] if update else "") + d["subject"]
+    if channel.kind == "email":  # one message, every paper: mail has no practical size limit here
+        text, included = fit_text(d, language, "text", 10**9, update)
+        return {"subject": subject, "text": text, "html": email_html(d, language, update)}, included
+    budget = TEXT_BUDGET[channel.kind]
+    if channel.kind == "slack":
+        text, included = fit_text(d, language, "slack", budget, update)
+        payload = {"text": text}
+    elif channel.kind == "feishu":
+        text, included = fit_text(d, language, "text", budget, update)
+        payload = {"msg_type": "text", "content": {"text": text}}
+    elif channel.kind == "dingtalk":
+        text, included = fit_text(d, language, "markdown", budget, update)
+        payload = {"msgtype": "markdown", "markdown": {"title": subject, "text": text}}
+    else:
+        text, included = fit_text(d, language, "text", budget, update)
+        payload = {"day": d["day"], "subject": subject, "update": update, "counts": {
+            "papers": d["kept"], "analysed": d["analysed"], "failed": d["failed"]},
+            "papers": d["papers"][:included], "left_out": len(d["papers"]) - included, "text": text}
+    return {"subject": subject, "payload": payload}, included
+
+
+def delivery_mode(tags: dict, publish: PublishResource) -> tuple[bool, bool]:
+    """(deliver at all, force a resend) from the run's tags."""
+    backfill = "dagster/backfill" in tags or tags.get(RUN_TAG_BACKFILL) == "true"
+    asked = tags.get(RUN_TAG_DELIVER) == "true" or tags.get(RUN_TAG_RESEND) == "true"
+    return (not backfill) or publish.deliver_backfills or asked, tags.get(RUN_TAG_RESEND) == "true"
+
+
+def deliver_day(d: dict, language: str, publish: PublishResource, previous: dict[str, dict], deliver: bool,
+                resend: bool, now: dt.datetime, log=None) -> list[dict]:
+    """One row per channel (report_deliveries), sending where needed."""
+    digest_hash = content_hash(d)
+    if not publish.channels:
+        return [{"channel": "(none)", "kind": "none", "content_hash": digest_hash, "status": "no_channels",
+                 "attempts": 0, "response": "no [[delivery.channels]] configured", "sent_at": None,
+                 "first_sent_at": None, "checked_at": now, "papers_sent": 0, "papers_left_out": 0}]
+    rows = []
+    for channel in publish.channels:
+        before = previous.get(channel.name)
+        delivered_before = before is not None and before["status"] in DELIVERED
+        base = {"channel": channel.name, "kind": channel.kind, "checked_at": now,
+                "first_sent_at": before["first_sent_at"] if before else None}
+        if delivered_before and before["content_hash"] == digest_hash and not resend:
+            rows.append({**before, "checked_at": now})  # unchanged: nothing sent
+            continue
+        if not deliver:  # a backfill: what was sent stays recorded; nothing new is sent
+            rows.append({**before, "checked_at": now} if before else {
+                **base, "content_hash": digest_hash, "status": "not_sent_backfill", "attempts": 0,
+                "response": "a backfill run: not delivered (deliver_backfills = false; run --deliver to send)",
+                "sent_at": None, "papers_sent": 0, "papers_left_out": 0})
+            continue
+        if not d["papers"] and not publish.send_empty:
+            rows.append({**base, "content_hash": digest_hash, "status": "skipped_empty", "attempts": 0,
+                         "response": "no paper this day ([delivery].send_empty = false)", "sent_at": None,
+                         "papers_sent": 0, "papers_left_out": 0})
+            continue
+        update = delivered_before and before["content_hash"] != digest_hash
+        message, included = channel_message(channel, d, language, update)
+        result = publish.send(channel, message)
+        earlier_attempts = before["attempts"] if before and before["status"] == "failed" else 0
+        if log:
+            log.info(f"delivery {channel.name} ({channel.kind}): {'ok' if result.ok else 'FAILED'} after "
+                     f"{result.attempts} attempt(s)")
+        rows.append({**base, "content_hash": digest_hash,
+                     "status": ("updated" if update else "sent") if result.ok else "failed",
+                     "attempts": earlier_attempts + result.attempts, "response": result.response,
+                     "sent_at": now if result.ok else (before or {}).get("sent_at"),
+                     "first_sent_at": base["first_sent_at"] or (now if result.ok else None),
+                     "papers_sent": included, "papers_left_out": len(d["papers"]) - included})
+    return rows
+
+
+def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The report_delivery asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["daily_report"],
+        pool="duckdb",
+        kinds={"email", "python"},
+        group_name="publish",
+        check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")],
+    )
+    def report_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+                        publish: PublishResource) -> dg.MaterializeResult:
+        """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
+        content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
+        monitor.check_data_dir()
+        day = parse_day(context.partition_key)
+        d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
+        previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
+        deliver, resend = delivery_mode(dict(context.run.tags), publish)
+        rows = deliver_day(d, monitor.language, publish, previous, deliver, resend, dt.datetime.now(dt.UTC),
+                           context.log)
+        warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
+        undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
+        lines = ["| channel | kind | status | attempts | papers | response |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['channel']} | {r['kind']} | {r['status']} | {r['attempts']} | {r['papers_sent']} | "
+                  f"{(r['response'] or '')[:80].replace('|', '/')} |" for r in rows]
+        statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
+        return dg.MaterializeResult(
+            metadata={"channels": len(publish.channels), **{f"status_{k}": v for k, v in statuses.items()},
+                      "preview": dg.MetadataValue.md("\n".join(lines))},
+            check_results=[dg.AssetCheckResult(check_name="every_channel_delivered", passed=not undelivered,
+                                               metadata={"undelivered": ", ".join(undelivered)})])
+
+    return report_delivery

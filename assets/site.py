@@ -1,0 +1,220 @@
+"""`report_site`: the reports as a static site under $ARXIV_MONITOR_HOME/site/ — an index of every
+materialised day, a page per day, a search over the whole history that runs in the browser (from
+file:// too), and an Atom feed.
+
+Pages are rendered from the stored rows (the same context as the Markdown report), with Jinja2's
+HTML autoescaping on: a title or abstract carrying HTML, Markdown or a `javascript:` link is text.
+Only http(s) URLs become links. Every file is written to a temporary name and renamed, so a reader
+sees the old file or the new one, never half of one.
+
+The feed has one entry per day, not per paper: a reader subscribes to a daily digest (the same
+cadence as the email and chat messages), and per-paper entries would put 10-80 items a day in a
+feed reader, each repeating what the day's page shows.
+"""
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+import dagster as dg
+import jinja2
+
+from arxiv_domain.calendar import parse_day
+from assets.partitions import daily_asset
+from assets.report import stored_context, write_atomically
+from resources.monitor import MonitorResource
+from resources.publish import PublishResource
+from resources.warehouse import WarehouseResource
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "site"
+FEED_DAYS = 60  # entries in feed.xml: the newest days
+
+LABELS = {
+    "zh": {"lang": "zh-CN", "home": "首页", "report": "arXiv论文监控报告", "categories": "监控分类",
+           "keywords": "关键词",
+           "interests": "兴趣描述", "threshold": "语义阈值", "found": "发现论文数", "without_analysis": "没有可用分析",
+           "no_announcement": "arXiv 在这一天没有发布公告", "contents": "目录", "title": "标题", "primary": "主分类",
+           "matched": "匹配", "code": "源码", "yes": "有",
+           "none_matched": "今天没有论文匹配（检查的公告论文数）",
+           "update": "更新", "abstract": "原文摘要", "evidence": "原文要点",
+           "evidence_note": "以下为论文原文句子（未经翻译和改写），括号内为出处章节。", "analysis": "AI分析",
+           "language_note": "注意：模型未使用中文作答，以下分析保留模型的原文。",
+           "tldr": "一句话总结",
+           "fields": [("1. 论文概要", "summary"), ("2. 研究动机", "motivation"),
+                      ("3. 核心贡献与创新点", "contributions"), ("4. 方法概述", "method"), ("5. 实验说明", "experiments")],
+           "similar": "相似的往期论文", "failed_heading": "分析失败的论文",
+           "failed_note": "以下论文匹配了筛选条件，但没有得到可用的 AI 分析；这里只列出原始信息、原文要点和原因。",
+           "rejected_reason": "拒绝原因（质量检查）", "failed_reason": "失败原因", "provenance": "arXiv 公告",
+           "outcomes": "分析结果", "model": "模型", "generated": "生成于",
+           "search": "搜索全部历史（标题、作者、关键词、一句话总结）",
+           "search_hint": "例如 VLA 或 forecasting", "results": "条结果", "days": "每日报告", "day": "公告日",
+           "papers": "论文", "analysed": "已分析", "failed": "失败", "link_code": "源码地址", "link_model": "模型/数据",
+           "link_page": "项目主页", "weekend": "周末", "holiday": "假日"},
+    "en": {"lang": "en", "home": "Home", "report": "arXiv monitor report", "categories": "Categories",
+           "keywords": "Keywords", "interests": "Interests", "threshold": "semantic threshold", "found": "Papers found",
+           "without_analysis": "without a usable analysis", "no_announcement": "arXiv made no announcement that day",
+           "contents": "Contents", "title": "Title", "primary": "Primary", "matched": "Matched", "code": "Code",
+           "yes": "yes", "none_matched": "No paper matched today (announced papers checked)", "update": "update",
+           "abstract": "Abstract", "evidence": "From the paper",
+           "evidence_note": "The paper's own sentences, verbatim, with their section.", "analysis": "AI analysis",
+           "language_note": "Note: the model did not answer in the report's language.", "tldr": "TL;DR",
+           "fields": [("1. Summary", "summary"), ("2. Motivation", "motivation"), ("3. Contributions", "contributions"),
+                      ("4. Method", "method"), ("5. Experiments", "experiments")],
+           "similar": "Similar earlier papers", "failed_heading": "Papers without a usable analysis",
+           "failed_note": "These papers matched, but no usable AI analysis was produced; only their listing, the "
+                          "paper's own key sentences and the reason are shown.",
+           "rejected_reason": "Rejected (quality gate)", "failed_reason": "Failed", "provenance": "arXiv announcement",
+           "outcomes": "Analyses", "model": "Model", "generated": "generated",
+           "search": "Search the whole history (titles, authors, keywords, TL;DR)",
+           "search_hint": "e.g. VLA or forecasting",
+           "results": "results", "days": "Daily reports", "day": "Announcement day", "papers": "Papers",
+           "analysed": "Analysed", "failed": "Failed", "link_code": "Code", "link_model": "Model/data",
+           "link_page": "Project page", "weekend": "weekend", "holiday": "holiday"},
+}
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def paper_anchor(arxiv_id: str) -> str:
+    """A stable anchor per paper: 'p-2512.20014', 'p-math-0601001' (old-style ids keep no '/')."""
+    return "p-" + re.sub(r"[^A-Za-z0-9.]", "-", arxiv_id)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links (never `javascript:` or `data:`)."""
+    return url if url and re.match(r"^https?://[^\s\"'<>]+$", url, re.IGNORECASE) else None
+
+
+def _link_label(kind: str, t: dict) -> str:
+    return {"github": t["link_code"], "gitlab": t["link_code"], "code": t["link_code"],
+            "huggingface": t["link_model"]}.get(kind, t["link_page"])
+
+
+def day_page(context: dict, language: str) -> str:
+    """One day's page from the report's context (assets/report.py: report_context)."""
+    t = LABELS[language]
+    for paper in context["papers"] + context["failed"]:
+        paper["site_anchor"] = paper_anchor(paper["arxiv_id"])
+        paper["code_url"] = safe_url(paper["code"]["url"]) if paper.get("code") else None
+        paper["safe_links"] = [{"url": safe_url(l["url"]), "where": l["where"], "label": _link_label(l["kind"], t)}
+                               for l in paper["links"] if safe_url(l["url"])]
+        paper["basis_label"] = paper.get(f"basis_{language}", "")
+    day_label = context["day_zh"] if language == "zh" else context["day_en"]
+    return _environment().get_template("day.html.j2").render(
+        t=t, c=context, root="../", title=f"{t['report']} {context['day']}", day_label=day_label,
+        reason=t.get(context["reason"], context["reason"]))
+
+
+def index_page(days: list[dict], language: str) -> str:
+    t = LABELS[language]
+    for d in days:
+        d["reason"] = t.get(d.get("reason") or "", d.get("reason") or "")
+    return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor")
+
+
+def search_entries(rows: list[dict]) -> list[dict]:
+    """What the browser searches: title, authors, matched and analysis keywords, TL;DR; `text` is
+    their lower-cased concatenation."""
+    entries = []
+    for r in rows:
+        keywords = list(dict.fromkeys([*(r.get("matched_keywords") or []), *(r.get("keywords") or [])]))
+        authors = list(r.get("authors") or [])
+        tldr = r.get("tldr") or ""
+        entries.append({"day": r["partition_date"].isoformat(), "arxiv_id": r["arxiv_id"], "title": r["title"],
+                        "anchor": paper_anchor(r["arxiv_id"]), "authors": authors, "keywords": keywords,
+                        "tldr": tldr,
+                        "text": " ".join([r["title"], *authors, *keywords, tldr]).lower()})
+    return entries
+
+
+def search_script(entries: list[dict]) -> str:
+    """search-index.js: the index as a script (browsers refuse fetch() of a file:// JSON). JSON with
+    '<', '>' and '&' escaped can never close the script element."""
+    body = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    body = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"window.ARXIV_MONITOR_SEARCH = {body};\n"
+
+
+def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, updated: dt.datetime) -> str:
+    """RFC 4287 Atom, one entry per materialised day (newest first). Links are absolute when
+    `[site].base_url` is set, relative to the feed otherwise."""
+    root = base_url.rstrip("/") + "/" if base_url else ""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
+             "  <title>arxiv-monitor</title>", "  <id>urn:arxiv-monitor:feed</id>",
+             f"  <updated>{updated.isoformat(timespec='seconds')}</updated>",
+             "  <author><name>arxiv-monitor</name></author>",
+             f'  <link rel="self" href="{xml_escape(root + "feed.xml", {chr(34): "&quot;"})}"/>']
+    for d in days[:FEED_DAYS]:
+        day = d["day"]
+        generated = d["generated_at"] or updated
+        if d["announces"]:
+            title = f"{day}: {d['kept']} papers, {d['papers']} analysed, {d['failed']} without analysis"
+        else:
+            title = f"{day}: no announcement ({d.get('reason') or ''})"
+        summary = "\n".join(titles.get(day, [])) or title
+        href = xml_escape(f"{root}days/{day}.html", {'"': "&quot;"})
+        lines += ["  <entry>", f"    <title>{xml_escape(title)}</title>", f"    <id>urn:arxiv-monitor:day:{day}</id>",
+                  f"    <updated>{generated.isoformat(timespec='seconds')}</updated>",
+                  f'    <link rel="alternate" type="text/html" href="{href}"/>',
+                  f"    <summary>{xml_escape(summary)}</summary>", "  </entry>"]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+def render_site(site: Path, day_context: dict | None, language: str, days: list[dict], search_rows: list[dict],
+                base_url: str, now: dt.datetime) -> dict[str, int]:
+    """Write the day's page (when given) and the index, search index and feed; returns bytes per file."""
+    files: dict[str, str] = {}
+    if day_context is not None:
+        files[f"days/{day_context['day']}.html"] = day_page(day_context, language)
+    entries = search_entries(search_rows)
+    titles: dict[str, list[str]] = {}
+    for e in entries:
+        titles.setdefault(e["day"], []).append(f"{e['title']} ({e['arxiv_id']})")
+    files["search-index.js"] = search_script(entries)
+    files["search.json"] = json.dumps(entries, ensure_ascii=False) + "\n"
+    files["feed.xml"] = atom_feed(days, titles, base_url, now)
+    files["index.html"] = index_page(days, language)  # last: it links to what was written before it
+    for name, text in files.items():
+        write_atomically(site / name, text)
+    return {name: len(text.encode("utf-8")) for name, text in files.items()}
+
+
+def stored_days(warehouse: WarehouseResource) -> list[dict]:
+    rows = warehouse.query_rows("site_days")
+    return [{**r, "day": r["partition_date"].isoformat()} for r in rows]
+
+
+def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The report_site asset over `partitions`."""
+
+    @dg.asset(
+        **daily_asset(partitions),
+        deps=["daily_report"],
+        pool="duckdb",
+        kinds={"html"},
+        group_name="publish",
+    )
+    def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+                    publish: PublishResource) -> dg.MaterializeResult:
+        """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
+        Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
+        monitor.check_data_dir()
+        day = parse_day(context.partition_key)
+        now = dt.datetime.now(dt.UTC)
+        sizes = render_site(monitor.site_dir, stored_context(day, warehouse, monitor), monitor.language,
+                            stored_days(warehouse), warehouse.query_rows("site_search"), publish.base_url, now)
+        page = monitor.site_dir / "days" / f"{day.isoformat()}.html"
+        return dg.MaterializeResult(metadata={
+            "page": dg.MetadataValue.path(str(page)),
+            "index": dg.MetadataValue.path(str(monitor.site_dir / "index.html")),
+            "days_in_index": len(stored_days(warehouse)), "search_index_bytes": sizes["search-index.js"],
+            "page_bytes": sizes[f"days/{day.isoformat()}.html"],
+        })
+
+    return report_site
