@@ -1,0 +1,202 @@
+"""The static site (report_site): pages from the stored rows, search in a real browser from file://,
+the Atom feed parsed back, hostile text kept as text, atomic rewrites, `arxiv-monitor serve`."""
+
+import copy
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import feedparser
+import pytest
+
+from assets.report import stored_context
+from assets.site import day_page, paper_anchor, render_site, safe_url, search_script
+from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env
+
+SEED = {"2512.20276", "2512.20014", "2512.20188", "2511.14396", "2512.21118", "2512.05107"}
+WEEKEND = "2025-12-27"
+HOSTILE_TITLE = '<script>alert("t")</script> **bold** [click](javascript:alert(1)) <img src=x onerror=alert(2)>'
+# A screenshot of the demo day's page is kept here (not in git) for a person to look at.
+SCREENSHOTS = REPO / "test-output"
+
+
+def materialise_site(pipeline, day: str) -> None:
+    for names in (("raw_listings", "listing_embeddings", "filtered_papers"), ("daily_report",), ("report_site",)):
+        assert dg.materialize(pipeline.assets_named(*names), resources=pipeline.resources, partition_key=day).success
+
+
+@pytest.fixture(scope="module")
+def site(replay, tmp_path_factory):
+    """The demo day and a weekend day through the real assets (no LLM: the papers show as not analysed)."""
+    home = tmp_path_factory.mktemp("site") / "home"
+    pipeline = pipeline_for(home, replay)
+    materialise_site(pipeline, DEMO_DAY)
+    materialise_site(pipeline, WEEKEND)
+    return home / "site", pipeline, home
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Debian's chromium is not installed: `make test` installs it (apt-get install chromium)"
+    return found
+
+
+def browser(*args: str) -> str:
+    with tempfile.TemporaryDirectory() as profile:
+        out = subprocess.run([chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+# ---------------------------------------------------------------- files
+
+def test_site_has_index_day_pages_search_index_and_feed(site):
+    root, _, _ = site
+    assert {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} == {
+        "index.html", "search-index.js", "search.json", "feed.xml", f"days/{DEMO_DAY}.html", f"days/{WEEKEND}.html"}
+    assert not list(root.rglob("*.tmp"))  # written beside, then renamed
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert index.index(WEEKEND) < index.index(DEMO_DAY)  # newest first
+    assert "arXiv 在这一天没有发布公告 (周末)" in index  # the weekend is marked
+    assert f'<td><a href="days/{DEMO_DAY}.html">{DEMO_DAY}</a></td><td>6</td><td>0</td><td>6</td>' in index
+    entries = json.loads((root / "search.json").read_text(encoding="utf-8"))
+    assert {e["arxiv_id"] for e in entries} == SEED and all(e["day"] == DEMO_DAY for e in entries)
+    assert all(e["tldr"] == "" for e in entries)  # nothing analysed here: no TL;DR is invented
+
+
+def test_day_page_comes_from_the_stored_rows(site):
+    root, pipeline, home = site
+    page = (root / "days" / f"{DEMO_DAY}.html").read_text(encoding="utf-8")
+    for arxiv_id in SEED:
+        assert f'id="{paper_anchor(arxiv_id)}"' in page and f'href="#{paper_anchor(arxiv_id)}"' in page
+    assert "语义相关 0.56 · 最接近：Vision-language-action models" in page
+    assert "没有分析记录" in page  # the failures, apart, with their reason
+    assert page.index('id="failed"') < page.index('id="provenance"')
+    # Rendered from the rows, not from the Markdown: deleting the Markdown file changes nothing.
+    (home / "reports" / f"{DEMO_DAY}.md").unlink()
+    context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
+                             pipeline.resources["monitor"])
+    again = day_page(context, "zh")
+    assert again.split('id="provenance"')[0] == page.split('id="provenance"')[0]
+
+
+def test_atom_feed_parses_back(site):
+    root, _, _ = site
+    feed = feedparser.parse((root / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert [e.id for e in feed.entries] == [f"urn:arxiv-monitor:day:{WEEKEND}", f"urn:arxiv-monitor:day:{DEMO_DAY}"]
+    demo = feed.entries[1]
+    assert demo.title == f"{DEMO_DAY}: 6 papers, 0 analysed, 6 without analysis"
+    assert demo.link == f"days/{DEMO_DAY}.html"
+    assert "ActionFlow: A Pipelined Action Acceleration" in demo.summary
+
+
+# ---------------------------------------------------------------- hostile text
+
+def hostile_context(pipeline) -> dict:
+    context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
+                             pipeline.resources["monitor"])
+    context = copy.deepcopy(context)
+    paper = context["failed"][0]
+    paper.update(title=HOSTILE_TITLE, abstract="</p><script>alert(3)</script>",
+                 links=[{"url": "javascript:alert(4)", "kind": "github", "found_in": "abstract", "where": "摘要"}],
+                 code={"url": "javascript:alert(5)", "kind": "github"})
+    return context
+
+
+def test_hostile_title_and_links_stay_text(site):
+    _, pipeline, _ = site
+    page = day_page(hostile_context(pipeline), "zh")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page
+    assert "javascript:" not in page.replace("[click](javascript:alert(1))", "")
+    assert safe_url("javascript:alert(1)") is None and safe_url("https://github.com/a/b") == "https://github.com/a/b"
+    script = search_script([{"title": "</script><script>alert(1)</script>"}])
+    assert "</script>" not in script and "\\u003c/script\\u003e" in script
+
+
+# ---------------------------------------------------------------- a real browser
+
+def test_browser_shows_papers_search_and_keeps_hostile_text_inert(site, tmp_path):
+    root, pipeline, _ = site
+    dom = browser("--dump-dom", f"file://{root / 'days' / (DEMO_DAY + '.html')}")
+    assert dom.count('class="paper failed"') == 6 and 'id="p-2512.20014"' in dom
+    found = browser("--virtual-time-budget=5000", "--dump-dom", f"file://{root / 'index.html'}?q=fast-slow")
+    assert found.count('class="hit"') == 1
+    assert f'href="days/{DEMO_DAY}.html#p-2512.20188">Asynchronous Fast-Slow Vision-Language-Action' in found
+    everything = browser("--virtual-time-budget=5000", "--dump-dom", f"file://{root / 'index.html'}?q=vision")
+    assert everything.count('class="hit"') == 5  # STLDM is the one without "vision" in title, authors or keywords
+    # A hostile title on a page and in the search index: the browser shows it as text, runs nothing.
+    hostile = tmp_path / "hostile"
+    context = hostile_context(pipeline)
+    search_rows = [{"partition_date": dt.date.fromisoformat(DEMO_DAY), "arxiv_id": "2512.20014", "title": HOSTILE_TITLE,
+                    "authors": ["Eve"], "matched_keywords": ["vla"], "keywords": None, "tldr": None}]
+    render_site(hostile, context, "zh", [], search_rows, "", dt.datetime.now(dt.UTC))
+    page_dom = browser("--virtual-time-budget=3000", "--dump-dom", f"file://{hostile / 'days' / (DEMO_DAY + '.html')}")
+    assert "<img" not in page_dom and page_dom.count("<script") == 0
+    assert "&lt;script&gt;alert(\"t\")&lt;/script&gt;" in page_dom
+    search_dom = browser("--virtual-time-budget=5000", "--dump-dom", f"file://{hostile / 'index.html'}?q=bold")
+    assert search_dom.count('class="hit"') == 1 and "<img" not in search_dom
+    assert "&lt;script&gt;alert(\"t\")&lt;/script&gt;" in search_dom
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shot = SCREENSHOTS / "site-day.png"
+    browser("--window-size=1200,1600", f"--screenshot={shot}", f"file://{root / 'days' / (DEMO_DAY + '.html')}")
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot of the demo day's page: {shot}")
+
+
+# ---------------------------------------------------------------- rewrites and serve
+
+def test_rerendering_a_day_replaces_its_files_whole(site, tmp_path):
+    root, pipeline, home = site
+    copy_root = tmp_path / "site"
+    shutil.copytree(root, copy_root)
+    before = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
+    context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
+                             pipeline.resources["monitor"])
+    from assets.site import stored_days
+
+    render_site(copy_root, context, "zh", stored_days(pipeline.resources["warehouse"]),
+                pipeline.resources["warehouse"].query_rows("site_search"), "https://example.org/arxiv",
+                dt.datetime.now(dt.UTC))
+    after = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
+    assert set(after) == set(before) and all(after[n] != before[n] for n in before)  # new files renamed in
+    assert not list(copy_root.rglob("*.tmp"))
+    feed = feedparser.parse((copy_root / "feed.xml").read_bytes())
+    assert feed.entries[1].link == f"https://example.org/arxiv/days/{DEMO_DAY}.html"
+
+
+def test_serve_answers_on_loopback(site, replay):
+    _, _, home = site
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), "serve", "--port", str(port)],
+                              cwd=REPO, env=replay_env(replay, home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/days/{DEMO_DAY}.html", timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+                time.sleep(0.2)
+        assert 'id="p-2512.20014"' in body.decode("utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_without_a_site_says_so(replay, tmp_path):
+    out = subprocess.run([str(Path(sys.executable).parent / "arxiv-monitor"), "serve", "--port", str(free_port())],
+                         cwd=REPO, env=replay_env(replay, tmp_path / "empty"), capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2 and "no site at" in out.stderr
