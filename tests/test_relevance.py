@@ -9,7 +9,6 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from arxiv_domain.bibtex import read_bibtex
 from assets.embeddings import embed_listings, listing_text, text_hash
 from assets.filtering import FilterRules, filter_listings
 from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
@@ -147,7 +146,6 @@ def test_unreadable_or_empty_bibtex_is_named(tmp_path):
     junk.write_text("not bibtex at all", encoding="utf-8")
     with pytest.raises(ConfigError, match="junk.bib holds no BibTeX entry"):
         settings_for(ARXIV_MONITOR_BIBTEX=str(junk))
-    assert read_bibtex  # the reader the settings use
 
 
 # ---------------------------------------------------------------- the assets on real data
