@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export DAGSTER_TELEMETRY_ENABLED := false
 
-.PHONY: setup demo test test-fast lint chaos bench ui clean
+.PHONY: setup browser demo test test-fast lint chaos bench ui clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,22 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
+# The site's tests load the pages in a real browser: Debian's chromium (and a CJK font, so that the kept
+# screenshot shows the Chinese report), installed when missing. Nothing downloads a browser build of its own.
+browser:
+	@command -v chromium >/dev/null || { echo ">>> Installing Debian's chromium for the site's browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-zenhei; }
+
 demo: setup
 	$(BIN)/arxiv-monitor demo
 
 # The whole suite, LLM server and demo included (CI: .ci/run).
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
 
 # Everyday lane: no LLM server, no demo subprocess.
-test-fast: setup
+test-fast: setup browser
 	$(BIN)/pytest -q -m "not llm"
 
 lint: setup

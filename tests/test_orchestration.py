@@ -25,7 +25,8 @@ def test_schedule_tick_requests_the_days_partition_after_the_announcement():
 def test_job_covers_the_whole_graph():
     job = build_definitions(settings_for()).resolve_job_def("daily_digest")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
-        "raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report"}
+        "raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report",
+        "report_site", "report_delivery"}
 
 
 def test_partitions_are_announcement_days_in_new_york():
