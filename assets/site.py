@@ -119,8 +119,8 @@ def index_page(days: list[dict], language: str) -> str:
 
 
 def search_entries(rows: list[dict]) -> list[dict]:
-    """What the browser searches: title, authors, matched and analysis keywords, TL;DR; `text` is
-    their lower-cased concatenation."""
+    """What the browser searches: title, authors, matched and analysis keywords, TL;DR (the page
+    lower-cases and joins them once on load, rather than the index carrying them twice)."""
     entries = []
     for r in rows:
         keywords = list(dict.fromkeys([*(r.get("matched_keywords") or []), *(r.get("keywords") or [])]))
@@ -128,8 +128,7 @@ def search_entries(rows: list[dict]) -> list[dict]:
         tldr = r.get("tldr") or ""
         entries.append({"day": r["partition_date"].isoformat(), "arxiv_id": r["arxiv_id"], "title": r["title"],
                         "anchor": paper_anchor(r["arxiv_id"]), "authors": authors, "keywords": keywords,
-                        "tldr": tldr,
-                        "text": " ".join([r["title"], *authors, *keywords, tldr]).lower()})
+                        "tldr": tldr})
     return entries
 
 
