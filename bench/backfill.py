@@ -103,6 +103,9 @@ def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
         server.kill()
     seconds = [r["seconds"] for r in per_day_rows]
     first, last = statistics.mean(seconds[:5]), statistics.mean(seconds[-5:])
+    # The first days pay for a cold process (imports, Dagster's instance, page cache): days 6-10 are
+    # the like-for-like early window for "does a day get slower as the history grows".
+    early_warm = statistics.mean(seconds[5:10])
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
@@ -110,10 +113,11 @@ def backfill_30_days(days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
         "corpus_entries": corpus_size, "stages": STAGES, "all_succeeded": all(r["success"] for r in per_day_rows),
         "total_seconds": round(total, 1), "seconds_per_day_first5": round(first, 2),
         "seconds_per_day_last5": round(last, 2), "last5_over_first5": round(last / first, 3),
+        "seconds_per_day_days6to10": round(early_warm, 2), "last5_over_days6to10": round(last / early_warm, 3),
         "peak_rss_mb_pipeline_process": round(peak_self, 1),
         "peak_rss_mb_largest_child": round(peak_children, 1),
         "database_mb_after": round(database_mb, 1), "per_day": per_day_rows,
-        "target": "last5_over_first5 <= 1.25 (flat); peak RSS of the pipeline process <= 1024 MB",
+        "target": "last5_over_days6to10 <= 1.25 (flat once warm); peak RSS of the pipeline process <= 1024 MB",
         "note": "synthetic corpus: real entries re-used under ids 99MM.NNNNN (bench/synthetic.py); "
                 "the LLM stage is excluded; each day is run with the replay server showing arXiv as of that day",
     }

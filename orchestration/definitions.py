@@ -41,7 +41,8 @@ class Pipeline:
 def build_pipeline(settings: Settings, **resource_overrides: dict) -> Pipeline:
     partitions = announcement_days(settings.start_date)
     assets = build_assets(partitions, settings.step_retry_delay_seconds)
-    return Pipeline(assets, build_checks(assets[-1]), build_resources(settings, **resource_overrides), partitions)
+    report = next(a for a in assets if a.key.to_user_string() == "daily_report")
+    return Pipeline(assets, build_checks(report), build_resources(settings, **resource_overrides), partitions)
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

@@ -18,7 +18,7 @@ KEYWORDS = ["pose estimation", "precipitation nowcasting", "digital twins"]
 @pytest.fixture
 def backfilled(server, home, llm, llm_resource):
     pipeline = pipeline_for(home, server, ARXIV_MONITOR_KEYWORDS=",".join(KEYWORDS), ARXIV_MONITOR_LANGUAGE="en",
-                            ARXIV_MONITOR_WATCH_AUTHORS="")
+                            ARXIV_MONITOR_WATCH_AUTHORS="", ARXIV_MONITOR_INTERESTS="[]")  # keywords only
     resources = {**pipeline.resources, "llm_server": llm_resource}
     instance = dg.DagsterInstance.ephemeral()
     # The checks are the subject, not what the model writes: answers capped at 64 tokens (stored failed, cut off).
@@ -55,6 +55,7 @@ def test_three_day_backfill_through_the_python_api_then_checks_catch_planted_bad
         "every_filtered_paper_read",
         "every_filtered_paper_analysed",
         "analyses_complete",
+        "every_channel_delivered",
     }
     for day, result in results.items():
         assert check_outcomes(result) == {name: True for name in every_check}, day

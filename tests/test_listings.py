@@ -52,7 +52,8 @@ def test_demo_day_materialises_with_every_announce_type(pipeline, home, server):
     assert rows[("2512.20276", 1)][5][0] == "Yuntao Dai"
     assert {r[6] for r in rows.values()} == {dt.date(2025, 12, 25)}
     day = table(home, "select announces, reason, complete, rows_new, window_start from listing_days")
-    assert day == [(True, "announcement", True, 6, announcement_day(dt.date(2025, 12, 25)).window_start)]
+    # Thursday's feed: submissions from Tuesday 14:00 ET (19:00 UTC, EST), as the README's table says.
+    assert day == [(True, "announcement", True, 6, dt.datetime(2025, 12, 23, 19, 0, tzinfo=dt.UTC))]
 
 
 def test_rerun_makes_zero_requests_and_is_idempotent(pipeline, home, server):

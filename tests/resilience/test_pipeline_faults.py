@@ -36,8 +36,9 @@ BROKEN = {
 }
 GOOD = {"1505.04597v1", "1602.02830v3", "1706.03762v7"}  # the watched authors' papers: real recorded PDFs
 # Three papers of the demo day, one of them with a real PDF: keeps the LLM part of 5 and 6 short.
+# Keywords only: the default interest profile would also keep the demo day's VLA papers.
 FEW = {"ARXIV_MONITOR_KEYWORDS": "Precipitation Nowcasting,Metamorphic Testing",
-       "ARXIV_MONITOR_WATCH_AUTHORS": "Olaf Ronneberger"}
+       "ARXIV_MONITOR_WATCH_AUTHORS": "Olaf Ronneberger", "ARXIV_MONITOR_INTERESTS": "[]"}
 FEW_PAPERS = {"2512.21118v1", "2407.18756v1", "1505.04597v1"}
 # These scenarios are about faults, not about what the model writes: answers are capped at 64 tokens
 # (each then stored failed, cut off) and papers at 800 tokens of text (trimmed, as the report says),
@@ -336,7 +337,8 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     cwd.mkdir()
     with hostile_server() as server:
         server.inject({"kind": "huge", "megabytes": 200, "declare": False, "match": "/pdf/2512.99902v1", "times": -1})
-        env = cli_env(server, llm, root / "home", ARXIV_MONITOR_KEYWORDS=KEYWORD, ARXIV_MONITOR_WATCH_AUTHORS="")
+        env = cli_env(server, llm, root / "home", ARXIV_MONITOR_KEYWORDS=KEYWORD, ARXIV_MONITOR_WATCH_AUTHORS="",
+                      ARXIV_MONITOR_INTERESTS="[]")
         run = subprocess.run(
             [sys.executable, "-m", "orchestration.cli", "run", "--date", DEMO_DAY],
             cwd=cwd,
