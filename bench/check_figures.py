@@ -38,6 +38,7 @@ ALLOWED = [
     "(90% of its n-grams)",  # a quality gate's threshold
     "× 2 bytes", "24 GB GPU",  # BF16 arithmetic; a GPU size
     "roughly 0.5–1 GB",  # an estimate from the sizes stated beside it, said to be one
+    "95 % bootstrap interval",  # the interval's level, a choice
 ]
 
 
@@ -143,7 +144,8 @@ def unmatched_figures(documents=DOCUMENTS, results: Path = RESULTS) -> list[str]
                     written = ("-" if before.endswith(("−", "-")) else "") + m.group(1)
                     if not matches(written, m.group(2), recorded):
                         where = f" of {', '.join(sorted(cited))}" if cited else " (its paragraph names no benchmark)"
-                        problems.append(f"{Path(document).name}:{start + offset}: {m.group(0)!r} matches no "
+                        name = Path(document).relative_to(ROOT) if Path(document).is_relative_to(ROOT) else document
+                        problems.append(f"{name}:{start + offset}: {m.group(0)!r} matches no "
                                         f"recorded result{where}")
     return problems
 

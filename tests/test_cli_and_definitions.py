@@ -26,6 +26,10 @@ def test_demo_then_query_answers(demo):
     assert "2025-12-25 filtered_papers: kept 9 of 19 listings" in demo.stdout
     assert "paper_fulltext: 9 papers, 34 pages" in demo.stdout and "ok 3, download_failed 6" in demo.stdout
     assert "report: " in demo.stdout
+    # The demo writes the site too and says where it is.
+    site = Path(env["ARXIV_MONITOR_HOME"]) / "site"
+    assert f"site:   {site / 'index.html'}" in demo.stdout
+    assert (site / "days" / "2025-12-25.html").is_file() and "2025-12-25" in (site / "index.html").read_text()
     query = cli("query", "select announce_type, count(*) from raw_listings group by 1 order by 1", "--format", "csv",
                 env_extra=env)
     assert query.returncode == 0, query.stderr
