@@ -44,7 +44,9 @@ def summarise(asset: str, m: dict) -> str:
                 f"{m['cache_hits']} from cache; {m['requests']} requests, "
                 f"{m['tokens_in']} tokens in / {m['tokens_out']} out in {m['seconds']} s")
     if asset == "report_site":
-        return f"{m['days_in_index']} days in the index, search index {m['search_index_bytes']} bytes → {m['page']}"
+        days = m["days_in_index"]
+        return (f"{days} day{'s' if days != 1 else ''} in the index, search index {m['search_index_bytes']} bytes "
+                f"→ {m['page']}")
     if asset == "report_delivery":
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_"))
         return f"{m['channels']} channel(s): {statuses}"

@@ -46,6 +46,7 @@ class Channel(dg.Config):
     password_env: str = ""
     sender: str = ""
     recipients: list[str] = []
+    ca_file: str = ""  # a PEM bundle to trust besides the system's (a server with a private CA)
 
 
 class DeliveryFailed(RuntimeError):
@@ -146,18 +147,29 @@ class PublishResource(dg.ConfigurableResource):
         email["Subject"], email["From"], email["To"] = message["subject"], channel.sender, ", ".join(channel.recipients)
         email.set_content(message["text"])
         email.add_alternative(message["html"], subtype="html")
+        # Certificates are always verified (host name included); `ca_file` adds a private CA.
+        context = ssl.create_default_context()
+        if channel.ca_file:
+            context.load_verify_locations(cafile=channel.ca_file)
         try:
             if channel.security == "ssl":
                 server = smtplib.SMTP_SSL(channel.smtp_host, channel.smtp_port, timeout=self.timeout_seconds,
-                                          context=ssl.create_default_context())
+                                          context=context)
             else:
                 server = smtplib.SMTP(channel.smtp_host, channel.smtp_port, timeout=self.timeout_seconds)
             with server:
                 if channel.security == "starttls":
-                    server.starttls(context=ssl.create_default_context())
+                    server.starttls(context=context)
                 if channel.username:
                     server.login(channel.username, _secret(channel.password_env, "SMTP password", channel))
                 refused = server.send_message(email)
+        except ssl.SSLCertVerificationError as exc:  # retrying will not make a certificate trusted
+            raise DeliveryFailed(f"SMTP TLS certificate verify failed: {exc.verify_message or exc}",
+                                 passing=False) from None
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. no AUTH, or no STARTTLS: the server's setup
+            raise DeliveryFailed(f"SMTP: {exc}", passing=False) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryFailed(f"SMTP login refused ({exc.smtp_code})", passing=False) from None
         except smtplib.SMTPResponseException as exc:  # 4xx: try again later; 5xx: refused for good
             raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
                                  passing=400 <= exc.smtp_code < 500) from None

@@ -321,7 +321,7 @@ def _validate_relevance(v: dict) -> None:
 
 CHANNEL_FIELDS = {
     "email": {"required": ("smtp_host", "sender", "recipients"),
-              "optional": ("smtp_port", "security", "username", "password_env")},
+              "optional": ("smtp_port", "security", "username", "password_env", "ca_file")},
     "slack": {"required": ("url_env",), "optional": ()},
     "feishu": {"required": ("url_env",), "optional": ("secret_env",)},
     "dingtalk": {"required": ("url_env",), "optional": ("secret_env",)},

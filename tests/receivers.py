@@ -22,10 +22,11 @@ from aiosmtpd.controller import Controller
 class SmtpReceiver:
     """aiosmtpd on 127.0.0.1: every accepted message, parsed with `email` (policy.default)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, **options):
+        """`options`: aiosmtpd's (tls_context + require_starttls, ssl_context, authenticator...)."""
         self.messages: list = []
         self.envelopes: list = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=port, **options)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.envelopes.append(envelope)

@@ -250,3 +250,59 @@ def test_content_hash_ignores_nothing_that_is_shown():
 def test_bad_channels_are_named(channel, named):
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
         settings_for(ARXIV_MONITOR_DELIVERY_CHANNELS=json.dumps([channel]))
+
+
+# ---------------------------------------------------------------- SMTP over TLS, with a login
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (openssl), standing in for a server with a private CA."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"),
+                    "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_tls_with_login(certificate, security, monkeypatch):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    from resources.publish import PublishResource
+
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"bot" and auth_data.password == b"s3cret")
+
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
+    port = free_port()
+    tls = ({"tls_context": server_context, "require_starttls": True} if security == "starttls"
+           else {"ssl_context": server_context})
+    # Implicit TLS (ssl) is TLS from the first byte, which aiosmtpd's AUTH-needs-TLS rule does not see.
+    receiver = SmtpReceiver(port, authenticator=authenticator, auth_require_tls=security == "starttls", **tls)
+    channel = Channel(name="inbox", kind="email", smtp_host="127.0.0.1", smtp_port=port, security=security,
+                      username="bot", password_env="TEST_SMTP_PASSWORD", sender="bot@example.org",
+                      recipients=["team@example.org"], ca_file=str(cert))
+    message = {"subject": "arXiv 监控 2025-12-25：1 篇论文", "text": "一篇论文", "html": "<p>一篇论文</p>"}
+    publish = PublishResource(backoff_seconds=0.01)
+    with receiver:
+        sent = publish.send(channel, message)
+        assert sent.ok, sent.response
+        assert logins == [(b"bot", b"s3cret")] and len(receiver.messages) == 1
+        assert receiver.messages[0].get_body(("plain",)).get_content().strip() == "一篇论文"
+        # Without the private CA the certificate is refused, once (retrying cannot fix it), and named.
+        untrusted = publish.send(channel.model_copy(update={"ca_file": ""}), message)
+        assert not untrusted.ok and untrusted.attempts == 1 and "certificate verify failed" in untrusted.response
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
+        refused = publish.send(channel, message)
+        assert not refused.ok and refused.attempts == 1 and "login refused" in refused.response
+        assert "wrong" not in refused.response and len(receiver.messages) == 1
