@@ -343,11 +343,19 @@ def cmd_serve(args) -> int:
     site = load_settings().home / "site"
     if not (site / "index.html").is_file():
         return _fail(f"no site at {site}: materialise report_site first (arxiv-monitor run --date D)")
+    import signal
+
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     try:
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     except OSError as exc:
         return _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+    httpd.daemon_threads = True  # stopping never waits for a browser's kept-alive connection
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt  # SIGTERM (a service manager, a test) stops it as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, stop)
     print(f"serving {site} at http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     try:
         httpd.serve_forever()
