@@ -207,13 +207,14 @@ def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         monitor.check_data_dir()
         day = parse_day(context.partition_key)
         now = dt.datetime.now(dt.UTC)
+        days = stored_days(warehouse)
         sizes = render_site(monitor.site_dir, stored_context(day, warehouse, monitor), monitor.language,
-                            stored_days(warehouse), warehouse.query_rows("site_search"), publish.base_url, now)
+                            days, warehouse.query_rows("site_search"), publish.base_url, now)
         page = monitor.site_dir / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
             "page": dg.MetadataValue.path(str(page)),
             "index": dg.MetadataValue.path(str(monitor.site_dir / "index.html")),
-            "days_in_index": len(stored_days(warehouse)), "search_index_bytes": sizes["search-index.js"],
+            "days_in_index": len(days), "search_index_bytes": sizes["search-index.js"],
             "page_bytes": sizes[f"days/{day.isoformat()}.html"],
         })
 
