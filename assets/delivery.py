@@ -149,33 +149,34 @@ def delivery_mode(tags: dict, publish: PublishResource) -> tuple[bool, bool]:
     return (not backfill) or publish.deliver_backfills or asked, tags.get(RUN_TAG_RESEND) == "true"
 
 
+def _not_sent(base: dict, digest_hash: str, status: str, response: str) -> dict:
+    return {**base, "content_hash": digest_hash, "status": status, "attempts": 0, "response": response,
+            "sent_at": None, "papers_sent": 0, "papers_left_out": 0}
+
+
 def deliver_day(d: dict, language: str, publish: PublishResource, previous: dict[str, dict], deliver: bool,
                 resend: bool, now: dt.datetime, log=None) -> list[dict]:
     """One row per channel (report_deliveries), sending where needed."""
     digest_hash = content_hash(d)
     if not publish.channels:
-        return [{"channel": "(none)", "kind": "none", "content_hash": digest_hash, "status": "no_channels",
-                 "attempts": 0, "response": "no [[delivery.channels]] configured", "sent_at": None,
-                 "first_sent_at": None, "checked_at": now, "papers_sent": 0, "papers_left_out": 0}]
+        return [_not_sent({"channel": "(none)", "kind": "none", "checked_at": now, "first_sent_at": None},
+                          digest_hash, "no_channels", "no [[delivery.channels]] configured")]
     rows = []
     for channel in publish.channels:
         before = previous.get(channel.name)
         delivered_before = before is not None and before["status"] in DELIVERED
         base = {"channel": channel.name, "kind": channel.kind, "checked_at": now,
                 "first_sent_at": before["first_sent_at"] if before else None}
-        if delivered_before and before["content_hash"] == digest_hash and not resend:
-            rows.append({**before, "checked_at": now})  # unchanged: nothing sent
+        if before and (not deliver or (delivered_before and before["content_hash"] == digest_hash and not resend)):
+            rows.append({**before, "checked_at": now})  # unchanged, or a backfill: what was recorded stays
             continue
-        if not deliver:  # a backfill: what was sent stays recorded; nothing new is sent
-            rows.append({**before, "checked_at": now} if before else {
-                **base, "content_hash": digest_hash, "status": "not_sent_backfill", "attempts": 0,
-                "response": "a backfill run: not delivered (deliver_backfills = false; run --deliver to send)",
-                "sent_at": None, "papers_sent": 0, "papers_left_out": 0})
+        if not deliver:
+            rows.append(_not_sent(base, digest_hash, "not_sent_backfill",
+                                  "a backfill run: not delivered (deliver_backfills = false; run --deliver to send)"))
             continue
         if not d["papers"] and not publish.send_empty:
-            rows.append({**base, "content_hash": digest_hash, "status": "skipped_empty", "attempts": 0,
-                         "response": "no paper this day ([delivery].send_empty = false)", "sent_at": None,
-                         "papers_sent": 0, "papers_left_out": 0})
+            rows.append(_not_sent(base, digest_hash, "skipped_empty",
+                                  "no paper this day ([delivery].send_empty = false)"))
             continue
         update = delivered_before and before["content_hash"] != digest_hash
         message, included = channel_message(channel, d, language, update)

@@ -105,7 +105,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
     from arxiv_domain.calendar import parse_day
     from orchestration.definitions import build_pipeline
-    from orchestration.runner import materialize_stretch, stretches
+    from orchestration.runner import materialize_stretch, process_tags, release_orphaned_runs, stretches
     from resources.settings import check_data_dir, load_settings
 
     try:
@@ -137,6 +137,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     # would fail ("table alembic_version already exists"): take turns.
     with FileLock(str(Path(os.environ["DAGSTER_HOME"]) / ".instance-init.lock")):
         instance = dg.DagsterInstance.get()
+        for line in release_orphaned_runs(instance):
+            print(f"arxiv-monitor: released {line}", file=sys.stderr)
     days = _days(start, end)
     failures = 0
     keep_llm_up = contextlib.nullcontext()
@@ -146,7 +148,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     runs = stretches(selected, pipeline.assets)
     # A range of days is a backfill: report_delivery sends nothing for it unless asked (--deliver).
     run_tags = {"arxiv_monitor/cli": "run", "arxiv_monitor/backfill": str(len(days) > 1).lower(),
-                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower()}
+                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower(),
+                **process_tags()}
     (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))

@@ -44,3 +44,50 @@ def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
     """{asset name: its materialization's metadata values} of a run."""
     return {e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
             for e in result.get_asset_materialization_events()}
+
+
+# Who started a run: a run whose process was killed outright (SIGKILL, the OOM killer) stays "started"
+# in Dagster's storage and keeps its pool slot claimed, so every later run waits on that slot forever.
+RUN_TAG_HOST = "arxiv_monitor/host"
+RUN_TAG_PID = "arxiv_monitor/pid"
+RUN_TAG_PROCESS_STARTED = "arxiv_monitor/process_started"
+UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+def process_tags() -> dict[str, str]:
+    """Tags naming this process: its host, pid and start time (a pid alone can be re-used)."""
+    import os
+    import socket
+
+    import psutil
+
+    return {RUN_TAG_HOST: socket.gethostname(), RUN_TAG_PID: str(os.getpid()),
+            RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"}
+
+
+def _process_alive(pid: int, started: str) -> bool:
+    import psutil
+
+    try:
+        return f"{psutil.Process(pid).create_time():.2f}" == started
+    except psutil.NoSuchProcess:
+        return False
+
+
+def release_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed, and free the pool slots of, this host's unfinished runs whose process is gone.
+    Runs of live processes (another terminal's backfill) and runs started elsewhere are left alone.
+    Returns one line per released run."""
+    import socket
+
+    host = socket.gethostname()
+    released = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED, tags={RUN_TAG_HOST: host})):
+        pid, started = run.tags.get(RUN_TAG_PID), run.tags.get(RUN_TAG_PROCESS_STARTED)
+        if not pid or not pid.isdigit() or not started or _process_alive(int(pid), started):
+            continue
+        message = f"its process (pid {pid}) ended without finishing the run (killed?); its pool slots are freed"
+        instance.report_run_failed(run, message)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(f"run {run.run_id[:8]} ({run.tags.get('dagster/partition', '?')}): {message}")
+    return released

@@ -74,3 +74,93 @@ def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
     query = cli("query", "select partition_date, announces from listing_days order by 1", "--format", "csv",
                 env_extra=env)
     assert query.stdout.splitlines()[1:] == ["2025-12-26,True", "2025-12-27,False", "2025-12-28,False"]
+
+
+
+def plant_runs(dagster_home: Path) -> tuple:
+    """An instance like the repo's (pool limit 1, one run at a time) holding two unfinished runs: one of a
+    process that has ended, holding the `duckdb` pool slot (what SIGKILL or the OOM killer leaves), and one
+    of this live process (another terminal's backfill, say). Returns (killed run, live run, dead pid)."""
+    import socket
+
+    import dagster as dg
+    import psutil
+    from dagster._core.storage.dagster_run import DagsterRun
+    from dagster._core.utils import make_new_run_id
+
+    from orchestration.runner import RUN_TAG_HOST, RUN_TAG_PID, RUN_TAG_PROCESS_STARTED
+
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    gone = subprocess.run([sys.executable, "-c", "import os, psutil; print(os.getpid(), "
+                           "f'{psutil.Process().create_time():.2f}')"], capture_output=True, text=True, check=True)
+    pid, started = gone.stdout.split()
+    host = socket.gethostname()
+    killed = DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
+                        tags={RUN_TAG_HOST: host, RUN_TAG_PID: pid, RUN_TAG_PROCESS_STARTED: started,
+                              "dagster/partition": "2025-12-24"})
+    live = DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
+                      tags={RUN_TAG_HOST: host, RUN_TAG_PID: str(os.getpid()),
+                            RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"})
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        instance.add_run(killed)
+        instance.add_run(live)
+        instance.event_log_storage.initialize_concurrency_limit_to_default("duckdb")  # as a run's executor does
+        claim = instance.event_log_storage.claim_concurrency_slot("duckdb", killed.run_id, "raw_listings")
+        assert claim.is_claimed
+        assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 1
+    return killed, live, pid
+
+
+def assert_released(dagster_home: Path, killed, live) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED  # left alone
+        assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 0
+
+
+def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
+    """A run whose process died stays "started" for ever: Dagster's queue (max_concurrent_runs: 1) counts
+    it as in progress and its pool slot stays claimed. The next CLI run marks it failed and frees it."""
+    import socket
+
+    import dagster as dg
+
+    from orchestration.runner import RUN_TAG_HOST, RUN_TAG_PID
+    from resources.replay.server import ReplayServer
+
+    dagster_home = tmp_path / "dagster"
+    killed, live, pid = plant_runs(dagster_home)
+    with ReplayServer() as server:
+        env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(dagster_home),
+               "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
+        out = cli("run", "--date", "2025-12-26", "--select", "raw_listings", env_extra=env)
+    assert out.returncode == 0, out.stderr
+    assert f"released run {killed.run_id[:8]} (2025-12-24): its process (pid {pid}) ended" in out.stderr
+    assert "2025-12-26 raw_listings: 5 rows" in out.stdout
+    assert_released(dagster_home, killed, live)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        (cli_run,) = instance.get_runs(filters=dg.RunsFilter(tags={"arxiv_monitor/cli": "run"}))
+        assert cli_run.status == dg.DagsterRunStatus.SUCCESS
+        # The CLI's own runs carry what the next one needs to tell whether their process is alive.
+        assert cli_run.tags[RUN_TAG_PID] != pid and cli_run.tags[RUN_TAG_HOST] == socket.gethostname()
+
+
+def test_the_daemon_sensor_releases_a_killed_run_too(tmp_path):
+    """With `dagster dev` running and no CLI run coming, the sensor does the same each minute."""
+    import dagster as dg
+
+    from orchestration.sensors import release_orphaned_runs_sensor
+
+    dagster_home = tmp_path / "dagster"
+    killed, live, pid = plant_runs(dagster_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        result = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
+    assert isinstance(result, dg.SkipReason)
+    assert result.skip_message.startswith(f"released 1: run {killed.run_id[:8]} (2025-12-24): its process (pid {pid})")
+    assert_released(dagster_home, killed, live)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:  # nothing left to release
+        again = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
+    assert again.skip_message == "no unfinished run of a process that is gone"
