@@ -281,7 +281,9 @@ def test_email_over_tls_with_login(certificate, security, monkeypatch):
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.login == b"bot" and auth_data.password == b"s3cret")
+        # handled=False: aiosmtpd answers 535 itself (its default, handled=True, means the authenticator
+        # already answered, so a refusal would get no reply at all).
+        return AuthResult(success=auth_data.login == b"bot" and auth_data.password == b"s3cret", handled=False)
 
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
     port = free_port()
@@ -299,6 +301,12 @@ def test_email_over_tls_with_login(certificate, security, monkeypatch):
         assert sent.ok, sent.response
         assert logins == [(b"bot", b"s3cret")] and len(receiver.messages) == 1
         assert receiver.messages[0].get_body(("plain",)).get_content().strip() == "一篇论文"
+        # A wrong password: refused once (retrying cannot make it right), named, nothing sent, no secret shown.
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong-pass")
+        refused = publish.send(channel, message)
+        assert not refused.ok and refused.attempts == 1
+        assert refused.response == "SMTP login refused (535)"
+        assert len(receiver.messages) == 1 and (b"bot", b"wrong-pass") in logins
 
 
 def test_an_untrusted_certificate_is_refused_once_and_named(certificate):
