@@ -1,5 +1,9 @@
 """`paper_fulltext`: each filtered paper's PDF, downloaded and read into sections and links."""
 
+import functools
+import hashlib
+import inspect
+import sys
 import time
 from collections import Counter
 
@@ -23,18 +27,45 @@ FULLTEXT_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "pages": pl.Int32,
     "chars": pl.Int32, "text": pl.Utf8, "sections": pl.List(_SECTION), "links": pl.List(_LINK),
     "pdf_sha256": pl.Utf8, "pdf_bytes": pl.Int64, "from_cache": pl.Boolean, "extract_seconds": pl.Float64,
-    "evidence": pl.List(_EVIDENCE),
+    "evidence": pl.List(_EVIDENCE), "extractor": pl.Utf8,
 }
+# Columns of a stored row that a re-run re-uses as they are (the rest describe the run itself).
+_REUSED = ("status", "error", "pages", "chars", "text", "sections", "links", "evidence", "extractor")
 
 
-def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_limit: float = 120.0) -> list[dict]:
+@functools.cache
+def extractor_identity() -> str:
+    """What makes a row from PDF bytes: PyMuPDF's version and the source of the modules that turn the
+    PDF into sections, links and evidence, and the row (this one). Any change to them re-extracts."""
+    import pymupdf
+
+    from assets import evidence, pdf_extraction, pdf_links
+
+    code = "".join(inspect.getsource(m) for m in (pdf_extraction, pdf_links, evidence, sys.modules[__name__]))
+    return f"pymupdf {pymupdf.__version__} {hashlib.sha256(code.encode()).hexdigest()[:12]}"
+
+
+def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_limit: float = 120.0,
+                stored: list[dict] | None = None) -> tuple[list[dict], int]:
     """Download (or take from the cache) and extract every paper; one bad PDF never stops the rest.
-    Links come from the abstract, the comments field and the full text, in that order of precedence."""
+    Links come from the abstract, the comments field and the full text, in that order of precedence.
+    `stored`: this day's earlier rows (stored_extractions); one made from the same PDF bytes by the same
+    code (extractor_identity) is re-used instead of extracted again. Returns (rows, rows re-used)."""
+    identity = extractor_identity()
+    earlier = {(r["arxiv_id"], r["version"]): r for r in stored or [] if r["extractor"] == identity}
     fetched = [store.fetch(p["arxiv_id"], p["version"]) for p in papers]
-    readable = [i for i, f in enumerate(fetched) if f.status == "ok"]
+    reusable = {i: earlier[(p["arxiv_id"], p["version"])] for i, (p, f) in enumerate(zip(papers, fetched))
+                if f.status == "ok" and (p["arxiv_id"], p["version"]) in earlier
+                and earlier[(p["arxiv_id"], p["version"])]["pdf_sha256"] == f.sha256}
+    readable = [i for i, f in enumerate(fetched) if f.status == "ok" and i not in reusable]
     extracted = dict(zip(readable, extract_many([fetched[i].path for i in readable], workers, time_limit)))
     rows = []
     for i, (paper, fetch) in enumerate(zip(papers, fetched)):
+        made = {"arxiv_id": paper["arxiv_id"], "version": paper["version"], "pdf_sha256": fetch.sha256,
+                "pdf_bytes": fetch.size, "from_cache": fetch.from_cache}
+        if i in reusable:
+            rows.append({**made, **{k: reusable[i][k] for k in _REUSED}, "extract_seconds": None})
+            continue
         data = extracted.get(i, {"status": fetch.status, "error": fetch.error})
         extraction = from_json(data)
         links = merge_links(find_links(paper.get("abstract"), "abstract"), find_links(paper.get("comment"), "comment"),
@@ -42,13 +73,12 @@ def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_l
         sections = [{"title": s.title, "kind": s.kind, "text": s.text} for s in extraction.sections]
         evidence = extract_evidence(paper.get("abstract") or "", sections if extraction.status == "ok" else [])
         rows.append({
-            "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": extraction.status,
-            "error": extraction.error, "pages": extraction.pages, "chars": extraction.chars, "text": extraction.text,
-            "sections": sections, "evidence": [e.as_row() for e in evidence],
-            "links": links, "pdf_sha256": fetch.sha256, "pdf_bytes": fetch.size, "from_cache": fetch.from_cache,
-            "extract_seconds": data.get("seconds"),
+            **made, "status": extraction.status, "error": extraction.error, "pages": extraction.pages,
+            "chars": extraction.chars, "text": extraction.text, "sections": sections,
+            "evidence": [e.as_row() for e in evidence], "links": links, "extract_seconds": data.get("seconds"),
+            "extractor": identity,
         })
-    return rows
+    return rows, len(reusable)
 
 
 class FulltextConfig(dg.Config):
@@ -75,12 +105,14 @@ def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
         monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         papers = warehouse.query_rows("papers_to_read", partition_date=day)
+        warehouse.ensure_schema()  # a file from before the `extractor` column gets it before it is read
         started = time.perf_counter()
-        rows = read_papers(
+        rows, reused = read_papers(
             papers,
             pdf_store.store(monitor.pdf_cache_dir),
             workers=config.workers or monitor.extract_workers,
             time_limit=config.time_limit_seconds or monitor.extract_time_limit_seconds,
+            stored=warehouse.query_rows("stored_extractions", partition_date=day),
         )
         warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
         counts = Counter(r["status"] for r in rows)
@@ -98,6 +130,7 @@ def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
                 "papers": len(rows),
                 **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
                 "pages": sum(r["pages"] or 0 for r in rows),
+                "extractions_reused": reused,
                 "evidence_quotes": sum(len(r["evidence"]) for r in rows),
                 "papers_without_evidence": sum(not r["evidence"] for r in rows),
                 "seconds": round(time.perf_counter() - started, 2),

@@ -38,7 +38,8 @@ def summarise(asset: str, m: dict) -> str:
                 f"{m['kept_by_semantic_only']} by the interest profile alone)")
     if asset == "paper_fulltext":
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
-        return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s: {statuses or 'none'}"
+        reused = f" ({m['extractions_reused']} extractions re-used)" if m.get("extractions_reused") else ""
+        return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s{reused}: {statuses or 'none'}"
     if asset == "paper_summaries":
         return (f"{m['ok']} analysed, {m['rejected']} rejected by the quality gates, {m['failed']} failed, "
                 f"{m['cache_hits']} from cache; {m['requests']} requests, "

@@ -232,6 +232,47 @@ def test_partition_materialises_with_real_pdfs(home, server):
     assert len([r for r in server.state.requests if "/pdf/" in r["path"]]) == pdf_requests + 6
 
 
+def test_a_rerun_reuses_extractions_of_the_same_pdf_by_the_same_code(home, server, monkeypatch):
+    import assets.fulltext as fulltext
+
+    pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
+    assets = pipeline.assets_named("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext")
+    assert dg.materialize(assets, resources=pipeline.resources, partition_key=DEMO_DAY).success
+    columns = "arxiv_id, version, status, error, pages, chars, text, sections, links, evidence, pdf_sha256, extractor"
+
+    def stored() -> list[tuple]:
+        with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
+            return conn.execute(f"select {columns} from paper_fulltext order by arxiv_id").fetchall()
+
+    first = stored()
+    extracted: list[list] = []
+    real = fulltext.extract_many
+    monkeypatch.setattr(fulltext, "extract_many", lambda paths, *a: extracted.append(list(paths)) or real(paths, *a))
+
+    def rerun() -> dict:
+        result = dg.materialize(pipeline.assets_named("paper_fulltext"), resources=pipeline.resources,
+                                partition_key=DEMO_DAY)
+        assert result.success
+        return {k: v.value for k, v in result.asset_materializations_for_node("paper_fulltext")[0].metadata.items()}
+
+    # Same PDFs, same code: nothing is extracted again, and the rows are the same.
+    assert rerun()["extractions_reused"] == 3 and extracted == [[]]
+    assert stored() == first and {r[-1] for r in first if r[2] == "ok"} == {fulltext.extractor_identity()}
+    # Other extraction code (a new PyMuPDF, an edited extractor): all three are read again.
+    monkeypatch.setattr(fulltext, "extractor_identity", lambda: "pymupdf 0.0 edited")
+    assert rerun()["extractions_reused"] == 0 and len(extracted[-1]) == 3
+    assert [r[:-1] for r in stored()] == [r[:-1] for r in first]
+    # Other PDF bytes under the same id and version (a re-downloaded file): that one is read again.
+    monkeypatch.undo()
+    monkeypatch.setattr(fulltext, "extract_many", lambda paths, *a: extracted.append(list(paths)) or real(paths, *a))
+    assert rerun()["extractions_reused"] == 0  # the stored rows were made by "edited"
+    with duckdb.connect(str(home / "arxiv.duckdb")) as conn:
+        conn.execute("update paper_fulltext set pdf_sha256 = 'other bytes' where arxiv_id = '1706.03762'")
+    assert rerun()["extractions_reused"] == 2 and [Path(p).name for p in extracted[-1]] == [
+        PdfStore("http://127.0.0.1:9/pdf", home / "pdf_cache").path_for("1706.03762", 7).name]
+    assert stored() == first
+
+
 def test_extract_command_json_shape_and_exit_code():
     binary = Path(sys.executable).parent / "arxiv-monitor"
     ok = subprocess.run([str(binary), "extract", str(PDF_DIR / "1505.04597v1_Unet.pdf"), "--json"],

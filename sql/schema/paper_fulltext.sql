@@ -18,3 +18,6 @@ CREATE TABLE IF NOT EXISTS paper_fulltext (
 -- The paper's own key sentences (assets/evidence.py), quoted verbatim with their section; from the
 -- abstract alone when the full text was not read. Added after the first release: older files get it here.
 ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS evidence STRUCT(kind VARCHAR, section VARCHAR, text VARCHAR)[];
+-- What made the extraction: PyMuPDF's version and a hash of the extraction code (assets/fulltext.py:
+-- extractor_identity). A re-run re-uses a stored extraction of the same PDF bytes by the same code.
+ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS extractor VARCHAR;
