@@ -104,8 +104,14 @@ def client_overhead_and_concurrency(requests_n: int = 10) -> dict:
             "target": "client_overhead <= 0.05; llama-cpp-python serialises requests, so 4 in flight ~ 1.0x"}
 
 
+WARM_RUNS = 3  # warm runs vary by seconds on this box (6.8-12.6 s over earlier single runs): median of 3
+
+
 def demo_cold_and_warm() -> dict:
-    """`arxiv-monitor demo` on an empty data directory (server started, model loaded), then again."""
+    """`arxiv-monitor demo` on an empty data directory (server started, model loaded), then again
+    WARM_RUNS times; the warm figure is their median, with all of them recorded."""
+    import statistics
+
     binary = Path(sys.executable).parent / "arxiv-monitor"
     with tempfile.TemporaryDirectory() as home:
         env = {"ARXIV_MONITOR_HOME": home, "DAGSTER_HOME": str(Path(home) / "dagster"),
@@ -114,7 +120,7 @@ def demo_cold_and_warm() -> dict:
 
         env = {**os.environ, **env}
         timings, lines, codes, outputs = [], [], [], []
-        for _ in range(2):
+        for _ in range(1 + WARM_RUNS):
             started = time.perf_counter()
             out = subprocess.run([str(binary), "demo"], capture_output=True, text=True, env=env)
             timings.append(time.perf_counter() - started)
@@ -122,12 +128,15 @@ def demo_cold_and_warm() -> dict:
             lines.append(next((l for l in out.stdout.splitlines() if "paper_summaries" in l), out.stderr[-300:]))
             if not outputs:  # the cold run's lines, as the README quotes them
                 outputs.extend(l for l in out.stdout.splitlines() if l.startswith("2025-12-25 ") and ":" in l)
-    if codes != [0, 0]:  # a timing of a demo that failed measures nothing
+    if any(codes):  # a timing of a demo that failed measures nothing
         raise RuntimeError(f"arxiv-monitor demo exited {codes}: {lines}")
-    return {"benchmark": "demo_day", "cold_seconds": round(timings[0], 1), "warm_seconds": round(timings[1], 1),
+    warm = statistics.median(timings[1:])
+    return {"benchmark": "demo_day", "cold_seconds": round(timings[0], 1), "warm_seconds": round(warm, 1),
+            "warm_runs_seconds": [round(t, 1) for t in timings[1:]],
             "exit_codes": codes, "cold_llm": lines[0], "warm_llm": lines[1], "cold_output": outputs,
-            "targets": "cold <= 180 s, warm <= 10 s",
-            "met": {"cold": timings[0] <= 180, "warm": timings[1] <= 10}}
+            "fulltext_warm": next((l for l in out.stdout.splitlines() if "paper_fulltext" in l), ""),
+            "targets": "cold <= 180 s, warm (median) <= 10 s",
+            "met": {"cold": timings[0] <= 180, "warm": warm <= 10}}
 
 
 if __name__ == "__main__":
