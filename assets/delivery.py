@@ -24,6 +24,7 @@ from arxiv_domain.calendar import parse_day
 from assets.partitions import daily_asset
 from assets.report import md, stored_context
 from assets.site import paper_anchor
+from assets.wording import DIGEST
 from resources.monitor import MonitorResource
 from resources.publish import TEXT_BUDGET, Channel, PublishResource
 from resources.warehouse import WarehouseResource
@@ -37,20 +38,9 @@ RUN_TAG_BACKFILL = "arxiv_monitor/backfill"
 RUN_TAG_DELIVER = "arxiv_monitor/deliver"
 RUN_TAG_RESEND = "arxiv_monitor/resend"
 
-WORDS = {
-    "zh": {"subject": "arXiv 监控 {day}：{kept} 篇论文，{analysed} 篇已分析", "updated": "【更新】",
-           "no_paper": "今天没有论文匹配。", "no_announcement": "arXiv 这一天没有公告。", "matched": "匹配",
-           "left_out": "另有 {n} 篇未列出，见完整报告。", "site": "完整报告", "failed": "（无可用分析）"},
-    "en": {"subject": "arXiv monitor {day}: {kept} papers, {analysed} analysed", "updated": "[Updated] ",
-           "no_paper": "No paper matched today.", "no_announcement": "arXiv made no announcement that day.",
-           "matched": "matched", "left_out": "{n} more papers are not listed here; see the full report.",
-           "site": "Full report", "failed": "(no usable analysis)"},
-}
-
-
 def digest(context: dict, language: str, base_url: str) -> dict:
     """What every channel says, from the report's context: subject, counts and the papers in report order."""
-    w = WORDS[language]
+    w = DIGEST[language]
     site = base_url.rstrip("/") + f"/days/{context['day']}.html" if base_url else ""
     papers = []
     for p in context["papers"] + context["failed"]:
@@ -85,7 +75,7 @@ def _paper_lines(i: int, p: dict, w: dict, style: str) -> str:
 def fit_text(d: dict, language: str, style: str, budget: int, update: bool) -> tuple[str, int]:
     """The digest as text in `style` (text | markdown | slack) within `budget` UTF-8 bytes: whole papers
     from the end are left out, and counted in the last line. Returns (text, papers included)."""
-    w = WORDS[language]
+    w = DIGEST[language]
     header = (w["updated"] if update else "") + d["subject"]
     if not d["announces"]:
         header += "\n" + w["no_announcement"]
@@ -114,13 +104,13 @@ def email_html(d: dict, language: str, update: bool) -> str:
         "<ol>{% for p in d.papers %}<li><p><a href=\"{{ p.url }}\">{{ p.title }}</a><br>"
         "<small>{{ w.matched }}: {{ p.why }}</small><br>{{ p.tldr or w.failed }}</p></li>{% endfor %}</ol>"
         "</body></html>")
-    w = WORDS[language]
+    w = DIGEST[language]
     return template.render(d=d, w=w, prefix=w["updated"] if update else "")
 
 
 def channel_message(channel: Channel, d: dict, language: str, update: bool) -> tuple[dict, int]:
     """(message for PublishResource.send, papers included) in the channel's own format."""
-    subject = (WORDS[language]["updated"] if update else "") + d["subject"]
+    subject = (DIGEST[language]["updated"] if update else "") + d["subject"]
     if channel.kind == "email":  # one message, every paper: mail has no practical size limit here
         text, included = fit_text(d, language, "text", 10**9, update)
         return {"subject": subject, "text": text, "html": email_html(d, language, update)}, included

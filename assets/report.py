@@ -15,29 +15,11 @@ import polars as pl
 
 from arxiv_domain.calendar import announcement_day, parse_day
 from assets.partitions import daily_asset
+from assets.wording import EVIDENCE_KINDS, KIND_ZH, LABELS, REASONS, STATUS_ZH, WHERE
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"},
-          "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
-_REASON_ZH = {"weekend": "周末", "holiday": "假日"}
-_KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
-_EVIDENCE_KINDS = {"zh": {"contribution": "贡献", "result": "结果", "limitation": "局限"},
-                   "en": {"contribution": "contribution", "result": "result", "limitation": "limitation"}}
-_STATUS_ZH = {
-    "ok": "已读取",
-    "download_failed": "下载失败",
-    "not_pdf": "不是PDF",
-    "no_text": "PDF无文字",
-    "encrypted": "PDF加密",
-    "too_large": "PDF过大",
-    "truncated": "PDF下载不完整",
-    "extract_failed": "解析失败",
-    None: "未读取全文",
-}
-
-
 def md(value) -> str:
     """Untrusted text (titles, abstracts, names, LLM output) as inert Markdown: HTML escaped,
     Markdown syntax characters backslash-escaped, line breaks folded so nothing starts a block."""
@@ -74,9 +56,9 @@ def _basis(paper: dict, language: str) -> str:
         if basis == "fulltext":
             return "基于论文正文"
         if basis == "fulltext_trimmed":
-            dropped = "、".join(_KIND_ZH.get(k, k) for k in paper.get("dropped_sections") or [])
+            dropped = "、".join(KIND_ZH.get(k, k) for k in paper.get("dropped_sections") or [])
             return "基于论文正文（为适应模型上下文有删节" + (f"，略去{dropped}" if dropped else "") + "）"
-        return f"基于摘要（{_STATUS_ZH.get(fulltext_status, fulltext_status)}，未能使用全文）"
+        return f"基于摘要（{STATUS_ZH.get(fulltext_status, fulltext_status)}，未能使用全文）"
     if basis == "fulltext":
         return "from the full text"
     if basis == "fulltext_trimmed":
@@ -109,7 +91,7 @@ def report_context(
     papers, failed = [], []
     for i, row in enumerate(rows, start=1):
         links = [
-            {**l, "where": _WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
+            {**l, "where": WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
             for l in (row.get("links") or [])
         ]
         for link in links:
@@ -142,7 +124,7 @@ def report_context(
             papers.append(paper)
         else:
             paper["error"] = row.get("error") or ("没有分析记录" if language == "zh" else "no analysis was stored")
-            paper["fulltext_zh"] = _STATUS_ZH.get(row.get("fulltext_status"), row.get("fulltext_status"))
+            paper["fulltext_zh"] = STATUS_ZH.get(row.get("fulltext_status"), row.get("fulltext_status"))
             failed.append(paper)
     counts = {k: (listing_day or {}).get(f"rows_{k}", 0) for k in ("new", "cross", "replace", "replace_cross")}
     fulltext = Counter(r.get("fulltext_status") or "not read" for r in rows)
@@ -156,7 +138,7 @@ def report_context(
         "generated": f"{generated:%Y-%m-%d %H:%M} UTC",
         "announces": calendar.announces,
         "reason": calendar.reason,
-        "reason_zh": _REASON_ZH.get(calendar.reason, calendar.reason),
+        "reason_zh": REASONS["zh"].get(calendar.reason, calendar.reason),
         "categories": ", ".join(monitor.categories),
         "keywords": ", ".join(k.strip() for k in monitor.keywords),
         "exclude": ", ".join(monitor.exclude),
@@ -179,7 +161,7 @@ def report_context(
         "cached": sum(bool(r.get("cached")) for r in rows),
         "llm_seconds": round(sum(r.get("latency_seconds") or 0 for r in rows if not r.get("cached")), 1),
         "outcomes": analysis_outcomes(rows),
-        "evidence_kinds": _EVIDENCE_KINDS[language],
+        "evidence_kinds": EVIDENCE_KINDS[language],
     }
 
 
@@ -208,7 +190,7 @@ def analysis_outcomes(rows: list[dict]) -> dict:
 
 
 def render_report(context: dict, language: str) -> str:
-    text = _environment().get_template(f"report_{language}.md.j2").render(**context)
+    text = _environment().get_template(f"report_{language}.md.j2").render(**context, t=LABELS[language])
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

@@ -191,3 +191,20 @@ def test_an_analysis_in_the_wrong_language_is_shown_with_a_note():
     assert "模型未使用中文作答" in text and "#### 1. 论文概要" in text
     assert "*章节核对：模型所称依据的章节有 50% 确实存在于论文中。*" in text
     assert "模型未使用中文作答" not in render([paper(quality={**JUNK, "junk": [], "language_ok": True})])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_report_and_the_site_name_the_analysis_sections_alike(language):
+    """One wording (assets/wording.py) for both: the site once said "1. Summary" where the report said
+    "1. Overview"."""
+    from assets.site import day_page
+    from assets.wording import LABELS
+
+    rows = [paper()]
+    context = report_context(DAY, monitor(language), LISTING, rows, dt.datetime(2025, 12, 26, 1, 0, tzinfo=dt.UTC))
+    page = day_page(context, language)
+    text = render(rows, language)
+    headings = [label for label, _ in LABELS[language]["fields"]]
+    assert [h for h in headings if f"#### {h}\n" in text] == headings
+    assert [h for h in headings if f"<h4>{h}</h4>" in page] == headings
+    assert ("1. Overview" if language == "en" else "1. 论文概要") == headings[0]
