@@ -1,4 +1,5 @@
-"""Housekeeping the daemon does: runs left "started" by a process that was killed outright.
+"""Housekeeping the daemon does: runs left "started" by a process that was killed outright (a CLI run,
+or a run the daemon or the UI launched).
 
 Such a run counts as in progress for Dagster's run queue (`max_concurrent_runs: 1` in
 dagster_home/dagster.yaml), so the schedule's and the UI's runs would stay queued behind it for ever.

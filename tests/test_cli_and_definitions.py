@@ -78,13 +78,16 @@ def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
 
 
 def plant_runs(dagster_home: Path) -> tuple:
-    """An instance like the repo's (pool limit 1, one run at a time) holding two unfinished runs: one of a
-    process that has ended, holding the `duckdb` pool slot (what SIGKILL or the OOM killer leaves), and one
-    of this live process (another terminal's backfill, say). Returns (killed run, live run, dead pid)."""
+    """An instance like the repo's (pool limit 1, one run at a time) holding unfinished runs: one of an
+    `arxiv-monitor run` process that has ended, holding the `duckdb` pool slot (what SIGKILL or the OOM
+    killer leaves); one of this live process (another terminal's backfill, say); and two launched as the
+    daemon/UI launch them (no tags of ours; Dagster's "Started process for run (pid: N)" event), one
+    whose worker has ended and one whose worker is alive. Returns (killed runs, live runs, dead pid)."""
     import socket
 
     import dagster as dg
     import psutil
+    from dagster._core.events import EngineEventData
     from dagster._core.storage.dagster_run import DagsterRun
     from dagster._core.utils import make_new_run_id
 
@@ -96,28 +99,36 @@ def plant_runs(dagster_home: Path) -> tuple:
                            "f'{psutil.Process().create_time():.2f}')"], capture_output=True, text=True, check=True)
     pid, started = gone.stdout.split()
     host = socket.gethostname()
-    killed = DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
-                        tags={RUN_TAG_HOST: host, RUN_TAG_PID: pid, RUN_TAG_PROCESS_STARTED: started,
-                              "dagster/partition": "2025-12-24"})
-    live = DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
-                      tags={RUN_TAG_HOST: host, RUN_TAG_PID: str(os.getpid()),
-                            RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"})
+
+    def run(tags: dict) -> DagsterRun:
+        return DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
+                          tags=tags)
+
+    killed = run({RUN_TAG_HOST: host, RUN_TAG_PID: pid, RUN_TAG_PROCESS_STARTED: started,
+                  "dagster/partition": "2025-12-24"})
+    live = run({RUN_TAG_HOST: host, RUN_TAG_PID: str(os.getpid()),
+                RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"})
+    launched_killed = run({"dagster/partition": "2025-12-23"})
+    launched_live = run({"dagster/partition": "2025-12-22"})
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        instance.add_run(killed)
-        instance.add_run(live)
+        for planted in (killed, live, launched_killed, launched_live):
+            instance.add_run(planted)
+        for planted, worker in ((launched_killed, int(pid)), (launched_live, os.getpid())):
+            instance.report_engine_event(f"Started process for run (pid: {worker}).", planted,
+                                         EngineEventData.in_process(worker))
         instance.event_log_storage.initialize_concurrency_limit_to_default("duckdb")  # as a run's executor does
         claim = instance.event_log_storage.claim_concurrency_slot("duckdb", killed.run_id, "raw_listings")
         assert claim.is_claimed
         assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 1
-    return killed, live, pid
+    return (killed, launched_killed), (live, launched_live), pid
 
 
-def assert_released(dagster_home: Path, killed, live) -> None:
+def assert_released(dagster_home: Path, killed: tuple, live: tuple) -> None:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
-        assert instance.get_run_by_id(live.run_id).status == dg.DagsterRunStatus.STARTED  # left alone
+        assert [instance.get_run_by_id(r.run_id).status for r in killed] == [dg.DagsterRunStatus.FAILURE] * 2
+        assert [instance.get_run_by_id(r.run_id).status for r in live] == [dg.DagsterRunStatus.STARTED] * 2
         assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 0
 
 
@@ -138,7 +149,8 @@ def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
                "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
         out = cli("run", "--date", "2025-12-26", "--select", "raw_listings", env_extra=env)
     assert out.returncode == 0, out.stderr
-    assert f"released run {killed.run_id[:8]} (2025-12-24): its process (pid {pid}) ended" in out.stderr
+    for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
+        assert f"released run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in out.stderr
     assert "2025-12-26 raw_listings: 5 rows" in out.stdout
     assert_released(dagster_home, killed, live)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
@@ -159,7 +171,9 @@ def test_the_daemon_sensor_releases_a_killed_run_too(tmp_path):
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         result = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
     assert isinstance(result, dg.SkipReason)
-    assert result.skip_message.startswith(f"released 1: run {killed.run_id[:8]} (2025-12-24): its process (pid {pid})")
+    assert result.skip_message.startswith("released 2: run ")
+    for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
+        assert f"run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in result.skip_message
     assert_released(dagster_home, killed, live)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:  # nothing left to release
         again = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
