@@ -31,9 +31,9 @@ demo: setup
 test: setup browser
 	$(BIN)/pytest -q
 
-# Everyday lane: no LLM server, no demo subprocess.
+# Everyday lane: no LLM server, no demo subprocess; two test processes (pytest-xdist), one per core.
 test-fast: setup browser
-	$(BIN)/pytest -q -m "not llm"
+	$(BIN)/pytest -q -n 2 -m "not llm"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LANES = {"make_test": [], "make_test_fast": ["-m", "not llm"]}
+LANES = {"make_test": [], "make_test_fast": ["-n", "2", "-m", "not llm"]}  # as the Makefile runs them
 
 
 def _lane(args: list[str]) -> dict:
