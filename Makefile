@@ -27,9 +27,11 @@ browser:
 demo: setup
 	$(BIN)/arxiv-monitor demo
 
-# The whole suite, LLM server and demo included (CI: .ci/run).
+# The whole suite, LLM server and demo included (CI: .ci/run): the tests that need no LLM server on both
+# cores (pytest-xdist), then those that do, serially, so that one LLM server runs at a time.
 test: setup browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 -m "not llm"
+	$(BIN)/pytest -q -m llm
 
 # Everyday lane: no LLM server, no demo subprocess; two test processes (pytest-xdist), one per core.
 test-fast: setup browser
