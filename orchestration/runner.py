@@ -52,6 +52,7 @@ RUN_TAG_HOST = "arxiv_monitor/host"
 RUN_TAG_PID = "arxiv_monitor/pid"
 RUN_TAG_PROCESS_STARTED = "arxiv_monitor/process_started"
 UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
 def process_tags() -> dict[str, str]:
@@ -105,8 +106,9 @@ def _process_gone(instance: dg.DagsterInstance, run: dg.DagsterRun, host: str) -
 
 
 def release_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark failed, and free the pool slots of, unfinished runs whose process is gone. Runs of live
-    processes (another terminal's backfill, a run the UI launched) are left alone. One line per released run."""
+    """Mark failed, and free the pool slots of, unfinished runs whose process is gone; free the slots
+    runs that ended still hold. Runs of live processes (another terminal's backfill, a run the UI
+    launched) are left alone. One line per released run."""
     import socket
 
     host = socket.gethostname()
@@ -119,4 +121,17 @@ def release_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
         instance.report_run_failed(run, message)
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         released.append(f"run {run.run_id[:8]} ({run.tags.get('dagster/partition', '?')}): {message}")
+    # A run that has ended can still hold pool slots: Dagster's code server marks a killed run worker's run
+    # failed, but the slot its step claimed stays, and the queue waits on it. Free them, as Dagster's own
+    # run monitoring would (free_slots_after_run_end_seconds), since the CLI runs without the daemon.
+    holding = instance.event_log_storage.get_concurrency_run_ids()
+    runs = {r.run_id: r for r in instance.get_runs(filters=dg.RunsFilter(run_ids=list(holding)))} if holding else {}
+    for run_id in sorted(holding):
+        run = runs.get(run_id)
+        if run is not None and run.status not in FINISHED:
+            continue
+        instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+        state = f"ended ({run.status.value.lower()})" if run else "no longer exists"
+        partition = run.tags.get("dagster/partition", "?") if run else "?"
+        released.append(f"run {run_id[:8]} ({partition}): {state} but still held pool slots; they are freed")
     return released

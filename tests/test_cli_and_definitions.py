@@ -110,9 +110,15 @@ def plant_runs(dagster_home: Path) -> tuple:
                 RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"})
     launched_killed = run({"dagster/partition": "2025-12-23"})
     launched_live = run({"dagster/partition": "2025-12-22"})
+    # What a SIGKILLed run worker under the daemon left (seen under `dagster-daemon`): its run marked
+    # failed by Dagster, but the `arxiv_api` slot its step claimed still held, so the queue waited on it.
+    ended = DagsterRun(job_name="daily_digest", run_id=make_new_run_id(), status=dg.DagsterRunStatus.FAILURE,
+                       tags={"dagster/partition": "2026-01-10"})
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        for planted in (killed, live, launched_killed, launched_live):
+        for planted in (killed, live, launched_killed, launched_live, ended):
             instance.add_run(planted)
+        instance.event_log_storage.initialize_concurrency_limit_to_default("arxiv_api")
+        assert instance.event_log_storage.claim_concurrency_slot("arxiv_api", ended.run_id, "raw_listings").is_claimed
         for planted, worker in ((launched_killed, int(pid)), (launched_live, os.getpid())):
             instance.report_engine_event(f"Started process for run (pid: {worker}).", planted,
                                          EngineEventData.in_process(worker))
@@ -120,16 +126,16 @@ def plant_runs(dagster_home: Path) -> tuple:
         claim = instance.event_log_storage.claim_concurrency_slot("duckdb", killed.run_id, "raw_listings")
         assert claim.is_claimed
         assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 1
-    return (killed, launched_killed), (live, launched_live), pid
+    return (killed, launched_killed, ended), (live, launched_live), pid
 
 
 def assert_released(dagster_home: Path, killed: tuple, live: tuple) -> None:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        assert [instance.get_run_by_id(r.run_id).status for r in killed] == [dg.DagsterRunStatus.FAILURE] * 2
+        assert [instance.get_run_by_id(r.run_id).status for r in killed] == [dg.DagsterRunStatus.FAILURE] * 3
         assert [instance.get_run_by_id(r.run_id).status for r in live] == [dg.DagsterRunStatus.STARTED] * 2
-        assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 0
+        assert instance.event_log_storage.get_concurrency_run_ids() == set()  # no slot held by anyone
 
 
 def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
@@ -151,6 +157,8 @@ def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
     assert out.returncode == 0, out.stderr
     for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
         assert f"released run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in out.stderr
+    assert (f"released run {killed[2].run_id[:8]} (2026-01-10): ended (failure) but still held pool slots; "
+            "they are freed") in out.stderr
     assert "2025-12-26 raw_listings: 5 rows" in out.stdout
     assert_released(dagster_home, killed, live)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
@@ -171,7 +179,8 @@ def test_the_daemon_sensor_releases_a_killed_run_too(tmp_path):
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         result = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
     assert isinstance(result, dg.SkipReason)
-    assert result.skip_message.startswith("released 2: run ")
+    assert result.skip_message.startswith("released 3: run ")
+    assert f"run {killed[2].run_id[:8]} (2026-01-10): ended (failure) but still held pool slots" in result.skip_message
     for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
         assert f"run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in result.skip_message
     assert_released(dagster_home, killed, live)
