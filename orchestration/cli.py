@@ -106,7 +106,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
     from arxiv_domain.calendar import parse_day
     from orchestration.definitions import build_pipeline
-    from orchestration.runner import materialize_stretch, process_tags, release_orphaned_runs, stretches
+    from orchestration.runner import materialize_stretch, release_orphaned_runs, stretches
     from resources.settings import check_data_dir, load_settings
 
     try:
@@ -149,8 +149,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     runs = stretches(selected, pipeline.assets)
     # A range of days is a backfill: report_delivery sends nothing for it unless asked (--deliver).
     run_tags = {"arxiv_monitor/cli": "run", "arxiv_monitor/backfill": str(len(days) > 1).lower(),
-                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower(),
-                **process_tags()}
+                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower()}
     (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))

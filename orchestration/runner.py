@@ -46,75 +46,38 @@ def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
             for e in result.get_asset_materialization_events()}
 
 
-# Who runs a run: a run whose process was killed outright (SIGKILL, the OOM killer) stays "started" in
-# Dagster's storage for ever; the run queue counts it as in progress and its pool slots stay claimed.
-RUN_TAG_HOST = "arxiv_monitor/host"
-RUN_TAG_PID = "arxiv_monitor/pid"
-RUN_TAG_PROCESS_STARTED = "arxiv_monitor/process_started"
+# A run whose process was killed outright (SIGKILL, the OOM killer) stays "started" in Dagster's storage
+# for ever; the run queue counts it as in progress and its pool slots stay claimed.
 UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming this process: its host, pid and start time (a pid alone can be re-used)."""
-    import os
-    import socket
-
+def _process_gone(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
+    """The pid of the process Dagster recorded as executing `run` — the run worker's "Started process for
+    run (pid: N)", or the in-process executor's, as in `arxiv-monitor run` — when that process has ended:
+    its pid is free, or re-used by a process that started after it was recorded. None while it runs, or
+    before any pid is recorded. Runs are local: Dagster's default launcher and the CLI run on this host."""
     import psutil
 
-    return {RUN_TAG_HOST: socket.gethostname(), RUN_TAG_PID: str(os.getpid()),
-            RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"}
-
-
-def _started_at(pid: int) -> float | None:
-    """When process `pid` started, or None when there is no such process."""
-    import psutil
-
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.NoSuchProcess:
-        return None
-
-
-def _recorded_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[int, float] | None:
-    """(pid, when it was recorded) of the process Dagster says executes `run` — the run worker's
-    "Started process for run (pid: N)", or the in-process executor's — or None before there is one."""
     for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         data = record.dagster_event.event_specific_data if record.dagster_event else None
         pid = (getattr(data, "metadata", None) or {}).get("pid")
         if pid is not None and str(pid.value).isdigit():
-            return int(pid.value), record.timestamp
+            try:
+                alive = psutil.Process(int(pid.value)).create_time() <= record.timestamp + 1.0
+            except psutil.NoSuchProcess:
+                alive = False
+            return None if alive else int(pid.value)
     return None
-
-
-def _process_gone(instance: dg.DagsterInstance, run: dg.DagsterRun, host: str) -> str | None:
-    """The pid of `run`'s process when that process has ended, else None (alive, elsewhere, unknown)."""
-    if RUN_TAG_PID in run.tags:  # an `arxiv-monitor run`: its tags name the process exactly
-        pid, started = run.tags[RUN_TAG_PID], run.tags.get(RUN_TAG_PROCESS_STARTED, "")
-        if run.tags.get(RUN_TAG_HOST) != host or not pid.isdigit():
-            return None
-        now_started = _started_at(int(pid))
-        return pid if now_started is None or f"{now_started:.2f}" != started else None
-    # A run the daemon or the UI launched (Dagster's default launcher: a process on this host). Gone when
-    # its pid is free or was re-used by a process that started after the pid was recorded.
-    recorded = _recorded_process(instance, run)
-    if recorded is None:
-        return None
-    pid, recorded_at = recorded
-    now_started = _started_at(pid)
-    return str(pid) if now_started is None or now_started > recorded_at + 1.0 else None
 
 
 def release_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark failed, and free the pool slots of, unfinished runs whose process is gone; free the slots
     runs that ended still hold. Runs of live processes (another terminal's backfill, a run the UI
     launched) are left alone. One line per released run."""
-    import socket
-
-    host = socket.gethostname()
     released = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED)):
-        pid = _process_gone(instance, run, host)
+        pid = _process_gone(instance, run)
         if pid is None:
             continue
         message = f"its process (pid {pid}) ended without finishing the run (killed?); its pool slots are freed"

@@ -78,50 +78,40 @@ def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
 
 
 def plant_runs(dagster_home: Path) -> tuple:
-    """An instance like the repo's (pool limit 1, one run at a time) holding unfinished runs: one of an
-    `arxiv-monitor run` process that has ended, holding the `duckdb` pool slot (what SIGKILL or the OOM
-    killer leaves); one of this live process (another terminal's backfill, say); and two launched as the
-    daemon/UI launch them (no tags of ours; Dagster's "Started process for run (pid: N)" event), one
-    whose worker has ended and one whose worker is alive. Returns (killed runs, live runs, dead pid)."""
-    import socket
-
+    """An instance like the repo's (pool limit 1, one run at a time) holding unfinished runs with the pid
+    Dagster records for them: an `arxiv-monitor run` (in-process executor) whose process has ended, holding
+    the `duckdb` pool slot (what SIGKILL or the OOM killer leaves); one of this live process (another
+    terminal's backfill, say); two launched as the daemon/UI launch them ("Started process for run (pid:
+    N)"), one whose worker has ended and one alive; and a run that ended but still holds the `arxiv_api`
+    slot (what a SIGKILLed run worker left under `dagster-daemon`: Dagster marked the run failed, the slot
+    stayed claimed and the queue waited on it). Returns (killed runs, live runs, dead pid)."""
     import dagster as dg
-    import psutil
     from dagster._core.events import EngineEventData
     from dagster._core.storage.dagster_run import DagsterRun
     from dagster._core.utils import make_new_run_id
 
-    from orchestration.runner import RUN_TAG_HOST, RUN_TAG_PID, RUN_TAG_PROCESS_STARTED
-
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    gone = subprocess.run([sys.executable, "-c", "import os, psutil; print(os.getpid(), "
-                           "f'{psutil.Process().create_time():.2f}')"], capture_output=True, text=True, check=True)
-    pid, started = gone.stdout.split()
-    host = socket.gethostname()
+    pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                         check=True).stdout.strip()  # a process that has ended
 
-    def run(tags: dict) -> DagsterRun:
-        return DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=dg.DagsterRunStatus.STARTED,
-                          tags=tags)
+    def run(day: str, status=dg.DagsterRunStatus.STARTED) -> DagsterRun:
+        return DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
+                          tags={"dagster/partition": day})
 
-    killed = run({RUN_TAG_HOST: host, RUN_TAG_PID: pid, RUN_TAG_PROCESS_STARTED: started,
-                  "dagster/partition": "2025-12-24"})
-    live = run({RUN_TAG_HOST: host, RUN_TAG_PID: str(os.getpid()),
-                RUN_TAG_PROCESS_STARTED: f"{psutil.Process().create_time():.2f}"})
-    launched_killed = run({"dagster/partition": "2025-12-23"})
-    launched_live = run({"dagster/partition": "2025-12-22"})
-    # What a SIGKILLed run worker under the daemon left (seen under `dagster-daemon`): its run marked
-    # failed by Dagster, but the `arxiv_api` slot its step claimed still held, so the queue waited on it.
-    ended = DagsterRun(job_name="daily_digest", run_id=make_new_run_id(), status=dg.DagsterRunStatus.FAILURE,
-                       tags={"dagster/partition": "2026-01-10"})
+    killed, live = run("2025-12-24"), run("2025-12-25")
+    launched_killed, launched_live = run("2025-12-23"), run("2025-12-22")
+    ended = run("2026-01-10", dg.DagsterRunStatus.FAILURE)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         for planted in (killed, live, launched_killed, launched_live, ended):
             instance.add_run(planted)
+        for planted, worker, message in ((killed, int(pid), "Executing steps in process"),
+                                         (live, os.getpid(), "Executing steps in process"),
+                                         (launched_killed, int(pid), "Started process for run"),
+                                         (launched_live, os.getpid(), "Started process for run")):
+            instance.report_engine_event(f"{message} (pid: {worker}).", planted, EngineEventData.in_process(worker))
         instance.event_log_storage.initialize_concurrency_limit_to_default("arxiv_api")
         assert instance.event_log_storage.claim_concurrency_slot("arxiv_api", ended.run_id, "raw_listings").is_claimed
-        for planted, worker in ((launched_killed, int(pid)), (launched_live, os.getpid())):
-            instance.report_engine_event(f"Started process for run (pid: {worker}).", planted,
-                                         EngineEventData.in_process(worker))
         instance.event_log_storage.initialize_concurrency_limit_to_default("duckdb")  # as a run's executor does
         claim = instance.event_log_storage.claim_concurrency_slot("duckdb", killed.run_id, "raw_listings")
         assert claim.is_claimed
@@ -141,11 +131,8 @@ def assert_released(dagster_home: Path, killed: tuple, live: tuple) -> None:
 def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
     """A run whose process died stays "started" for ever: Dagster's queue (max_concurrent_runs: 1) counts
     it as in progress and its pool slot stays claimed. The next CLI run marks it failed and frees it."""
-    import socket
-
     import dagster as dg
 
-    from orchestration.runner import RUN_TAG_HOST, RUN_TAG_PID
     from resources.replay.server import ReplayServer
 
     dagster_home = tmp_path / "dagster"
@@ -163,9 +150,7 @@ def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
     assert_released(dagster_home, killed, live)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         (cli_run,) = instance.get_runs(filters=dg.RunsFilter(tags={"arxiv_monitor/cli": "run"}))
-        assert cli_run.status == dg.DagsterRunStatus.SUCCESS
-        # The CLI's own runs carry what the next one needs to tell whether their process is alive.
-        assert cli_run.tags[RUN_TAG_PID] != pid and cli_run.tags[RUN_TAG_HOST] == socket.gethostname()
+        assert cli_run.status == dg.DagsterRunStatus.SUCCESS  # its own run, of a live process, not released
 
 
 def test_the_daemon_sensor_releases_a_killed_run_too(tmp_path):
