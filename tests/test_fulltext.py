@@ -69,6 +69,19 @@ def test_real_pdf_extracts_with_its_sections(name):
                           "conclusion", "references", "appendix", "other"} for s in extraction.sections)
 
 
+def test_ligatures_and_hyphenated_compounds_read_as_written():
+    """Real PDFs: "ﬁ"/"ﬂ" ligatures are letters again, a word broken at a line end is whole again, and a
+    compound broken after its hyphen keeps it ("English-to-German", not "Englishto-German")."""
+    attention = extract_file(REALDATA / "pdf" / "1706.03762v7.pdf")
+    assert "English-to-German" in attention.text and "Englishto-German" not in attention.text
+    for text in (attention.text, extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf").text):
+        assert not re.search(r"[\ufb00-\ufb06]", text)
+    unet = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf").text
+    assert re.search(r"\bsignificantly\b|\bfield\b|\bfirst\b", unet)
+    words = set(re.findall(r"[a-z]+", attention.text))
+    assert "signi" not in words and "cantly" not in words
+
+
 def test_two_column_page_reads_left_column_before_right():
     text = extract_file(PDF_DIR / "1602.02830v3_Binarized.pdf").text
     # Page 1: the left column ends the introduction's first paragraph, the right column continues it.

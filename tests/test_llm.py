@@ -308,7 +308,7 @@ def test_truncated_output_is_never_accepted(llm, llm_resource):
 
 
 def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_server):
-    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512)
+    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512, llama_model="smollm2-135m")
     paper = {
         "arxiv_id": "1706.03762",
         "version": 7,

@@ -122,7 +122,7 @@ def chat_answers(log: Path) -> int:
 
 def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(server, home, tmp_path, own_llm_server):
     llm_resource = LLMServerResource(
-        backend="llama-cpp", port=free_port(), home=str(tmp_path / "llm"), llama_n_ctx=8192
+        backend="llama-cpp", port=free_port(), home=str(tmp_path / "llm"), llama_n_ctx=8192, llama_model="smollm2-135m"
     )
     assets, resources = pipeline_with(server, home, llm_resource, **FEW)
     upstream = dg.AssetSelection.assets("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext")

@@ -1,0 +1,258 @@
+"""One question per request: how `paper_summaries` asks a small model for an analysis.
+
+Every question of a paper is sent with the same system text and the same paper block, the question
+last, so the server evaluates the paper once and reuses it for the next questions (llama.cpp's
+prefix cache: "prefix-match hit"; vLLM's prefix caching). Each answer is free text, checked on its
+own as it comes (cut off, too short, the question echoed, the abstract copied, another section
+repeated, a name or a number the given text lacks) and asked again once with what was wrong. An
+answer that still fails makes the paper `rejected`, naming the gate: nothing is dressed up.
+
+What the model reads: the abstract, then the sections that answer the questions (method,
+experiments, results, introduction, conclusion), each within a share of a token budget, instead of
+the first N tokens of the paper. That text is also what every name and number is checked against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from assets.analysis import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
+from assets.quality import (
+    COPY_LIMIT,
+    ECHO_LIMIT,
+    MIN_TLDR_WORDS,
+    MIN_WORDS,
+    REPEAT_LIMIT,
+    _ECHO_MARKS,
+    assess,
+    containment,
+    invented,
+    ngrams,
+    size,
+)
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+# Asked in this order: the overview first, so that later sections are checked against it for repetition.
+PROSE_ORDER = ("summary", "motivation", "contributions", "method", "experiments")
+QUESTIONS = (*PROSE_ORDER, "tldr", "keywords")
+# Tokens one answer may take (a cut answer keeps its complete sentences, or is asked again).
+MAX_TOKENS = {"summary": 200, "motivation": 150, "contributions": 180, "method": 230, "experiments": 180,
+              "tldr": 80, "keywords": 48}
+# What the model reads, by section kind: the share of the budget one kind may take, best first.
+READ_SHARES = (("method", 0.35), ("experiments", 0.25), ("results", 0.2), ("introduction", 0.15),
+               ("conclusion", 0.1), ("other", 0.1))
+# Sampling per model family: a small Qwen loops without a light repeat penalty; SmolLM2 needs more.
+SAMPLING = {
+    "qwen2": {"temperature": 0.2, "top_p": 0.9, "repeat_penalty": 1.1},
+    "smollm2": {"temperature": 0.2, "top_p": 0.9, "repeat_penalty": 1.3},
+    "vllm": {"temperature": 0.2, "top_p": 0.9, "repetition_penalty": 1.05},
+}
+_HEADING = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?\s*[\w\u4e00-\u9fff /&-]{0,14}?\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*")
+
+
+@dataclass(frozen=True)
+class SectionPrompts:
+    system: str
+    questions: dict[str, str]
+    unsupported: str
+    repair: dict[str, str]
+    version: str
+
+    def all_text(self) -> str:
+        return self.system + "\n" + "\n".join(self.questions.values())
+
+
+@cache
+def section_prompts(language: str) -> SectionPrompts:
+    path = PROMPTS / f"sections_{language}.toml"
+    if not path.exists():
+        raise ValueError(f"no prompt for language {language!r} ({path})")
+    raw = path.read_bytes()
+    data = tomllib.loads(raw.decode("utf-8"))
+    unsupported = data["unsupported_experiments"]
+    questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
+    return SectionPrompts(data["system"], questions, unsupported, data["repair"],
+                          f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}")
+
+
+def select_text(sections: list[dict], budget_tokens: int, count: Callable[[str], int] = estimate_tokens) -> FittedText:
+    """The parts of the paper that answer the questions, within `budget_tokens`: each section kind gets at
+    most its share of the budget (cut at a sentence end), in the paper's own order; references,
+    appendix, related work and front matter are not read."""
+    usable = [s for s in sections if s.get("text") and s["kind"] in dict(READ_SHARES)]
+    if not usable or budget_tokens <= 0:
+        return FittedText("", "abstract")
+    skipped = sorted({s["kind"] for s in sections if s["kind"] not in dict(READ_SHARES) and s.get("text")})
+    scale = 1.0
+    for _ in range(8):
+        kept, trimmed = [], bool(skipped)
+        for kind, share in READ_SHARES:
+            room = int(budget_tokens * share * scale * 3)  # characters: ~3 a token (estimate_tokens)
+            for section in (s for s in usable if s["kind"] == kind):
+                text = section["text"]
+                if len(text) > room:
+                    cut = text[:room]
+                    end = max(cut.rfind(". "), cut.rfind("。"))
+                    text = (cut[: end + 1] if end > room // 3 else cut) + " […]"
+                    trimmed = True
+                if room > 40:
+                    kept.append((sections.index(section), section, text))
+                room -= len(text)
+        kept.sort(key=lambda k: k[0])
+        body = "\n\n".join(f"## {s['title']}\n{text}" if s.get("title") else text for _, s, text in kept)
+        if count(body) <= budget_tokens:
+            return FittedText(body, "fulltext_trimmed" if trimmed else "fulltext", skipped)
+        scale *= 0.8
+    return FittedText(body, "fulltext_trimmed", skipped)
+
+
+@dataclass
+class SectionRequest:
+    key: str
+    paper_block: str  # title, authors, abstract and the selected text, inside <paper>
+    source_text: str  # exactly what the model reads: names and numbers are checked against it
+    abstract: str
+    language: str
+    section_titles: list[str] = field(default_factory=list)
+    from_abstract_only: bool = False
+
+
+def paper_block(paper: dict, body: str) -> str:
+    header = [f"Title: {inert(paper['title'])}", f"Authors: {inert(', '.join(paper.get('authors') or []))}"]
+    return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {inert(paper['abstract'])}\n\n{inert(body)}".rstrip() \
+        + "\n</paper>"
+
+
+def messages_for(prompts: SectionPrompts, request: SectionRequest, question: str) -> list[dict]:
+    return [{"role": "system", "content": prompts.system},
+            {"role": "user", "content": f"{request.paper_block}\n\n{prompts.questions[question]}"}]
+
+
+def clean_answer(text: str, question: str) -> str:
+    """The answer as prose: a heading the model put first ("论文概要：", "**Method:**") and Markdown
+    emphasis removed, whitespace folded."""
+    text = (text or "").strip()
+    if question not in ("keywords",):
+        text = _HEADING.sub("", text, count=1) if _HEADING.match(text) and len(text) > 20 else text
+    text = re.sub(r"\*\*|__|^#+\s*", "", text, flags=re.MULTILINE)
+    return re.sub(r"\s+", " ", text).strip().strip('"“”')
+
+
+def keywords_from(text: str) -> list[str]:
+    parts = re.split(r"[,，、;；\n]+", re.sub(r"^[^:：]{0,12}[:：]", "", text or ""))
+    words = [re.sub(r"^[\d.\-*•\s]+", "", p).strip(" .。") for p in parts]
+    return [w for w in words if 1 < len(w) <= 60][:6]
+
+
+def problems_of(question: str, text: str, earlier: dict[str, str], request: SectionRequest,
+                prompts: SectionPrompts, headings: dict[str, str]) -> list[tuple[str, str]]:
+    """(gate, what was wrong) for one answer; empty: it passes."""
+    found = []
+    least = MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]
+    unsupported = question == "experiments" and prompts.unsupported.rstrip("。.") in text
+    if size(text) < least and not unsupported:
+        found.append(("too_short", f"too short ({text[:40]!r})"))
+    if _ECHO_MARKS.search(text) or containment(text, ngrams(prompts.all_text())) > ECHO_LIMIT:
+        found.append(("prompt_echo", "the question echoed back"))
+    if question in PROSE_ORDER and size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
+        found.append(("copies_abstract", "the abstract copied"))
+    mine = ngrams(text)
+    for other, earlier_text in earlier.items():
+        theirs = ngrams(earlier_text)
+        smaller = min(len(mine), len(theirs))
+        if question in PROSE_ORDER and smaller and len(mine & theirs) / smaller > REPEAT_LIMIT:
+            found.append(("repeated_sections", prompts.repair["repeats"].format(other=headings.get(other, other))))
+            break
+    made_up = invented(text, request.source_text)
+    if made_up:
+        found.append(("invented", prompts.repair["invented"].format(items=", ".join(made_up[:6]))))
+    return found
+
+
+async def analyse_sections(client, model: str, sampling: dict, request: SectionRequest, prompts: SectionPrompts,
+                           headings: dict[str, str], backend: str, max_tokens_cap: int = 0) -> AnalysisOutcome:
+    """All questions of one paper, in order; one repair per question. Never raises for the server's
+    answers; connection errors end the paper as `failed` (retryable). `max_tokens_cap` (> 0) caps every
+    answer ([llm].max_output_tokens: the suite's plumbing runs)."""
+    import openai
+
+    analysis: dict = {}
+    tokens_in = tokens_out = attempts = 0
+    busy = 0.0
+    raw_parts: list[str] = []
+    finish = None
+    options = _options(backend, sampling)
+    for question in QUESTIONS:
+        limit = min(MAX_TOKENS[question], max_tokens_cap) if max_tokens_cap > 0 else MAX_TOKENS[question]
+        messages = messages_for(prompts, request, question)
+        accepted, found = None, []
+        for attempt in range(2):
+            started = time.perf_counter()
+            try:
+                response = await client.chat.completions.create(
+                    model=model, messages=messages, max_tokens=limit, **options)
+            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+                    openai.APIStatusError) as exc:
+                return AnalysisOutcome("failed", None, f"{type(exc).__name__}: {str(exc)[:300]}", tokens_in,
+                                       tokens_out, busy + time.perf_counter() - started, finish,
+                                       "\n\n".join(raw_parts) or None, attempts + 1, retryable=True)
+            busy += time.perf_counter() - started
+            attempts += 1
+            usage = response.usage
+            tokens_in += getattr(usage, "prompt_tokens", 0) or 0
+            tokens_out += getattr(usage, "completion_tokens", 0) or 0
+            choice = response.choices[0]
+            raw, finish = choice.message.content or "", choice.finish_reason
+            raw_parts.append(f"[{question}#{attempt + 1}] {raw}")
+            text = clean_answer(raw, question)
+            if question == "keywords":
+                accepted = keywords_from(text) or []
+                break
+            found = []
+            if finish == "length":
+                try:
+                    text = complete_sentences(text)
+                except ValueError:
+                    found.append(("cut_off", f"cut off at {limit} tokens"))
+            if not found:
+                found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
+                                    request, prompts, headings)
+            if not found:
+                accepted = text
+                break
+            note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
+            messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
+                        {"role": "user", "content": note}]
+        if accepted is None:
+            gates = sorted({g for g, _ in found})
+            detail = "; ".join(p for _, p in found)
+            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(gates)}: {headings.get(question, question)}: "
+                                   f"{detail}"[:500], tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
+                                   attempts)
+        analysis[question] = accepted
+    analysis["cited_sections"] = list(request.section_titles)
+    quality = assess(analysis, language=request.language, source=request.source_text, abstract=request.abstract,
+                     instructions=prompts.all_text())
+    if not quality.passed:  # the whole answer seen together (every pair of sections): the same gates
+        return AnalysisOutcome("rejected", None, f"rejected by {', '.join(quality.junk)}: "
+                               f"{'; '.join(quality.problems)}"[:500], tokens_in, tokens_out, busy, finish,
+                               "\n\n".join(raw_parts), attempts, quality=quality)
+    return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
+                           attempts, quality=quality)
+
+
+def _options(backend: str, sampling: dict) -> dict:
+    """llama.cpp takes its sampling fields at the top level of the body; vLLM takes the OpenAI ones plus
+    extras (repetition_penalty, chat_template_kwargs) through extra_body."""
+    standard = {k: sampling[k] for k in ("temperature", "top_p") if k in sampling}
+    extra = {k: v for k, v in sampling.items() if k not in standard}
+    if backend == "llama-cpp":
+        return {**standard, "seed": 42, "extra_body": extra}
+    return {**standard, "extra_body": {**extra, "chat_template_kwargs": {"enable_thinking": False}}}
