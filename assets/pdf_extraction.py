@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 from assets.pdf_links import find_links, merge_links
@@ -87,8 +88,9 @@ _LAST_WORD = re.compile(r"([^\s-]+)-$")
 
 def _dehyphenate(lines: list[str]) -> str:
     """Lines joined with a space; a word broken by a hyphen at a line end ("signi-" "ficantly") joined
-    again. A compound keeps its hyphen: the part before it is capitalised ("English-" "to-German",
-    "Vision-" "language") or the part after it holds a hyphen of its own."""
+    again. A compound keeps its hyphen ("English-" "to-German", "Transformer-" "based"): the part after it
+    holds a hyphen of its own, or the two parts read as words of their own rather than as one word
+    (no fewer tokens joined than apart, in an English vocabulary)."""
     text = ""
     for line in lines:
         line = line.strip()
@@ -96,12 +98,61 @@ def _dehyphenate(lines: list[str]) -> str:
             continue
         before = _LAST_WORD.search(text)
         if before and line[:1].islower():
-            following = line.split(" ", 1)[0]
-            compound = before.group(1)[:1].isupper() or "-" in following.strip(".,;:")
+            following = line.split(" ", 1)[0].strip(".,;:()")
+            compound = "-" in following or not _reads_as_one_word(before.group(1), following)
             text = text + line if compound else text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
     return text
+
+
+def _reads_as_one_word(head: str, tail: str) -> bool:
+    count = lambda text: len(_vocabulary().encode(text).ids)  # noqa: E731
+    return count(head + tail) < count(f"{head} {tail}")
+
+
+# Fonts without a Unicode map put ligatures in the Private Use Area, a different code per PDF (U-Net's
+# U+E001 is "fi", Attention's U+E000 is). Each such code found inside words is read as the ligature that
+# spells the document's words in the fewest tokens of an English vocabulary (wordllama's tokenizer).
+_LIGATURES = ("fi", "fl", "ff", "ffi", "ffl")
+_PRIVATE_IN_WORD = re.compile(r"[A-Za-z]*[\ue000-\uf8ff][A-Za-z]+|[A-Za-z]+[\ue000-\uf8ff](?![A-Za-z\ue000-\uf8ff])")
+
+
+@cache
+def _vocabulary():
+    from importlib.resources import files
+
+    from tokenizers import Tokenizer
+
+    config = files("wordllama") / "tokenizers" / "l2_supercat_tokenizer_config.json"
+    return Tokenizer.from_str(config.read_text(encoding="utf-8"))
+
+
+def ligature_map(text: str) -> dict[str, str]:
+    """{private-use character: the ligature it stands for} for the codes `text` uses inside words; a code
+    no spelling decides (a math symbol, a code used for more than one thing) is left out."""
+    words: dict[str, list[str]] = {}
+    for word in _PRIVATE_IN_WORD.findall(text):
+        codes = {c for c in word if "\ue000" <= c <= "\uf8ff"}
+        if len(codes) == 1:
+            words.setdefault(codes.pop(), []).append(word)
+    mapping = {}
+    for code, found in words.items():
+        tokenizer = _vocabulary()
+        cost = {lig: sum(len(tokenizer.encode(w.replace(code, lig)).ids) for w in found) for lig in _LIGATURES}
+        best = sorted(cost, key=cost.get)
+        # Chosen only when it reads clearly better than the runner-up: a token or more saved per word.
+        if cost[best[1]] - cost[best[0]] >= len(found):
+            mapping[code] = best[0]
+    return mapping
+
+
+def _restore_ligatures(blocks: list[_Block]) -> None:
+    mapping = ligature_map("\n".join(line for b in blocks for line in b.lines))
+    if mapping:
+        table = str.maketrans(mapping)
+        for b in blocks:
+            b.lines = [line.translate(table) for line in b.lines]
 
 
 @dataclass
@@ -232,6 +283,7 @@ def extract_pdf(data: bytes) -> Extraction:
         if pages == 0:  # MuPDF "repaired" a damaged file down to nothing: not an image-only PDF
             return Extraction("extract_failed", error="no readable page: the PDF is damaged or cut short")
         blocks = [b for no, page in enumerate(doc) for b in _page_blocks(page, no)]
+        _restore_ligatures(blocks)
         uri_links = [l.get("uri") for page in doc for l in page.get_links() if l.get("uri")]
         toc_titles = {normal_title(t) for _, t, _ in doc.get_toc()} - {""}
         furniture = _repeated_furniture(blocks, pages)

@@ -11,6 +11,7 @@ import polars as pl
 from arxiv_domain.calendar import parse_day
 from assets.analysis import (
     ANALYSIS_FIELDS,
+    AnalysisOutcome,
     AnalysisRequest,
     analyse_all,
     analysis_schema,
@@ -114,11 +115,11 @@ def build_section_request(paper: dict, language: str, budget: int, count=estimat
 
 
 def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
-                   config: SummariesConfig, log=None) -> list[dict]:
+                   config: SummariesConfig, log=None, save=None) -> list[dict]:
     """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server,
     which is only started when something is missing."""
     if llm.analysis_strategy == "sections":
-        return analyse_papers_by_section(papers, cached, llm, language, config, log)
+        return analyse_papers_by_section(papers, cached, llm, language, config, log, save)
     _, prompt_version = prompt(language)
     now = dt.datetime.now(dt.UTC)
     rows: dict[int, dict] = {}
@@ -184,9 +185,9 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
 
 
 def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
-                              config: SummariesConfig, log=None) -> list[dict]:
+                              config: SummariesConfig, log=None, save=None) -> list[dict]:
     """The one-question-per-request strategy (assets/section_questions.py): rows for every paper, cached
-    analyses reused."""
+    analyses reused. Stopped midway, it hands `save` the rows so far (the rest as retryable failures)."""
     prompts = section_prompts(language)
     now = dt.datetime.now(dt.UTC)
     rows: dict[int, dict] = {}
@@ -213,13 +214,12 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
             log.info(f"analysing {len(missing)} papers with {model} ({server.backend}, one question per request, "
                      f"{server.max_in_flight} in flight, reading up to {budget} tokens of each paper)")
         cap = config.max_output_tokens or server.max_output_tokens
-        outcomes = asyncio.run(_ask_all(server, [built[i][0] for i in missing], prompts, headings, sampling,
-                                        config.timeout_seconds, cap))
-        for i, outcome in zip(missing, outcomes):
-            paper = papers[i]
-            _, basis, dropped = built[i]
+        finished: dict[int, AnalysisOutcome] = {}
+
+        def row(i: int, outcome: AnalysisOutcome) -> dict:
+            paper, (_, basis, dropped) = papers[i], built[i]
             analysis = outcome.analysis or {}
-            rows[i] = {
+            return {
                 "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": outcome.status,
                 "error": outcome.error, "retryable": outcome.retryable, "basis": basis, "dropped_sections": dropped,
                 **{f: analysis.get(f) for f in ANALYSIS_FIELDS}, "keywords": analysis.get("keywords", []),
@@ -231,23 +231,39 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
                 "cited_sections": analysis.get("cited_sections", []), "citation_share": None,
                 "quality": outcome.quality.as_row() if outcome.quality else None,
             }
+
+        try:
+            asyncio.run(_ask_all(server, {i: built[i][0] for i in missing}, finished, prompts, headings, sampling,
+                                 config.timeout_seconds, cap))
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM, Dagster's terminate): the papers finished so far are kept, the rest
+            # stored as retryable failures, so that a re-run asks only for those.
+            if save is not None:
+                stopped = AnalysisOutcome("failed", None, "interrupted before this paper was analysed", 0, 0, 0.0,
+                                          None, None, 0, retryable=True)
+                save([rows[i] if i in rows else row(i, finished.get(i, stopped)) for i in range(len(papers))])
+            raise
+        for i in missing:
+            rows[i] = row(i, finished[i])
     return [rows[i] for i in range(len(papers))]
 
 
-async def _ask_all(server: LLMServer, requests: list[SectionRequest], prompts, headings, sampling,
-                   timeout: float, cap: int) -> list:
+async def _ask_all(server: LLMServer, requests: dict[int, SectionRequest], finished: dict, prompts, headings,
+                   sampling, timeout: float, cap: int) -> None:
+    """Every paper's questions, `server.max_in_flight` papers at a time; each outcome lands in `finished`
+    as soon as its paper is done."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=1, timeout=timeout)
     semaphore = asyncio.Semaphore(server.max_in_flight)
 
-    async def one(request):
+    async def one(i: int, request: SectionRequest) -> None:
         async with semaphore:
-            return await analyse_sections(client, server.model, sampling, request, prompts, headings, server.backend,
-                                          cap)
+            finished[i] = await analyse_sections(client, server.model, sampling, request, prompts, headings,
+                                                 server.backend, cap)
 
     try:
-        return list(await asyncio.gather(*(one(r) for r in requests)))
+        await asyncio.gather(*(one(i, r) for i, r in requests.items()))
     finally:
         await client.close()
 
@@ -290,8 +306,13 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         day = parse_day(context.partition_key)
         started = time.perf_counter()
         papers = load_papers(warehouse, day)
-        rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config, context.log)
-        warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
+
+        def store(rows: list[dict]) -> None:
+            warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
+
+        rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config,
+                              context.log, save=store)
+        store(rows)
         ok = [r for r in rows if r["status"] == "ok"]
         lines = ["| arXiv id | status | basis | tokens in/out | repetition | echo | language | numbers | terms "
                  "| sections | TL;DR or error |", "|---|---|---|---|---|---|---|---|---|---|---|"]

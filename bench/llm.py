@@ -1,4 +1,4 @@
-"""LLM-stage benchmarks against the real llama.cpp server with the bundled model."""
+"""LLM-stage benchmarks against the real llama.cpp server with SmolLM2-135M (plumbing speed, not quality)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def client_overhead_and_concurrency(requests_n: int = 10) -> dict:
     import openai
 
     with tempfile.TemporaryDirectory() as home:
-        resource = LLMServerResource(backend="llama-cpp", port=_port(), home=home)
+        resource = LLMServerResource(backend="llama-cpp", port=_port(), home=home, llama_model="smollm2-135m")
         with resource.running() as server:
             options = request_options("llama-cpp", analysis_schema(200), 0)
             body = {"model": server.model, "messages": PROMPT, "max_tokens": 120, "seed": options["seed"],

@@ -45,7 +45,7 @@ def test_bundled_model_is_found_in_the_wheel():
 
 
 def test_command_lines_never_carry_the_key(tmp_path):
-    resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="-secret-k")
+    resource = LLMServerResource(port=9999, home=str(tmp_path), api_key="-secret-k", llama_model="smollm2-135m")
     vllm = resource.command("vllm")
     assert vllm[1:3] == ["serve", "Qwen/Qwen3-8B"]
     assert not any("secret" in part or "api" in part.lower() for part in vllm)  # `ps` shows command lines
@@ -107,10 +107,12 @@ def command_lines() -> list[str]:
 def test_the_key_reaches_the_server_through_its_environment_never_ps_or_a_log(tmp_path, own_llm_server):
     key = "-dash-key-5f2c9e"  # a leading dash would be taken for an option on a command line
     port = free_port()
-    resource = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key=key)
+    resource = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key=key,
+                                 llama_model="smollm2-135m")
     with resource.running() as server:
         assert server.started_here and resource.healthy(server.base_url)
-        wrong = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key="another-key")
+        wrong = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), api_key="another-key",
+                                  llama_model="smollm2-135m")
         assert not wrong.healthy(server.base_url)  # the server does check the key it was given
         lines = command_lines()
         assert any(f"--port {port}" in line for line in lines)  # the server's own line is among them
@@ -233,7 +235,8 @@ def test_another_gguf_is_served_and_cached_under_its_own_identity(tmp_path, own_
     cache = {(r["arxiv_id"], r["version"], r["text_hash"], r["prompt_version"], r["model"], r["language"]): r
              for r in rows}
     # The same paper with the bundled model is not in that cache: it would need a server (none starts in 0.1 s).
-    bundled = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), startup_timeout_seconds=0.1)
+    bundled = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), startup_timeout_seconds=0.1,
+                                llama_model="smollm2-135m")
     with pytest.raises(LLMServerError):
         analyse_papers([paper], cache, bundled, "en", SummariesConfig(max_output_tokens=32))
     # With the other model it is: no server needed.
@@ -389,7 +392,7 @@ def test_a_port_taken_by_something_else_is_named(tmp_path):
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        taken = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path))
+        taken = LLMServerResource(backend="llama-cpp", port=port, home=str(tmp_path), llama_model="smollm2-135m")
         with pytest.raises(LLMServerError, match=f"port {port} on 127.0.0.1 is taken"), taken.running():
             pass
 
@@ -403,7 +406,7 @@ def test_server_dies_with_the_process_that_started_it(tmp_path, own_llm_server):
     port = free_port()
     script = (
         f"from resources.llm_server import LLMServerResource\n"
-        f"r = LLMServerResource(backend='llama-cpp', port={port}, home={str(tmp_path)!r})\n"
+        f"r = LLMServerResource(backend='llama-cpp', port={port}, home={str(tmp_path)!r}, llama_model='smollm2-135m')\n"
         f"with r.running():\n    print('up', flush=True)\n    import time; time.sleep(120)\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -57,7 +57,7 @@ def test_layout_follows_the_seed_report():
         "- **发现论文数**: 1篇",
         "### 基本信息",
         "### 原文摘要",
-        "### AI分析（基于摘要（下载失败，未能使用全文））",
+        "### AI分析（基于摘要（下载失败，未能使用全文）；由 x.gguf 撰写）",
         "#### 1. 论文概要",
         "#### 2. 研究动机",
         "#### 3. 核心贡献与创新点",
@@ -75,7 +75,8 @@ def test_layout_follows_the_seed_report():
 def test_english_template():
     text = render([paper(basis="fulltext_trimmed", dropped_sections=["references"])], language="en")
     assert text.startswith("# arXiv monitoring report - Thursday 25 December 2025")
-    assert "### AI analysis (from the full text, shortened to fit the model's context; left out: references)" in text
+    assert ("### AI analysis (from the full text, shortened to fit the model's context; left out: references; "
+            "written by x.gguf)") in text
     assert "#### 3. Contributions" in text and "## Provenance" in text
 
 
