@@ -120,12 +120,13 @@ _PRIVATE_IN_WORD = re.compile(r"[A-Za-z]*[\ue000-\uf8ff][A-Za-z]+|[A-Za-z]+[\ue0
 
 @cache
 def _vocabulary():
-    from importlib.resources import files
+    from importlib.util import find_spec
 
     from tokenizers import Tokenizer
 
-    config = files("wordllama") / "tokenizers" / "l2_supercat_tokenizer_config.json"
-    return Tokenizer.from_str(config.read_text(encoding="utf-8"))
+    # Found without importing wordllama, whose import reconfigures logging.
+    package = Path(find_spec("wordllama").submodule_search_locations[0])
+    return Tokenizer.from_file(str(package / "tokenizers" / "l2_supercat_tokenizer_config.json"))
 
 
 def ligature_map(text: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from assets.analysis import AnalysisOutcome, FittedText, complete_sentences, est
 from assets.quality import (
     COPY_LIMIT,
     ECHO_LIMIT,
+    LANGUAGE_LIMIT,
     MIN_TLDR_WORDS,
     MIN_WORDS,
     REPEAT_LIMIT,
@@ -35,6 +36,7 @@ from assets.quality import (
     containment,
     invented,
     ngrams,
+    script_share,
     size,
 )
 
@@ -43,8 +45,8 @@ PROMPTS = Path(__file__).resolve().parent / "prompts"
 PROSE_ORDER = ("summary", "motivation", "contributions", "method", "experiments")
 QUESTIONS = (*PROSE_ORDER, "tldr", "keywords")
 # Tokens one answer may take (a cut answer keeps its complete sentences, or is asked again).
-MAX_TOKENS = {"summary": 200, "motivation": 150, "contributions": 180, "method": 230, "experiments": 180,
-              "tldr": 80, "keywords": 48}
+MAX_TOKENS = {"summary": 160, "motivation": 110, "contributions": 140, "method": 180, "experiments": 150,
+              "tldr": 60, "keywords": 40}
 # What the model reads, by section kind: the share of the budget one kind may take, best first.
 READ_SHARES = (("method", 0.35), ("experiments", 0.25), ("results", 0.2), ("introduction", 0.15),
                ("conclusion", 0.1), ("other", 0.1))
@@ -54,6 +56,13 @@ SAMPLING = {
     "smollm2": {"temperature": 0.2, "top_p": 0.9, "repeat_penalty": 1.3},
     "vllm": {"temperature": 0.2, "top_p": 0.9, "repetition_penalty": 1.05},
 }
+# A repair is sampled more freely: at the first attempt's temperature the model says the same thing again.
+REPAIR_SAMPLING = {"temperature": 0.7, "seed": 7}
+# Text that reports an experiment: a percentage, a comparison, a dataset or benchmark, an evaluation.
+_EXPERIMENTAL = re.compile(
+    r"\d+(?:\.\d+)?\s?(?:%|percent|x\b|×)|\b(?:experiment|evaluat|benchmark|dataset|outperform|baseline|accuracy|"
+    r"state[- ]of[- ]the[- ]art|ablation|we (?:show|demonstrate|achieve)|results? (?:show|demonstrate)|achiev)",
+    re.IGNORECASE)
 _HEADING = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?\s*[\w\u4e00-\u9fff /&-]{0,14}?\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*")
 
 
@@ -90,7 +99,10 @@ def select_text(sections: list[dict], budget_tokens: int, count: Callable[[str],
     if not usable or budget_tokens <= 0:
         return FittedText("", "abstract")
     skipped = sorted({s["kind"] for s in sections if s["kind"] not in dict(READ_SHARES) and s.get("text")})
-    scale = 1.0
+    # The shares of kinds the paper lacks (no "Results" section: results are under "Experiments") go to the rest.
+    present = {kind for kind in dict(READ_SHARES) if any(s["kind"] == kind for s in usable)}
+    total = sum(share for kind, share in READ_SHARES if kind in present)
+    scale = 1.0 / total
     for _ in range(8):
         kept, trimmed = [], bool(skipped)
         for kind, share in READ_SHARES:
@@ -145,6 +157,12 @@ def clean_answer(text: str, question: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip('"“”')
 
 
+def reports_experiments(text: str) -> bool:
+    """Whether the text the model reads reports any experiment; when not, 实验说明 says so in words and no
+    question is asked (a small model asked anyway makes one up)."""
+    return bool(_EXPERIMENTAL.search(text or ""))
+
+
 def keywords_from(text: str) -> list[str]:
     parts = re.split(r"[,，、;；\n]+", re.sub(r"^[^:：]{0,12}[:：]", "", text or ""))
     words = [re.sub(r"^[\d.\-*•\s]+", "", p).strip(" .。") for p in parts]
@@ -156,13 +174,17 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
     """(gate, what was wrong) for one answer; empty: it passes."""
     found = []
     least = MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]
-    unsupported = question == "experiments" and prompts.unsupported.rstrip("。.") in text
-    if size(text) < least and not unsupported:
+    if size(text) < least:
         found.append(("too_short", f"too short ({text[:40]!r})"))
     if _ECHO_MARKS.search(text) or containment(text, ngrams(prompts.all_text())) > ECHO_LIMIT:
         found.append(("prompt_echo", "the question echoed back"))
-    if question in PROSE_ORDER and size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
+    if size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
         found.append(("copies_abstract", "the abstract copied"))
+    elif size(text) >= 6 and containment(text, request.source_text) >= COPY_LIMIT:
+        found.append(("copies_abstract", prompts.repair["copies"]))
+    share = script_share(text, request.language)
+    if share is not None and share < LANGUAGE_LIMIT:
+        found.append(("language", prompts.repair["language"]))
     mine = ngrams(text)
     for other, earlier_text in earlier.items():
         theirs = ngrams(earlier_text)
@@ -189,7 +211,11 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     raw_parts: list[str] = []
     finish = None
     options = _options(backend, sampling)
+    repair_options = _options(backend, {**sampling, **REPAIR_SAMPLING})
     for question in QUESTIONS:
+        if question == "experiments" and not reports_experiments(request.source_text):
+            analysis[question] = prompts.unsupported
+            continue
         limit = min(MAX_TOKENS[question], max_tokens_cap) if max_tokens_cap > 0 else MAX_TOKENS[question]
         messages = messages_for(prompts, request, question)
         accepted, found = None, []
@@ -197,7 +223,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             started = time.perf_counter()
             try:
                 response = await client.chat.completions.create(
-                    model=model, messages=messages, max_tokens=limit, **options)
+                    model=model, messages=messages, max_tokens=limit, **(repair_options if attempt else options))
             except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
                     openai.APIStatusError) as exc:
                 return AnalysisOutcome("failed", None, f"{type(exc).__name__}: {str(exc)[:300]}", tokens_in,
@@ -224,12 +250,16 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             if not found:
                 found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
                                     request, prompts, headings)
-            if not found:
-                accepted = text
+            if not found or (attempt and {g for g, _ in found} == {"language"}):
+                accepted = text  # in another language after a repair: shown, marked by the language measure
                 break
             note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
             messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
                         {"role": "user", "content": note}]
+        if accepted is None and {g for g, _ in found} == {"cut_off"}:  # a limit too small: not the model's junk
+            return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "
+                                   f"cut off at {limit} tokens twice", tokens_in, tokens_out, busy, finish,
+                                   "\n\n".join(raw_parts), attempts)
         if accepted is None:
             gates = sorted({g for g, _ in found})
             detail = "; ".join(p for _, p in found)
@@ -251,8 +281,9 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
 def _options(backend: str, sampling: dict) -> dict:
     """llama.cpp takes its sampling fields at the top level of the body; vLLM takes the OpenAI ones plus
     extras (repetition_penalty, chat_template_kwargs) through extra_body."""
-    standard = {k: sampling[k] for k in ("temperature", "top_p") if k in sampling}
+    standard = {k: sampling[k] for k in ("temperature", "top_p", "seed") if k in sampling}
+    standard.setdefault("seed", 42)
     extra = {k: v for k, v in sampling.items() if k not in standard}
     if backend == "llama-cpp":
-        return {**standard, "seed": 42, "extra_body": extra}
+        return {**standard, "extra_body": extra}
     return {**standard, "extra_body": {**extra, "chat_template_kwargs": {"enable_thinking": False}}}

@@ -533,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("--json", action="store_true")
     extract.add_argument("--time-limit", type=float, help="seconds before the worker is killed")
     args = parser.parse_args(argv)
+    if args.command in ("run", "demo"):
+        _stop_on_sigterm()
     try:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
@@ -550,6 +552,27 @@ def main(argv: list[str] | None = None) -> int:
         }[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))
+    except (KeyboardInterrupt, _interrupted()):
+        print("arxiv-monitor: interrupted; what finished is stored, and the same command continues from there",
+              file=sys.stderr)
+        return 130
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, `kill`) stops a run as Ctrl-C does; during a step Dagster maps it so too."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _interrupted() -> type[BaseException]:
+    """Dagster's own interrupt (Ctrl-C or SIGTERM during a step), as the run raises it."""
+    import dagster as dg
+
+    return dg.DagsterExecutionInterruptedError
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Why wordllama by default (bench/README.md, `relevance`): its 256-d weights ship 
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 import dagster as dg
@@ -26,7 +27,13 @@ class EmbeddingError(RuntimeError):
 
 @functools.lru_cache(maxsize=1)
 def _wordllama():
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import wordllama
+
+    # Importing wordllama configures the root logger at INFO (logging.basicConfig), which would print every
+    # HTTP request of every library: the application's logging is put back as it was.
+    root.handlers[:], root.level = handlers, level
 
     # wordllama 0.4.0 looks for its bundled tokenizer under `tokenizer/` but ships it in
     # `tokenizers/`, then tries Hugging Face. Its cache layout is `<dir>/tokenizers`, `<dir>/weights`:

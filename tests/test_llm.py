@@ -421,3 +421,27 @@ def test_server_dies_with_the_process_that_started_it(tmp_path, own_llm_server):
         time.sleep(0.5)
     else:
         pytest.fail("the server outlived the process that started it")
+
+
+def test_the_default_model_uncapped_writes_an_analysis_of_a_real_paper_that_passes_every_gate(tmp_path, own_llm_server):
+    """The default CPU model (`make test` pulls it), no cap on its answers, on U-Net's real PDF as the
+    pipeline reads it: every section answered, every gate passed, nothing named that the text lacks."""
+    from assets.pdf_extraction import extract_file
+    from assets.quality import JUNK_GATES, invented
+    from resources.models import DEFAULT_CPU_MODEL
+    from tests.conftest import REALDATA
+
+    sections = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf").to_json()["sections"]
+    paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net: Convolutional Networks for Biomedical Image "
+             "Segmentation", "authors": ["Olaf Ronneberger", "Philipp Fischer", "Thomas Brox"],
+             "categories": ["cs.CV"], "abstract": next(s["text"] for s in sections if s["kind"] == "abstract"),
+             "fulltext_ok": True, "sections": sections}
+    resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path))
+    assert resource.llama_model == DEFAULT_CPU_MODEL and resource.max_output_tokens == 0
+    (row,) = analyse_papers([paper], {}, resource, "zh", SummariesConfig())
+    assert row["status"] == "ok", f"{row['error']}\n{row['raw_output']}"
+    assert row["basis"] == "fulltext_trimmed" and row["model"].startswith("llama-cpp:qwen2.5-coder-1.5b")
+    assert not set(row["quality"]["junk"]) & set(JUNK_GATES) and row["quality"]["language_ok"]
+    text = " ".join(row[f] for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments"))
+    assert not invented(text, paper["abstract"] + " ".join(s["text"] for s in sections))
+    assert all(len(row[f]) >= 20 for f in ("summary", "motivation", "contributions", "method", "experiments"))

@@ -1,0 +1,154 @@
+"""One question per request (assets/section_questions.py): what is asked, what is checked per answer, how
+a repair is asked. A scripted client stands in for the server here; tests/test_llm.py runs the real one."""
+
+import asyncio
+from types import SimpleNamespace
+
+from assets.pdf_extraction import extract_file
+from assets.section_questions import (
+    MAX_TOKENS,
+    QUESTIONS,
+    REPAIR_SAMPLING,
+    SAMPLING,
+    _options,
+    analyse_sections,
+    clean_answer,
+    keywords_from,
+    messages_for,
+    reports_experiments,
+    section_prompts,
+    select_text,
+)
+from assets.summaries import build_section_request
+from assets.wording import analysis_headings
+from tests.conftest import REALDATA
+
+ABSTRACT = ("There is large consent that successful training of deep networks requires many thousand annotated "
+            "training samples. We present a network and training strategy that relies on the strong use of data "
+            "augmentation. The architecture consists of a contracting path to capture context and a symmetric "
+            "expanding path that enables precise localization. It outperforms the prior best method on the ISBI "
+            "challenge for segmentation of neuronal structures in electron microscopic stacks.")
+PAPER = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net: Convolutional Networks for Biomedical Image "
+         "Segmentation", "authors": ["Olaf Ronneberger"], "abstract": ABSTRACT, "fulltext_ok": False, "sections": None}
+GOOD = {
+    "summary": "论文提出一种用于生物医学图像分割的卷积网络，依靠大量数据增强，用很少的标注图像就能端到端训练。",
+    "motivation": "深度网络通常需要成千上万张标注样本，而生物医学任务很难获得这么多标注，因此需要更省数据的训练方式。",
+    "contributions": "作者给出一种对称的收缩与扩张结构，并配合强数据增强，使少量标注图像也足以训练出精确的分割网络。",
+    "method": "网络先沿收缩路径逐步提取上下文特征，再沿对称的扩张路径恢复分辨率，最终为每个像素输出类别，实现精确定位。",
+    "experiments": "在 ISBI 神经结构分割挑战上，该网络的表现超过了此前最好的方法。",
+    "tldr": "一种少量标注即可训练的对称卷积分割网络。",
+    "keywords": "图像分割, 卷积网络, 数据增强",
+}
+
+
+class Scripted:
+    """A stand-in for the openai client: answers each question from a script, records every request."""
+
+    def __init__(self, answers: dict[str, list[str]]):
+        self.answers = {k: list(v) for k, v in answers.items()}
+        self.requests = []
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self.create))
+
+    async def create(self, model, messages, max_tokens, **options):
+        question = next(q for q, text in section_prompts("zh").questions.items()
+                        if text in messages[1]["content"])
+        self.requests.append((question, messages, max_tokens, options))
+        queue = self.answers[question]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        return SimpleNamespace(usage=SimpleNamespace(prompt_tokens=100, completion_tokens=20), choices=[
+            SimpleNamespace(finish_reason="stop", message=SimpleNamespace(content=answer))])
+
+
+def run(client, paper=PAPER, cap=0):
+    request, basis, _ = build_section_request(paper, "zh", 1800)
+    outcome = asyncio.run(analyse_sections(client, "m", SAMPLING["qwen2"], request, section_prompts("zh"),
+                                           analysis_headings("zh"), "llama-cpp", cap))
+    return outcome, request, basis
+
+
+def test_every_question_shares_the_paper_as_its_prefix_and_a_good_answer_is_taken_as_is():
+    client = Scripted({q: [a] for q, a in GOOD.items()})
+    outcome, request, basis = run(client)
+    assert outcome.status == "ok" and basis == "abstract", outcome.error
+    assert [q for q, *_ in client.requests] == list(QUESTIONS)
+    prefixes = {messages[0]["content"] + messages[1]["content"].split("</paper>")[0] for _, messages, _, _ in
+                client.requests}
+    assert len(prefixes) == 1  # the same system text and paper block: the server's prefix cache reuses it
+    assert all(messages[1]["content"].endswith(section_prompts("zh").questions[q]) for q, messages, _, _ in
+               client.requests)
+    assert [limit for _, _, limit, _ in client.requests] == [MAX_TOKENS[q] for q in QUESTIONS]
+    assert outcome.analysis["method"] == GOOD["method"] and outcome.analysis["keywords"] == ["图像分割", "卷积网络", "数据增强"]
+
+
+def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_naming_it():
+    invented = "实验在 CamVid 数据集上用 mIoU 评估，比 DeepLab 高出 12 个百分点。"
+    client = Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [invented, GOOD["experiments"]]})
+    outcome, _, _ = run(client)
+    assert outcome.status == "ok" and outcome.analysis["experiments"] == GOOD["experiments"]
+    first, repair = [r for r in client.requests if r[0] == "experiments"]
+    assert first[3]["temperature"] == SAMPLING["qwen2"]["temperature"] and repair[3]["temperature"] == \
+        REPAIR_SAMPLING["temperature"] and repair[3]["seed"] != first[3]["seed"]
+    note = repair[1][-1]["content"]
+    assert repair[1][-2] == {"role": "assistant", "content": invented}
+    assert all(name in note for name in ("CamVid", "DeepLab", "12", "mIoU"))
+
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [invented]})
+    outcome, _, _ = run(stubborn)
+    assert outcome.status == "rejected" and outcome.analysis is None
+    assert outcome.error.startswith("rejected by invented: 实验说明:") and "CamVid" in outcome.error
+    assert [q for q, *_ in stubborn.requests][-2:] == ["experiments", "experiments"]  # nothing asked after it
+
+
+def test_a_section_repeating_an_earlier_one_is_asked_again_naming_it():
+    client = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [GOOD["summary"], GOOD["method"]]})
+    outcome, _, _ = run(client)
+    assert outcome.status == "ok"
+    repair = [r for r in client.requests if r[0] == "method"][1]
+    assert "与「论文概要」一节重复" in repair[1][-1]["content"]
+
+
+def test_text_without_any_experiment_gets_the_sentence_that_says_so_and_no_question():
+    paper = {**PAPER, "abstract": "We discuss how a contracting path and an expanding path can be combined in one "
+             "network for the segmentation of biomedical images."}
+    client = Scripted({q: [a] for q, a in GOOD.items()})
+    outcome, _, _ = run(client, paper)
+    assert "experiments" not in [q for q, *_ in client.requests]
+    assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unsupported
+    assert reports_experiments(ABSTRACT) and not reports_experiments(paper["abstract"])
+
+
+def test_an_answer_in_another_language_is_repaired_then_shown_and_marked():
+    english = "The network is trained end to end from very few images with heavy data augmentation."
+    client = Scripted({**{q: [a] for q, a in GOOD.items()}, "motivation": [english]})
+    outcome, _, _ = run(client)
+    repair = [r for r in client.requests if r[0] == "motivation"][1]
+    assert "没有用简体中文回答" in repair[1][-1]["content"]
+    assert outcome.status == "ok" and outcome.analysis["motivation"] == english
+    assert outcome.quality.language_share < 1.0
+
+
+def test_the_real_pdf_is_read_by_the_sections_that_answer_the_questions():
+    extraction = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf")
+    sections = [s for s in extraction.to_json()["sections"] if s["kind"] != "front"]
+    fitted = select_text(sections, 1800)
+    assert fitted.basis == "fulltext_trimmed" and "references" in fitted.dropped
+    assert "contracting path" in fitted.body and "warping error" in fitted.body.lower()  # method and results
+    assert len(fitted.body) <= 1800 * 3 * 1.05
+
+
+def test_answers_are_cleaned_to_prose_and_keywords_split():
+    assert clean_answer("**方法概述：** 网络先提取特征，\n再恢复分辨率。", "method") == "网络先提取特征， 再恢复分辨率。"
+    assert keywords_from("关键词：图像分割、U-Net，数据增强; 1. 卷积网络") == ["图像分割", "U-Net", "数据增强", "卷积网络"]
+
+
+def test_request_shapes_for_llama_cpp_and_vllm():
+    """llama.cpp reads sampling fields at the top level; vLLM takes repetition_penalty and the chat template's
+    arguments through extra_body (docs: vLLM's OpenAI-compatible server, "Extra parameters")."""
+    llama = _options("llama-cpp", SAMPLING["qwen2"])
+    assert llama["extra_body"] == {"repeat_penalty": 1.1} and llama["seed"] == 42
+    vllm = _options("vllm", SAMPLING["vllm"])
+    assert vllm["extra_body"]["repetition_penalty"] == 1.05
+    assert vllm["extra_body"]["chat_template_kwargs"] == {"enable_thinking": False}
+    assert "repeat_penalty" not in vllm and "repeat_penalty" not in vllm["extra_body"]
+    messages = messages_for(section_prompts("en"), run(Scripted({q: [a] for q, a in GOOD.items()}))[1], "method")
+    assert [m["role"] for m in messages] == ["system", "user"]
