@@ -43,7 +43,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 # Tags, JSON keys and template markers a model copies from its prompt or the request.
-_ECHO_MARKS = re.compile(
+ECHO_MARKS = re.compile(
     r"<\s*/?\s*paper\b|‹\s*/?\s*paper|&lt;\s*/?\s*paper|\"(?:tldr|summary|motivation|contributions|method|"
     r"experiments|keywords|cited_sections)\"\s*:|\{\{|\}\}|<\|im_(?:start|end)\|>|\bTitle:\s|\bAbstract:\s",
     re.IGNORECASE)
@@ -191,7 +191,7 @@ def assess(analysis: dict, *, language: str, source: str, abstract: str, instruc
 
     instruction_grams = ngrams(instructions)
     echoes = {name: containment(texts[name], instruction_grams) for name in ALL_FIELDS}
-    marked = [name for name in ALL_FIELDS if _ECHO_MARKS.search(texts[name])]
+    marked = [name for name in ALL_FIELDS if ECHO_MARKS.search(texts[name])]
     quality.max_echo = round(max(echoes.values()), 3)
     echoed = sorted({*marked, *(n for n, share in echoes.items() if share > ECHO_LIMIT)})
     if echoed:

@@ -31,7 +31,7 @@ from assets.quality import (
     MIN_TLDR_WORDS,
     MIN_WORDS,
     REPEAT_LIMIT,
-    _ECHO_MARKS,
+    ECHO_MARKS,
     assess,
     containment,
     invented,
@@ -45,7 +45,7 @@ PROMPTS = Path(__file__).resolve().parent / "prompts"
 PROSE_ORDER = ("summary", "motivation", "contributions", "method", "experiments")
 QUESTIONS = (*PROSE_ORDER, "tldr", "keywords")
 # Tokens one answer may take (a cut answer keeps its complete sentences, or is asked again).
-MAX_TOKENS = {"summary": 160, "motivation": 110, "contributions": 140, "method": 180, "experiments": 150,
+MAX_TOKENS = {"summary": 140, "motivation": 110, "contributions": 120, "method": 160, "experiments": 140,
               "tldr": 60, "keywords": 40}
 # What the model reads, by section kind: the share of the budget one kind may take, best first.
 READ_SHARES = (("method", 0.35), ("experiments", 0.25), ("results", 0.2), ("introduction", 0.15),
@@ -176,7 +176,7 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
     least = MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]
     if size(text) < least:
         found.append(("too_short", f"too short ({text[:40]!r})"))
-    if _ECHO_MARKS.search(text) or containment(text, ngrams(prompts.all_text())) > ECHO_LIMIT:
+    if ECHO_MARKS.search(text) or containment(text, ngrams(prompts.all_text())) > ECHO_LIMIT:
         found.append(("prompt_echo", "the question echoed back"))
     if size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
         found.append(("copies_abstract", "the abstract copied"))
@@ -210,8 +210,8 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     busy = 0.0
     raw_parts: list[str] = []
     finish = None
-    options = _options(backend, sampling)
-    repair_options = _options(backend, {**sampling, **REPAIR_SAMPLING})
+    options = sampling_options(backend, sampling)
+    repair_options = sampling_options(backend, {**sampling, **REPAIR_SAMPLING})
     for question in QUESTIONS:
         if question == "experiments" and not reports_experiments(request.source_text):
             analysis[question] = prompts.unsupported
@@ -278,7 +278,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
                            attempts, quality=quality)
 
 
-def _options(backend: str, sampling: dict) -> dict:
+def sampling_options(backend: str, sampling: dict) -> dict:
     """llama.cpp takes its sampling fields at the top level of the body; vLLM takes the OpenAI ones plus
     extras (repetition_penalty, chat_template_kwargs) through extra_body."""
     standard = {k: sampling[k] for k in ("temperature", "top_p", "seed") if k in sampling}

@@ -52,8 +52,9 @@ SUMMARY_SCHEMA = {
 BACKEND_DEFAULTS = {"llama-cpp": (1024, 3500), "vllm": (6144, 0), "external": (6144, 0)}
 PROMPT_MARGIN = 0.05
 # One question per request: tokens of the paper the model reads (0: the context decides). On 2 CPU cores
-# llama.cpp evaluates ~70 prompt tokens/s: 1,800 tokens are ~25 s, once per paper (the prefix cache).
-SECTION_INPUT_TOKENS = {"llama-cpp": 1800}
+# llama.cpp evaluates ~45 prompt tokens/s (Qwen2.5-1.5B): 1,500 tokens are ~33 s, once per paper (the
+# prefix cache).
+SECTION_INPUT_TOKENS = {"llama-cpp": 1500}
 
 
 class SummariesConfig(dg.Config):

@@ -359,7 +359,8 @@ def test_requests_in_flight_never_exceed_the_limit():
 
     fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
     messages = [{"role": "system", "content": "Analyse the paper."}, {"role": "user", "content": "<paper>…</paper>"}]
-    requests_ = [AnalysisRequest(str(i), messages, 10, "") for i in range(8)]
+    requests_ = [AnalysisRequest(str(i), messages, 10, "U-Net on the ISBI tracking challenge: IOU of 92 % on PhC-U373")
+                 for i in range(8)]
     outcomes = asyncio.run(
         analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5, lambda r: None, client=fake)
     )

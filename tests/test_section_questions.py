@@ -10,7 +10,7 @@ from assets.section_questions import (
     QUESTIONS,
     REPAIR_SAMPLING,
     SAMPLING,
-    _options,
+    sampling_options,
     analyse_sections,
     clean_answer,
     keywords_from,
@@ -144,9 +144,9 @@ def test_answers_are_cleaned_to_prose_and_keywords_split():
 def test_request_shapes_for_llama_cpp_and_vllm():
     """llama.cpp reads sampling fields at the top level; vLLM takes repetition_penalty and the chat template's
     arguments through extra_body (docs: vLLM's OpenAI-compatible server, "Extra parameters")."""
-    llama = _options("llama-cpp", SAMPLING["qwen2"])
+    llama = sampling_options("llama-cpp", SAMPLING["qwen2"])
     assert llama["extra_body"] == {"repeat_penalty": 1.1} and llama["seed"] == 42
-    vllm = _options("vllm", SAMPLING["vllm"])
+    vllm = sampling_options("vllm", SAMPLING["vllm"])
     assert vllm["extra_body"]["repetition_penalty"] == 1.05
     assert vllm["extra_body"]["chat_template_kwargs"] == {"enable_thinking": False}
     assert "repeat_penalty" not in vllm and "repeat_penalty" not in vllm["extra_body"]
