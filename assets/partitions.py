@@ -24,3 +24,23 @@ def daily_asset(partitions: dg.PartitionsDefinition) -> dict:
     # `backfill_policy` on @asset is "beta" in Dagster 1.13; it is the documented way to batch partitions.
     warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
     return {"partitions_def": partitions, "backfill_policy": dg.BackfillPolicy.multi_run(max_partitions_per_run=1)}
+
+
+# The start of a step's failure message when Ctrl-C or SIGTERM stopped it (the CLI stops there too).
+INTERRUPTED = "interrupted by Ctrl-C or SIGTERM"
+
+
+def stop_on_interrupt(compute):
+    """An asset body that Ctrl-C or SIGTERM stops for good. Dagster retries a step interrupted under a
+    retry policy (meant for preempted containers), after the policy's delay; a user's Ctrl-C means stop.
+    The step fails with no retry; what the body stored before it stopped stays."""
+    import functools
+
+    @functools.wraps(compute)
+    def body(*args, **kwargs):
+        try:
+            return compute(*args, **kwargs)
+        except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
+            raise dg.Failure(f"{INTERRUPTED}; a re-run continues from what was stored", allow_retries=False) from None
+
+    return body

@@ -20,7 +20,7 @@ from assets.analysis import (
     paper_block,
     prompt,
 )
-from assets.partitions import daily_asset
+from assets.partitions import daily_asset, stop_on_interrupt
 from assets.section_questions import (
     SAMPLING,
     SectionRequest,
@@ -297,6 +297,7 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         group_name="analyse",
         retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
     )
+    @stop_on_interrupt
     def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
                         llm_server: LLMServerResource, monitor: MonitorResource) -> dg.MaterializeResult:
         """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,

@@ -78,6 +78,13 @@ def _print_run(stretch, day, result, progress) -> int:
     return failures
 
 
+def _stopped_by_user(result) -> bool:
+    """Whether a step of the run failed because Ctrl-C or SIGTERM stopped it (assets.partitions)."""
+    from assets.partitions import INTERRUPTED
+
+    return any(e.is_step_failure and INTERRUPTED in str(e.event_specific_data) for e in result.all_events)
+
+
 def _warehouse(settings=None):
     """The configured warehouse, for the read-only commands (no Dagster definitions loaded)."""
     from resources.settings import load_settings
@@ -168,6 +175,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                         k: v for k, v in run_config.items() if k != "ops"}
                     result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
                                                  config, tags=run_tags)
+                    if _stopped_by_user(result):
+                        raise KeyboardInterrupt
                     failed = _print_run(stretch, day, result, progress)
                     failures += failed
                     if failed:
