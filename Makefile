@@ -29,7 +29,9 @@ demo: setup
 
 # The whole suite, LLM server and demo included (CI: .ci/run): the tests that need no LLM server on both
 # cores (pytest-xdist), then those that do, serially, so that one LLM server runs at a time.
+# One LLM test runs the default model on a real paper: pulled (once, verified) before the suite.
 test: setup browser
+	$(BIN)/arxiv-monitor model pull
 	$(BIN)/pytest -q -n 2 -m "not llm"
 	$(BIN)/pytest -q -m llm
 

@@ -105,13 +105,14 @@ def main() -> None:
     from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
     from bench.relevance import relevance
     from bench.site import site_render
-    from bench.suite import test_suite, test_suite_fresh_clone
+    from bench.suite import demo_fresh_clone, test_suite, test_suite_fresh_clone
 
     benches = {b.__name__: b for b in (requests_per_partition, partition_write, workers, throughput_and_recall,
                                        client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days,
                                        history_year, analysis_quality, relevance, site_render)}
-    everything = {**benches, "test_suite": test_suite, "test_suite_fresh_clone": test_suite_fresh_clone}
-    # the two suite benchmarks (~13 min and ~30 min) run only when named
+    everything = {**benches, "test_suite": test_suite, "test_suite_fresh_clone": test_suite_fresh_clone,
+                  "demo_fresh_clone": demo_fresh_clone}
+    # the suite and fresh-clone benchmarks (~13, ~30 and ~15 min) run only when named
     chosen = sys.argv[1:] or list(benches)  # `python -m bench.run backfill_30_days ...`: only these
     benches = everything
     unknown = sorted(set(chosen) - set(benches))

@@ -92,3 +92,46 @@ def test_suite_fresh_clone(runs: int | None = None) -> dict:
             "runs": results, "passed_in_a_row": all(r["returncode"] == 0 for r in results),
             "target": "make test passes on every fresh clone in a row; pytest_seconds <= 720",
             "met": all(r["returncode"] == 0 and (r["pytest_seconds"] or 1e9) <= 720 for r in results)}
+
+
+def demo_fresh_clone() -> dict:
+    """`make demo` as a new user runs it: a fresh clone of the committed HEAD, a new venv, pip's cache
+    bypassed (so llama.cpp is compiled) and an empty model cache (so the default model is pulled), then
+    `arxiv-monitor demo` again, warm. Issue 22's target: the first ≤ 15 min, the warm one ≤ 10 s.
+    Not part of the default `make bench` (~15 min): `python -m bench.run demo_fresh_clone`.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    commit = _git("rev-parse", "HEAD")
+    clone = REPO.parent / "fresh-clone-demo"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "-q", commit], cwd=clone, check=True)
+    with tempfile.TemporaryDirectory() as models:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "ARXIV_MONITOR", "DAGSTER"))}
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+        env.update({"PIP_NO_CACHE_DIR": "1", "ARXIV_MONITOR_MODEL_CACHE": models})
+        started = time.perf_counter()
+        cold = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
+        cold_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
+        warm_seconds = time.perf_counter() - started
+    shutil.rmtree(clone, ignore_errors=True)
+    stages = {m.group(1): m.group(0) for m in re.finditer(r"^\d{4}-\d\d-\d\d (\w+): .*$", cold.stdout, re.MULTILINE)}
+    llm = re.search(r"in ([\d.]+) s$", stages.get("paper_summaries", ""))
+    analysed = re.search(r"paper_summaries: (\d+) analysed", cold.stdout)
+    return {"benchmark": "demo_fresh_clone", "commit": commit,
+            "how": "fresh clone, new venv, PIP_NO_CACHE_DIR=1 (llama.cpp compiled), empty model cache (pulled), "
+                   "`make demo`; then `make demo` again (warm)",
+            "cold_returncode": cold.returncode, "cold_seconds": round(cold_seconds, 1),
+            "llm_stage_seconds": float(llm.group(1)) if llm else None,
+            "papers_with_an_analysis": int(analysed.group(1)) if analysed else None,
+            "stage_lines": list(stages.values()), "cold_output_tail": cold.stdout[-3000:],
+            "cold_stderr_tail": cold.stderr[-1500:],
+            "warm_returncode": warm.returncode, "warm_seconds": round(warm_seconds, 1),
+            "target": "cold <= 900 s (15 min); warm <= 10 s; at least 7 of 9 papers with an analysis",
+            "met": {"cold": cold.returncode == 0 and cold_seconds <= 900, "warm": warm.returncode == 0 and
+                    warm_seconds <= 10, "analyses": bool(analysed) and int(analysed.group(1)) >= 7}}

@@ -241,7 +241,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_model(args) -> int:
-    from resources.models import REGISTRY, ModelError, cache_dir, is_present
+    from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, cache_dir, is_present
 
     if args.model_command == "list":
         print(f"cache: {cache_dir()}")
@@ -251,11 +251,12 @@ def cmd_model(args) -> int:
             print(f"  {model.name:<20} {model.parameters:>5} {size:>9}  {state:<10} {model.licence:<40} "
                   f"{model.source.describe()}")
         return 0
+    name = args.name or DEFAULT_CPU_MODEL
     try:
-        path = pull_model(args.name)
+        path = pull_model(name)
     except ModelError as exc:
         return _fail(str(exc))
-    print(f"{args.name}: {path}")
+    print(f"{name}: {path}")
     return 0
 
 
@@ -535,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     model_sub = model.add_subparsers(dest="model_command", required=True)
     model_sub.add_parser("list", help="the registry: name, size, licence, whether it is pulled")
     pull = model_sub.add_parser("pull", help="download, verify (size, sha256) and keep a model in the cache")
-    pull.add_argument("name")
+    pull.add_argument("name", nargs="?", help="a registry name (default: the default CPU model)")
     sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
