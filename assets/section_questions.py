@@ -27,11 +27,11 @@ from assets.analysis import AnalysisOutcome, FittedText, complete_sentences, est
 from assets.quality import (
     COPY_LIMIT,
     ECHO_LIMIT,
+    ECHO_MARKS,
     LANGUAGE_LIMIT,
     MIN_TLDR_WORDS,
     MIN_WORDS,
     REPEAT_LIMIT,
-    ECHO_MARKS,
     assess,
     containment,
     invented,
@@ -263,7 +263,8 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
         if accepted is None:
             gates = sorted({g for g, _ in found})
             detail = "; ".join(p for _, p in found)
-            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(gates)}: {headings.get(question, question)}: "
+            heading = headings.get(question, question)
+            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(gates)}: {heading}: "
                                    f"{detail}"[:500], tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
                                    attempts)
         analysis[question] = accepted

@@ -21,6 +21,7 @@ from assets.analysis import (
     prompt,
 )
 from assets.partitions import daily_asset, stop_on_interrupt
+from assets.quality import QUALITY_STRUCT
 from assets.section_questions import (
     SAMPLING,
     SectionRequest,
@@ -30,7 +31,6 @@ from assets.section_questions import (
 )
 from assets.section_questions import paper_block as section_paper_block
 from assets.wording import analysis_headings
-from assets.quality import QUALITY_STRUCT
 from resources.llm_server import LLMServer, LLMServerResource
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource

@@ -237,8 +237,9 @@ def analysis_quality() -> dict:
         "benchmark": "analysis_quality", "day": DEMO_DAY, "watched_authors": WATCH, "models": models,
         "seed_report": seed_language_share(),
         "evidence": evidence_methods(),
-        "target": ">= 7 of 9 papers with an analysis passing every gate (default model, sections); language share "
-                  ">= the seed report's; number grounding >= 0.9; 0 invented names or numbers shown; server RSS <= 4 GB",
+        "target": ">= 7 of 9 papers with an analysis passing every gate (default model, sections); language "
+                  "share >= the seed report's; number grounding >= 0.9; 0 invented names or numbers shown; "
+                  "server RSS <= 4 GB",
         "note": "the demo day's 9 papers: 6 from their abstract (no PDF offline), 3 from their real PDF. "
                 "'invented_names_or_numbers_shown' checks the shown analyses against the paper's whole stored "
                 "text (abstract + every section). Evidence: 'stating_share' is the share of picked sentences that "

@@ -189,12 +189,11 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
 
 def cmd_demo(args) -> int:
+    from resources.models import REGISTRY, ModelError
     from resources.monitor import MonitorResource
     from resources.replay.corpus import RealdataMissing
     from resources.replay.server import ReplayServer
     from resources.settings import load_settings
-
-    from resources.models import REGISTRY, ModelError
 
     settings = load_settings(os.environ)
     llm = settings.resource("llm_server")

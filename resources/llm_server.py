@@ -162,7 +162,9 @@ class LLMServerResource(dg.ConfigurableResource):
             vllm = shutil.which("vllm", path=str(Path(sys.executable).parent)) or "vllm"
             return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
                     "--served-model-name", self.served_model_name, "--max-model-len", str(self.vllm_max_model_len),
-                    "--gpu-memory-utilization", str(self.vllm_gpu_memory_utilization), "--generation-config", "vllm"]
+                    "--gpu-memory-utilization", str(self.vllm_gpu_memory_utilization), "--generation-config", "vllm",
+                    # the paper is the shared prefix of its seven questions (assets/section_questions.py)
+                    "--enable-prefix-caching"]
         if backend == "llama-cpp":
             return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf_path()),
                     "--n_ctx", str(self.llama_n_ctx), "--n_threads", str(self.n_threads), "--host", self.host,

