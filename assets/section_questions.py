@@ -31,6 +31,7 @@ from assets.quality import (
     LANGUAGE_LIMIT,
     MIN_TLDR_WORDS,
     MIN_WORDS,
+    Quality,
     REPEAT_LIMIT,
     assess,
     containment,
@@ -264,9 +265,11 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             gates = sorted({g for g, _ in found})
             detail = "; ".join(p for _, p in found)
             heading = headings.get(question, question)
+            quality = Quality(junk=gates, problems=[f"{heading}: {detail}"],
+                              language_share=script_share(raw, request.language))
             return AnalysisOutcome("rejected", None, f"rejected by {', '.join(gates)}: {heading}: "
                                    f"{detail}"[:500], tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
-                                   attempts)
+                                   attempts, quality=quality)
         analysis[question] = accepted
     analysis["cited_sections"] = list(request.section_titles)
     quality = assess(analysis, language=request.language, source=request.source_text, abstract=request.abstract,

@@ -102,7 +102,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
                             "join paper_fulltext t using (partition_date, arxiv_id, version) "
                             "join raw_listings l using (partition_date, arxiv_id, version)").fetchall()
     qualities = [q for _, q, *_ in rows if q]
-    junk = Counter(g for status, q, *_ in rows if status == "rejected" for g in q["junk"])
+    junk = Counter(g for status, q, *_ in rows if status == "rejected" for g in (q or {}).get("junk", []))
     failed = Counter((r[9] or "").split(":", 1)[0] for r in rows if r[0] == "failed")
     ok = [r for r in rows if r[0] == "ok"]
 
@@ -223,7 +223,7 @@ def evidence_methods() -> dict:
 # model:strategy[:papers] (papers: all, or fulltext: the three with recorded PDFs); BENCH_ANALYSIS_RUNS
 # overrides. The JSON strategy runs on the three only: on the 1.5B one grammar-bound request can take
 # many minutes (issue 22).
-DEFAULT_RUNS = ("qwen2.5-coder-1.5b:sections,qwen2.5-coder-0.5b:sections,smollm2-135m:sections,"
+DEFAULT_RUNS = ("qwen2.5-coder-0.5b:sections,smollm2-135m:sections,qwen2.5-coder-1.5b:sections,"
                 "qwen2.5-coder-1.5b:json:fulltext")
 
 
@@ -232,7 +232,12 @@ def analysis_quality() -> dict:
 
     runs = [r.strip().split(":") for r in os.environ.get("BENCH_ANALYSIS_RUNS", DEFAULT_RUNS).split(",") if r.strip()]
     with tempfile.TemporaryDirectory() as tmp, ReplayServer() as replay:
-        models = [_model_run(*run, replay=replay, root=Path(tmp)) for run in runs]
+        models = []
+        for run in runs:
+            try:
+                models.append(_model_run(*run, replay=replay, root=Path(tmp)))
+            except Exception as exc:  # one run's failure is recorded; the others still are
+                models.append({"model": run[0], "strategy": run[1], "error": f"{type(exc).__name__}: {exc}"[:1000]})
     return {
         "benchmark": "analysis_quality", "day": DEMO_DAY, "watched_authors": WATCH, "models": models,
         "seed_report": seed_language_share(),

@@ -116,6 +116,8 @@ def demo_fresh_clone() -> dict:
         started = time.perf_counter()
         cold = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
         cold_seconds = time.perf_counter() - started
+        report = clone / "data" / "reports" / "2025-12-25.md"
+        report_text = report.read_text(encoding="utf-8") if report.exists() else ""
         started = time.perf_counter()
         warm = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
         warm_seconds = time.perf_counter() - started
@@ -131,7 +133,9 @@ def demo_fresh_clone() -> dict:
             "papers_with_an_analysis": int(analysed.group(1)) if analysed else None,
             "stage_lines": list(stages.values()), "cold_output_tail": cold.stdout[-3000:],
             "cold_stderr_tail": cold.stderr[-1500:],
+            "report": report_text,  # the README's excerpt is taken from here
             "warm_returncode": warm.returncode, "warm_seconds": round(warm_seconds, 1),
+            "warm_output_tail": warm.stdout[-1500:],
             "target": "cold <= 900 s (15 min); warm <= 10 s; at least 7 of 9 papers with an analysis",
             "met": {"cold": cold.returncode == 0 and cold_seconds <= 900, "warm": warm.returncode == 0 and
                     warm_seconds <= 10, "analyses": bool(analysed) and int(analysed.group(1)) >= 7}}

@@ -98,6 +98,7 @@ def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_nam
     outcome, _, _ = run(stubborn)
     assert outcome.status == "rejected" and outcome.analysis is None
     assert outcome.error.startswith("rejected by invented: 实验说明:") and "CamVid" in outcome.error
+    assert outcome.quality.junk == ["invented"]  # stored with the row: the gate is queryable
     assert [q for q, *_ in stubborn.requests][-2:] == ["experiments", "experiments"]  # nothing asked after it
 
 
