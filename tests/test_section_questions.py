@@ -102,6 +102,14 @@ def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_nam
     assert [q for q, *_ in stubborn.requests][-2:] == ["experiments", "experiments"]  # nothing asked after it
 
 
+def test_an_answer_restating_its_question_is_an_echo():
+    """A real answer of the 0.5B model to the method question (analysis_quality, 2026-12-02)."""
+    restated = "本文的方法包括接收输入（如动作轨迹），经过多个关键模块或步骤，产生一系列的输出。"
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [restated]})
+    outcome, _, _ = run(stubborn)
+    assert outcome.status == "rejected" and outcome.error.startswith("rejected by prompt_echo: 方法概述:")
+
+
 def test_a_section_repeating_an_earlier_one_is_asked_again_naming_it():
     client = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [GOOD["summary"], GOOD["method"]]})
     outcome, _, _ = run(client)

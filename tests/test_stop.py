@@ -3,6 +3,7 @@ with it, the papers analysed so far are stored, and a re-run asks only for the r
 real PDFs, the real llama.cpp server (SmolLM2, answers capped: the plumbing is under test)."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,16 +23,30 @@ def answered(log: Path) -> int:
     return log.read_text(errors="replace").count('"POST /v1/chat/completions HTTP/1.1" 200') if log.exists() else 0
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_a_signal_mid_request_stops_the_run_and_a_rerun_continues(server, tmp_path, own_llm_server, signum):
-    home = tmp_path / "home"
-    port = free_port()
+def environment(server, home: Path, port: int) -> dict:
     env = replay_env(server, home, ARXIV_MONITOR_WATCH_AUTHORS=DEMO_WATCH_AUTHORS,
                      ARXIV_MONITOR_LLAMA_MODEL="smollm2-135m", ARXIV_MONITOR_LLM_PORT=str(port),
                      ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS="48")
     env.pop("ARXIV_MONITOR_LLM_API_KEY", None)
-    ready = cli("run", "--date", DEMO_DAY, "--select", UPSTREAM, env_extra=env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def upstream(replay, tmp_path_factory) -> Path:
+    """The demo day's stages before the LLM, once: each test starts from a copy of its database."""
+    home = tmp_path_factory.mktemp("stop-upstream") / "home"
+    ready = cli("run", "--date", DEMO_DAY, "--select", UPSTREAM, env_extra=environment(replay, home, free_port()))
     assert ready.returncode == 0, ready.stderr
+    return home / "arxiv.duckdb"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_mid_request_stops_the_run_and_a_rerun_continues(server, upstream, tmp_path, own_llm_server, signum):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(upstream, home / "arxiv.duckdb")
+    port = free_port()
+    env = environment(server, home, port)
 
     log = home / "logs" / "llm-server-llama-cpp.log"
     run = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), "run", "--date", DEMO_DAY,
