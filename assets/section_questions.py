@@ -233,7 +233,10 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
                     openai.APIStatusError) as exc:
                 return AnalysisOutcome("failed", None, f"{type(exc).__name__}: {str(exc)[:300]}", tokens_in,
                                        tokens_out, busy + time.perf_counter() - started, finish,
-                                       "\n\n".join(raw_parts) or None, attempts + 1, retryable=True)
+                                       "\n\n".join(raw_parts) or None, attempts + 1,
+                                       # the server refusing this request (HTTP 400: longer than its context)
+                                       # would refuse it again; a passing cause is asked again by the next run
+                                       retryable=not isinstance(exc, openai.BadRequestError))
             busy += time.perf_counter() - started
             attempts += 1
             usage = response.usage
