@@ -39,6 +39,7 @@ ALLOWED = [
     "× 2 bytes", "24 GB GPU",  # BF16 arithmetic; a GPU size
     "roughly 0.5–1 GB",  # an estimate from the sizes stated beside it, said to be one
     "95 % bootstrap interval",  # the interval's level, a choice
+    "1,117,320,768 bytes", "491,400,064 bytes",  # the registry's model sizes, checked by every pull
 ]
 
 
