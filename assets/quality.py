@@ -59,6 +59,9 @@ _COMMON_TERMS = {"AI", "ML", "DL", "NLP", "LLM", "LLMS", "CV", "RL", "API", "JSO
                  # architecture families and hardware, named by a paraphrase ("convolutional network" -> CNN)
                  "CNN", "CNNS", "RNN", "RNNS", "GPU", "GPUS", "CPU", "CPUS", "TPU"}
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_TITLE_WORD = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+_TITLE_PHRASE = re.compile(rf"(?<![A-Za-z0-9-]){_TITLE_WORD}(?:\s+{_TITLE_WORD})+(?![A-Za-z0-9])")
+_QUOTED = re.compile(r"[\"“「]([A-Za-z][A-Za-z0-9 .,:'-]{3,80})[\"”」]")
 
 
 def _cjk_text(text: str) -> bool:
@@ -112,8 +115,9 @@ def named_terms(text: str) -> set[str]:
 
 
 def invented(text: str, source: str) -> list[str]:
-    """Names (acronyms, CamelCase, names with digits) and numbers above 10 in `text` that `source`, the
-    text the model was given, does not contain: a dataset, metric, baseline or figure made up."""
+    """Names (acronyms, CamelCase, names with digits, Title Case or quoted phrases) and numbers above 10
+    in `text` that `source`, the text the model was given, does not contain: a dataset, metric, baseline
+    or figure made up. Matched ignoring case, a plural "s", spaces and hyphens."""
     lowered = (source or "").lower()
     compact = _NOT_ALNUM.sub("", lowered)  # "BNN7" in Chinese prose is the paper's "BNN 7(x faster)"
 
@@ -122,6 +126,11 @@ def invented(text: str, source: str) -> list[str]:
         return term in lowered or term.removesuffix("s") in lowered or _NOT_ALNUM.sub("", term) in compact
 
     missing = sorted(t for t in named_terms(text) if not known_name(t))
+    # Multi-word names: Title Case ("Whole-Body Manipulation Dataset") or quoted Latin phrases.
+    for phrase in _TITLE_PHRASE.findall(text or "") + _QUOTED.findall(text or ""):
+        phrase = phrase.strip()
+        if not known_name(phrase) and phrase not in missing:
+            missing.append(phrase)
     known = set(_ANY_NUMBER.findall((source or "").replace(",", "")))
     for figure in _FIGURE.findall(text or ""):
         value = figure.replace(",", "")
