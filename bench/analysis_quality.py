@@ -98,7 +98,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         rows = conn.execute("select s.status, s.quality, s.model, s.tokens_in, s.tokens_out, s.attempts, "
                             "s.basis, s.latency_seconds, t.evidence, s.error, "
                             "s.summary, s.motivation, s.contributions, s.method, s.experiments, s.tldr, "
-                            "l.abstract, t.sections from paper_summaries s "
+                            "l.abstract, t.sections, s.arxiv_id from paper_summaries s "
                             "join paper_fulltext t using (partition_date, arxiv_id, version) "
                             "join raw_listings l using (partition_date, arxiv_id, version)").fetchall()
     qualities = [q for _, q, *_ in rows if q]
@@ -138,6 +138,11 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         "llm_seconds": round(seconds, 1), "seconds_per_paper": round(seconds / len(rows), 1), **by_basis,
         "server_peak_rss_mb": round(peak["rss"] / 2**20) if peak.get("rss") else None,
         **_server_rates(home / "logs" / "llm-server-llama-cpp.log"),
+        # What a reader is shown (the README quotes from here) and why the others are not.
+        "papers_by_status": [{"arxiv_id": r[18], "status": r[0], "basis": r[6], "seconds": r[7], "error": r[9]}
+                             for r in rows],
+        "analyses_shown": [dict(zip(("arxiv_id", "summary", "motivation", "contributions", "method", "experiments",
+                                     "tldr"), (r[18], *r[10:16]))) for r in ok],
     }
 
 
