@@ -98,22 +98,25 @@ def test_4_broken_pdfs_among_good_ones(server, home, llm_resource, llm):
 
 
 class KillAfter:
-    """Watches a llama.cpp server's access log; SIGKILLs the server once `completed` chat answers were sent."""
+    """Watches a llama.cpp server's log; SIGKILLs the server once `papers` papers were finished: when the
+    next paper's first question arrives (it shares only the system text with the paper before it, so the
+    server's prefix cache matches a few hundred tokens at most: "N prefix-match hit")."""
 
-    def __init__(self, process: subprocess.Popen, log: Path, completed: int):
-        self.process, self.log, self.completed = process, log, completed
+    def __init__(self, process: subprocess.Popen, log: Path, papers: int):
+        self.process, self.log, self.papers = process, log, papers
         self.killed_after: int | None = None
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
 
     def _watch(self):
         while self.process.poll() is None:
-            done = chat_answers(self.log)
-            if done >= self.completed:
+            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            started = [int(n) for n in re.findall(r"Llama.generate: (\d+) prefix-match hit", text) if int(n) < 400]
+            if len(started) >= self.papers:
                 os.killpg(self.process.pid, signal.SIGKILL)
-                self.killed_after = done
+                self.killed_after = chat_answers(self.log)
                 return
-            time.sleep(0.05)
+            time.sleep(0.02)
 
 
 def chat_answers(log: Path) -> int:
@@ -133,14 +136,14 @@ def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(s
     process, log = llm_resource.start("llama-cpp")
     try:
         llm_resource.wait_ready(process, base_url, log)
-        # A paper takes at most 2 answers (one repair retry): after 2 the first paper is finished
-        # whatever the model wrote, and the third is not.
-        killer = KillAfter(process, log, completed=2)
+        # Killed as the second paper's first question arrives: the first is finished whatever the model
+        # wrote, the second and third are not.
+        killer = KillAfter(process, log, papers=1)
         first = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only,
                                run_config=SHORT_ANSWERS)
     finally:
         stop_group(process)
-    assert first.success and killer.killed_after == 2
+    assert first.success and killer.killed_after
     before = by_paper(home, "paper_summaries", "status, retryable, error, tldr, summary, method, raw_output")
     assert set(before) == FEW_PAPERS
     lost = {p for p, (status, retryable, *_) in before.items() if status == "failed" and retryable}
