@@ -46,7 +46,7 @@ SUMMARY_SCHEMA = {
     "quality": QUALITY_STRUCT,
 }
 # Per backend: (max output tokens, max input tokens; 0 = the context decides). The CPU model is
-# small: a capped input keeps it from looping (issue 4 measurements); six Chinese fields from a GPU
+# small: a capped input keeps it from looping (measured on the 135M model); six Chinese fields from a GPU
 # model need room (~1,000 tokens each). The per-field character limit is the server's
 # (`[llm].llama_field_max_chars`, `vllm_field_max_chars`).
 BACKEND_DEFAULTS = {"llama-cpp": (1024, 3500), "vllm": (6144, 0), "external": (6144, 0)}
@@ -115,6 +115,20 @@ def build_section_request(paper: dict, language: str, budget: int, count=estimat
     return request, basis, fitted.dropped if fitted else []
 
 
+def reuse_cached(papers: list[dict], cached: dict, prompt_version: str, model: str, language: str,
+                 config: SummariesConfig, now: dt.datetime) -> tuple[dict[int, dict], list[int]]:
+    """({index: cached row, zero tokens}, indices still to analyse) for one prompt version and model."""
+    rows: dict[int, dict] = {}
+    missing = []
+    for i, paper in enumerate(papers):
+        key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompt_version, model, language)
+        if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
+            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
+        else:
+            missing.append(i)
+    return rows, missing
+
+
 def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, language: str,
                    config: SummariesConfig, log=None, save=None) -> list[dict]:
     """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server,
@@ -123,15 +137,7 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
         return analyse_papers_by_section(papers, cached, llm, language, config, log, save)
     _, prompt_version = prompt(language)
     now = dt.datetime.now(dt.UTC)
-    rows: dict[int, dict] = {}
-    missing = []
-    model_before = model_identity(llm)
-    for i, paper in enumerate(papers):
-        key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompt_version, model_before, language)
-        if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
-            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
-        else:
-            missing.append(i)
+    rows, missing = reuse_cached(papers, cached, prompt_version, model_identity(llm), language, config, now)
     if not missing:
         return [rows[i] for i in range(len(papers))]
     with llm.running() as server:
@@ -191,15 +197,7 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
     analyses reused. Stopped midway, it hands `save` the rows so far (the rest as retryable failures)."""
     prompts = section_prompts(language)
     now = dt.datetime.now(dt.UTC)
-    rows: dict[int, dict] = {}
-    model_before = model_identity(llm)
-    missing = []
-    for i, paper in enumerate(papers):
-        key = (paper["arxiv_id"], paper["version"], source_hash(paper), prompts.version, model_before, language)
-        if key in cached and (cached[key]["status"] == "ok" or not config.retry_failed):
-            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
-        else:
-            missing.append(i)
+    rows, missing = reuse_cached(papers, cached, prompts.version, model_identity(llm), language, config, now)
     if not missing:
         return [rows[i] for i in range(len(papers))]
     with llm.running() as server:

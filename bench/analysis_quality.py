@@ -227,7 +227,7 @@ def evidence_methods() -> dict:
 
 # model:strategy[:papers] (papers: all, or fulltext: the three with recorded PDFs); BENCH_ANALYSIS_RUNS
 # overrides. The JSON strategy runs on the three only: on the 1.5B one grammar-bound request can take
-# many minutes (issue 22).
+# many minutes.
 DEFAULT_RUNS = ("qwen2.5-coder-0.5b:sections,smollm2-135m:sections,qwen2.5-coder-1.5b:sections,"
                 "qwen2.5-coder-1.5b:json:fulltext")
 

@@ -4,7 +4,7 @@ Measures whether the time per day stays flat as the history grows, and the pipel
 peak RSS. The replay server runs in its own process (its corpus is not the pipeline's memory);
 for each day it shows arXiv as it was when that day was announced, as the daily schedule sees it.
 The LLM stage is left out: at ~20 s a paper on 2 cores the 135M model would be the whole
-measurement, and its server is a separate process anyway (issue 5: "LLM server excluded").
+measurement, and its server is a separate process anyway (the LLM server is measured on its own).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Saved queries and export over a SYNTHETIC year of history (issue 6 "Scale").
+"""Saved queries and export over a SYNTHETIC year of history.
 
 The year is built in its own database file in a temporary folder, never the project's data
 directory. Listings: the real entries cycled under synthetic ids (bench/synthetic.py), 1,500 per

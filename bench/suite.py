@@ -58,7 +58,7 @@ def _git(*args: str) -> str:
 
 
 def test_suite_fresh_clone(runs: int | None = None) -> dict:
-    """`make test` on fresh clones of the committed HEAD, `runs` times in a row (issue 16 asks for two).
+    """`make test` on fresh clones of the committed HEAD, `runs` times in a row (two by default: one pass can be luck).
 
     Each run clones into the same sibling folder of this checkout (so `../shared` resolves as in CI),
     after deleting the previous clone: a new venv every time; pip's own cache is kept, as on a CI
@@ -97,7 +97,7 @@ def test_suite_fresh_clone(runs: int | None = None) -> dict:
 def demo_fresh_clone() -> dict:
     """`make demo` as a new user runs it: a fresh clone of the committed HEAD, a new venv, pip's cache
     bypassed (so llama.cpp is compiled) and an empty model cache (so the default model is pulled), then
-    `arxiv-monitor demo` again, warm. Issue 22's target: the first ≤ 15 min, the warm one ≤ 10 s.
+    `arxiv-monitor demo` again, warm. Targets: the first ≤ 15 min, the warm one ≤ 10 s.
     Not part of the default `make bench` (~15 min): `python -m bench.run demo_fresh_clone`.
     """
     import os
