@@ -21,7 +21,7 @@ import jinja2
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
-from assets.partitions import daily_asset
+from assets.partitions import clear_failures, daily_asset
 from assets.report import md, stored_context
 from assets.site import paper_anchor
 from assets.wording import DIGEST
@@ -34,9 +34,15 @@ DELIVERIES_SCHEMA = {"channel": pl.Utf8, "kind": pl.Utf8, "content_hash": pl.Utf
                      "first_sent_at": pl.Datetime("us", "UTC"), "checked_at": pl.Datetime("us", "UTC"),
                      "papers_sent": pl.Int32, "papers_left_out": pl.Int32}
 DELIVERED = ("sent", "updated")
-RUN_TAG_BACKFILL = "arxiv_monitor/backfill"
-RUN_TAG_DELIVER = "arxiv_monitor/deliver"
-RUN_TAG_RESEND = "arxiv_monitor/resend"
+
+
+class DeliveryConfig(dg.Config):
+    """What one run of report_delivery does (the launchpad's run config; `arxiv-monitor run` sets it)."""
+
+    backfill: bool = False  # one day of a range (`run --to`); Dagster's own backfills are known by their tag
+    deliver: bool = False   # deliver even in a backfill
+    resend: bool = False    # deliver again where this content was already delivered
+
 
 def digest(context: dict, language: str, base_url: str) -> dict:
     """What every channel says, from the report's context: subject, counts and the papers in report order."""
@@ -132,11 +138,10 @@ def channel_message(channel: Channel, d: dict, language: str, update: bool) -> t
     return {"subject": subject, "payload": payload}, included
 
 
-def delivery_mode(tags: dict, publish: PublishResource) -> tuple[bool, bool]:
-    """(deliver at all, force a resend) from the run's tags."""
-    backfill = "dagster/backfill" in tags or tags.get(RUN_TAG_BACKFILL) == "true"
-    asked = tags.get(RUN_TAG_DELIVER) == "true" or tags.get(RUN_TAG_RESEND) == "true"
-    return (not backfill) or publish.deliver_backfills or asked, tags.get(RUN_TAG_RESEND) == "true"
+def delivery_mode(config: DeliveryConfig, tags: dict, publish: PublishResource) -> tuple[bool, bool]:
+    """(deliver at all, force a resend) for a run with `config` and `tags`."""
+    backfill = config.backfill or "dagster/backfill" in tags
+    return (not backfill) or publish.deliver_backfills or config.deliver or config.resend, config.resend
 
 
 def _not_sent(base: dict, digest_hash: str, status: str, response: str) -> dict:
@@ -195,17 +200,18 @@ def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         group_name="publish",
         check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")],
     )
-    def report_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
-                        publish: PublishResource) -> dg.MaterializeResult:
+    @clear_failures
+    def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
+                        monitor: MonitorResource, publish: PublishResource) -> dg.MaterializeResult:
         """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
         content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
         monitor.check_data_dir()
         day = parse_day(context.partition_key)
         d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
-        deliver, resend = delivery_mode(dict(context.run.tags), publish)
-        rows = deliver_day(d, monitor.language, publish, previous, deliver, resend, dt.datetime.now(dt.UTC),
-                           context.log)
+        deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
+        now = dt.datetime.now(dt.UTC)
+        rows = deliver_day(d, monitor.language, publish, previous, deliver, resend, now, context.log)
         warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
         lines = ["| channel | kind | status | attempts | papers | response |", "|---|---|---|---|---|---|"]
@@ -214,6 +220,7 @@ def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         return dg.MaterializeResult(
             metadata={"channels": len(publish.channels), **{f"status_{k}": v for k, v in statuses.items()},
+                      "sent_now": sum(r["status"] in DELIVERED and r.get("sent_at") == now for r in rows),
                       "preview": dg.MetadataValue.md("\n".join(lines))},
             check_results=[dg.AssetCheckResult(check_name="every_channel_delivered", passed=not undelivered,
                                                metadata={"undelivered": ", ".join(undelivered)})])

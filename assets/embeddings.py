@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from arxiv_domain.calendar import parse_day
-from assets.partitions import daily_asset
+from assets.partitions import clear_failures, daily_asset
 from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -77,6 +77,7 @@ def build_listing_embeddings(partitions: dg.PartitionsDefinition) -> dg.AssetsDe
         kinds={"duckdb", "python"},
         group_name="ingest",
     )
+    @clear_failures
     def listing_embeddings(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                            monitor: MonitorResource, embedder: EmbedderResource) -> dg.MaterializeResult:
         """A vector for the title and abstract of every listing of the day (the semantic keep rule,

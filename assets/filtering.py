@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
-from assets.partitions import daily_asset
+from assets.partitions import clear_failures, daily_asset
 from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
 from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
@@ -197,6 +197,7 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         kinds={"duckdb", "python"},
         group_name="ingest",
     )
+    @clear_failures
     def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                         monitor: MonitorResource, embedder: EmbedderResource) -> dg.MaterializeResult:
         """The day's papers matching the keywords (case, hyphen and plural insensitive, on word

@@ -12,7 +12,7 @@ import polars as pl
 
 from arxiv_domain.calendar import parse_day
 from assets.evidence import KINDS, extract_evidence
-from assets.partitions import daily_asset, stop_on_interrupt
+from assets.partitions import clear_failures, daily_asset
 from assets.pdf_extraction import STATUSES, from_json
 from assets.pdf_links import find_links, merge_links
 from assets.pdf_workers import extract_many
@@ -97,7 +97,7 @@ def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
         group_name="ingest",
         retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
     )
-    @stop_on_interrupt
+    @clear_failures
     def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
                        pdf_store: PdfStoreResource, monitor: MonitorResource) -> dg.MaterializeResult:
         """Each filtered paper's PDF text, split into sections by its own headings, with its code and

@@ -9,7 +9,7 @@ import polars as pl
 
 from arxiv_domain.announce import ANNOUNCE_TYPES, classify
 from arxiv_domain.calendar import AnnouncementDay, announcement_day, parse_day
-from assets.partitions import daily_asset, stop_on_interrupt
+from assets.partitions import clear_failures, daily_asset
 from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, fetch_window
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -142,7 +142,7 @@ def build_raw_listings(
             ),
         ],
     )
-    @stop_on_interrupt
+    @clear_failures
     def raw_listings(
         context: dg.AssetExecutionContext,
         config: ListingsConfig,

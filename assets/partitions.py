@@ -30,17 +30,30 @@ def daily_asset(partitions: dg.PartitionsDefinition) -> dict:
 INTERRUPTED = "interrupted by Ctrl-C or SIGTERM"
 
 
-def stop_on_interrupt(compute):
-    """An asset body that Ctrl-C or SIGTERM stops for good. Dagster retries a step interrupted under a
-    retry policy (meant for preempted containers), after the policy's delay; a user's Ctrl-C means stop.
-    The step fails with no retry; what the body stored before it stopped stays."""
+# Tables named otherwise than the asset that writes them.
+WRITTEN_BY = {"listing_days": "raw_listings", "report_deliveries": "report_delivery"}
+
+
+def clear_failures(compute):
+    """An asset body whose expected failures end the step with one line and no retry:
+    - Ctrl-C or SIGTERM stops it for good. Dagster retries a step interrupted under a retry policy
+      (meant for preempted containers), after the policy's delay; a user's Ctrl-C means stop. What the
+      body stored before it stopped stays.
+    - An upstream table that was never written (a selection with a gap, on a new data directory) names
+      the upstream asset and the day, instead of DuckDB's catalog error."""
     import functools
 
+    from resources.warehouse import MissingTable
+
     @functools.wraps(compute)
-    def body(*args, **kwargs):
+    def body(context, *args, **kwargs):
         try:
-            return compute(*args, **kwargs)
+            return compute(context, *args, **kwargs)
         except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
             raise dg.Failure(f"{INTERRUPTED}; a re-run continues from what was stored", allow_retries=False) from None
+        except MissingTable as exc:
+            day, asset = context.partition_key, WRITTEN_BY.get(exc.table, exc.table)
+            raise dg.Failure(f"{asset} for {day} is not materialised; materialise it first "
+                             f"(arxiv-monitor run --date {day} --select {asset})", allow_retries=False) from None
 
     return body

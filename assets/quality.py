@@ -92,12 +92,16 @@ def size(text: str) -> float:
     return len(_WORD.findall(text or "")) + len(_CJK.findall(text or "")) / 2
 
 
+# The script each report language is written in.
+SCRIPTS = {"zh": "cjk", "en": "latin"}
+
+
 def script_share(text: str, language: str) -> float | None:
     """Share of the letters that are in `language`'s script (None: no letters at all)."""
-    cjk, latin = len(_CJK.findall(text or "")), len(_LATIN.findall(text or ""))
-    if not cjk + latin:
+    letters = {"cjk": len(_CJK.findall(text or "")), "latin": len(_LATIN.findall(text or ""))}
+    if not sum(letters.values()):
         return None
-    return round((cjk if language == "zh" else latin) / (cjk + latin), 3)
+    return round(letters[SCRIPTS[language]] / sum(letters.values()), 3)
 
 
 def number_grounding(texts: list[str], source: str) -> float | None:

@@ -14,8 +14,8 @@ import jinja2
 import polars as pl
 
 from arxiv_domain.calendar import announcement_day, parse_day
-from assets.partitions import daily_asset
-from assets.wording import EVIDENCE_KINDS, KIND_ZH, LABELS, REASONS, STATUS_ZH, WHERE
+from assets.partitions import clear_failures, daily_asset
+from assets.wording import EVIDENCE_KINDS, FULLTEXT_STATUS, LABELS, REASONS, REPORT, SECTION_KINDS, WHERE
 from resources.models import label_for
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -51,23 +51,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def fulltext_label(status: str | None, language: str) -> str:
+    return FULLTEXT_STATUS[language].get(status, status)
+
+
 def _basis(paper: dict, language: str) -> str:
-    basis, fulltext_status = paper["basis"], paper.get("fulltext_status")
-    if language == "zh":
-        if basis == "fulltext":
-            return "基于论文正文"
-        if basis == "fulltext_trimmed":
-            dropped = "、".join(KIND_ZH.get(k, k) for k in paper.get("dropped_sections") or [])
-            return "基于论文正文（为适应模型上下文有删节" + (f"，略去{dropped}" if dropped else "") + "）"
-        return f"基于摘要（{STATUS_ZH.get(fulltext_status, fulltext_status)}，未能使用全文）"
+    """What the analysis was written from, as the heading says it."""
+    r, basis = REPORT[language], paper["basis"]
     if basis == "fulltext":
-        return "from the full text"
+        return r["basis_fulltext"]
     if basis == "fulltext_trimmed":
-        dropped = ", ".join(k.replace("_", " ") for k in paper.get("dropped_sections") or [])
-        return "from the full text, shortened to fit the model's context" + (
-            f"; left out: {dropped}" if dropped else ""
-        )
-    return f"from the abstract only (full text: {fulltext_status or 'not read'})"
+        names = [SECTION_KINDS[language].get(k, k) for k in paper.get("dropped_sections") or []]
+        dropped = r["basis_dropped"].format(sections=r["basis_separator"].join(names)) if names else ""
+        return r["basis_trimmed"].format(dropped=dropped)
+    return r["basis_abstract"].format(status=fulltext_label(paper.get("fulltext_status"), language))
 
 
 def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str) -> str:
@@ -75,8 +72,7 @@ def why_kept(matched: list[str], semantic: float | None, closest: str | None, la
     interest profile and the closest item ("语义相关 0.71 · 最接近：…")."""
     parts = [", ".join(matched)] if matched else []
     if semantic is not None:
-        parts.append(f"语义相关 {semantic:.2f} · 最接近：{closest}" if language == "zh"
-                     else f"semantic {semantic:.2f} · closest: {closest}")
+        parts.append(REPORT[language]["why_semantic"].format(score=semantic, closest=closest))
     return " · ".join(parts)
 
 
@@ -106,8 +102,8 @@ def report_context(
             "categories": row["categories"],
             "matched": matched,
             "why": why_kept(matched, semantic, row.get("closest_interest"), language),
-            "why_short": ", ".join(matched) or ("—" if semantic is None else (
-                f"语义 {semantic:.2f}" if language == "zh" else f"semantic {semantic:.2f}")),
+            "why_short": ", ".join(matched) or (
+                "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)),
             "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
@@ -121,12 +117,12 @@ def report_context(
             "rejected": row.get("status") == "rejected",
         }
         if row.get("status") == "ok":
-            paper["basis_zh"], paper["basis_en"] = _basis(row, "zh"), _basis(row, "en")
+            paper["basis_label"] = _basis(row, language)
             paper["model_label"] = label_for(row.get("model") or "")
             papers.append(paper)
         else:
-            paper["error"] = row.get("error") or ("没有分析记录" if language == "zh" else "no analysis was stored")
-            paper["fulltext_zh"] = STATUS_ZH.get(row.get("fulltext_status"), row.get("fulltext_status"))
+            paper["error"] = row.get("error") or REPORT[language]["no_analysis"]
+            paper["fulltext_label"] = fulltext_label(row.get("fulltext_status"), language)
             failed.append(paper)
     counts = {k: (listing_day or {}).get(f"rows_{k}", 0) for k in ("new", "cross", "replace", "replace_cross")}
     fulltext = Counter(r.get("fulltext_status") or "not read" for r in rows)
@@ -135,17 +131,16 @@ def report_context(
         window = f"{calendar.window_start:%Y-%m-%d %H:%M} → {calendar.window_end:%Y-%m-%d %H:%M} UTC"
     return {
         "day": day.isoformat(),
-        "day_zh": f"{day.year}年{day.month}月{day.day}日",
-        "day_en": f"{day:%A %d %B %Y}",
+        "day_label": REPORT[language]["day"].format(d=day),
         "generated": f"{generated:%Y-%m-%d %H:%M} UTC",
         "announces": calendar.announces,
         "reason": calendar.reason,
-        "reason_zh": REASONS["zh"].get(calendar.reason, calendar.reason),
+        "reason_label": REASONS[language].get(calendar.reason, calendar.reason),
         "categories": ", ".join(monitor.categories),
         "keywords": ", ".join(k.strip() for k in monitor.keywords),
         "exclude": ", ".join(monitor.exclude),
         "authors": ", ".join(monitor.watch_authors),
-        "interests": ("；" if language == "zh" else "; ").join(
+        "interests": REPORT[language]["list_separator"].join(
             list(monitor.interests) + list(monitor.examples) + ([monitor.bibtex] if monitor.bibtex else [])),
         "profile_items": len(monitor.interests) + len(monitor.examples) + bool(monitor.bibtex),
         "threshold": monitor.threshold,
@@ -192,7 +187,7 @@ def analysis_outcomes(rows: list[dict]) -> dict:
 
 
 def render_report(context: dict, language: str) -> str:
-    text = _environment().get_template(f"report_{language}.md.j2").render(**context, t=LABELS[language])
+    text = _environment().get_template("report.md.j2").render(**context, t=LABELS[language], r=REPORT[language])
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
@@ -244,6 +239,7 @@ def build_daily_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         group_name="publish",
         check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
     )
+    @clear_failures
     def daily_report(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource
     ) -> dg.MaterializeResult:

@@ -22,7 +22,7 @@ import dagster as dg
 import jinja2
 
 from arxiv_domain.calendar import parse_day
-from assets.partitions import daily_asset
+from assets.partitions import clear_failures, daily_asset
 from assets.report import stored_context, write_atomically
 from assets.wording import LABELS
 from resources.monitor import MonitorResource
@@ -60,10 +60,8 @@ def day_page(context: dict, language: str) -> str:
         paper["code_url"] = safe_url(paper["code"]["url"]) if paper.get("code") else None
         paper["safe_links"] = [{"url": safe_url(l["url"]), "where": l["where"], "label": _link_label(l["kind"], t)}
                                for l in paper["links"] if safe_url(l["url"])]
-        paper["basis_label"] = paper.get(f"basis_{language}", "")
-    day_label = context["day_zh"] if language == "zh" else context["day_en"]
     return _environment().get_template("day.html.j2").render(
-        t=t, c=context, root="../", title=f"{t['report']} {context['day']}", day_label=day_label,
+        t=t, c=context, root="../", title=f"{t['report']} {context['day']}", day_label=context["day_label"],
         reason=t.get(context["reason"], context["reason"]))
 
 
@@ -156,6 +154,7 @@ def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         kinds={"html"},
         group_name="publish",
     )
+    @clear_failures
     def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
                     publish: PublishResource) -> dg.MaterializeResult:
         """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and

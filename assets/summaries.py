@@ -20,7 +20,7 @@ from assets.analysis import (
     paper_block,
     prompt,
 )
-from assets.partitions import daily_asset, stop_on_interrupt
+from assets.partitions import clear_failures, daily_asset
 from assets.quality import QUALITY_STRUCT
 from assets.section_questions import (
     SAMPLING,
@@ -295,7 +295,7 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         group_name="analyse",
         retry_policy=dg.RetryPolicy(max_retries=1, delay=30),
     )
-    @stop_on_interrupt
+    @clear_failures
     def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
                         llm_server: LLMServerResource, monitor: MonitorResource) -> dg.MaterializeResult:
         """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,

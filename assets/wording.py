@@ -1,26 +1,23 @@
 """Every word the published outputs use, per report language (zh, en), in one place: the site's
-labels, the digest's phrases, and the report's names for places, section kinds, evidence kinds and
-full-text statuses. The two Markdown report templates keep their own sentences, but take their analysis
-headings from `LABELS` (as the site does), so the report and the site cannot name them differently.
-Adding a language: a key in each dict here, and a report_<language>.md.j2."""
+labels, the report's sentences, the digest's phrases, and the names for places, section kinds,
+evidence kinds and full-text statuses. One template per output takes them from here; a phrase with a
+value in it is a format string ("{n}篇" / "{n}"), so word order and punctuation stay the language's.
+Adding a language: a key in each dict here."""
 
 REASONS = {"zh": {"weekend": "周末", "holiday": "假日"}, "en": {"weekend": "weekend", "holiday": "holiday"}}
 
 WHERE = {"zh": {"abstract": "摘要", "comment": "备注", "fulltext": "正文"},
          "en": {"abstract": "abstract", "comment": "comments", "fulltext": "full text"}}
-KIND_ZH = {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"}
+SECTION_KINDS = {"zh": {"references": "参考文献", "appendix": "附录", "related_work": "相关工作"},
+                 "en": {"references": "references", "appendix": "appendix", "related_work": "related work"}}
 EVIDENCE_KINDS = {"zh": {"contribution": "贡献", "result": "结果", "limitation": "局限"},
                   "en": {"contribution": "contribution", "result": "result", "limitation": "limitation"}}
-STATUS_ZH = {
-    "ok": "已读取",
-    "download_failed": "下载失败",
-    "not_pdf": "不是PDF",
-    "no_text": "PDF无文字",
-    "encrypted": "PDF加密",
-    "too_large": "PDF过大",
-    "truncated": "PDF下载不完整",
-    "extract_failed": "解析失败",
-    None: "未读取全文",
+# Full-text statuses as a reader sees them; English shows the stored status itself.
+FULLTEXT_STATUS = {
+    "zh": {"ok": "已读取", "download_failed": "下载失败", "not_pdf": "不是PDF", "no_text": "PDF无文字",
+           "encrypted": "PDF加密", "too_large": "PDF过大", "truncated": "PDF下载不完整", "extract_failed": "解析失败",
+           None: "未读取全文"},
+    "en": {None: "not read"},
 }
 
 LABELS = {
@@ -66,6 +63,106 @@ LABELS = {
            "results": "results", "days": "Daily reports", "day": "Announcement day", "papers": "Papers",
            "analysed": "Analysed", "failed": "Failed", "link_code": "Code", "link_model": "Model/data",
            "link_page": "Project page", **REASONS["en"]},
+}
+
+# The Markdown report (assets/templates/report.md.j2) and the phrases the report's context is built from.
+REPORT = {
+    "zh": {
+        "day": "{d.year}年{d.month}月{d.day}日", "list_separator": "；",
+        "title": "arXiv论文监控报告 - {day}",
+        "generated_by": "本报告由 arxiv-monitor 自动生成：arXiv 公告日 {day}（美国东部时间），{generated} 生成。",
+        "overview": "报告概览", "day_label": "监控日期", "day_value": "{day}（arXiv 公告日，美国东部时间）",
+        "categories": "监控分类", "keywords": "关键词", "interests": "兴趣描述",
+        "threshold": "（语义阈值 {threshold}）",
+        "found": "发现论文数", "found_value": "{n}篇", "found_failed": "（其中 {n} 篇没有可用的 AI 分析，见文末）",
+        "no_announcement": "arXiv 在这一天没有发布公告（{reason}），因此没有新论文。",
+        "col_title": "标题", "col_primary": "主分类", "col_matched": "匹配关键词", "col_code": "源码", "yes": "有",
+        "update_short": " （更新 v{version}）", "update_long": "（更新：v{version}）",
+        "all_failed": "今天匹配的 {n} 篇论文都没有得到可用的 AI 分析；"
+                      "它们的原始信息、原文要点和原因见文末“分析失败的论文”。",
+        "none_matched": "今天没有论文匹配所配置的关键词（共检查 {n} 篇公告论文）。",
+        "details": "基本信息", "authors": "作者", "announce_type": "公告类型", "new_version": "（旧论文的新版本）",
+        "announced": "发布日期", "announced_value": "{day}（arXiv 公告日）", "paper_categories": "分类",
+        "matched": "匹配", "links": "论文链接", "arxiv_link": "arXiv链接", "found_in": "（见于{where}）",
+        "abstract": "原文摘要", "evidence": "原文要点",
+        "evidence_note": "以下为论文原文句子（未经翻译和改写），括号内为出处章节。",
+        "evidence_item": "（{section}）：“{text}”",
+        "analysis": "AI分析（{basis}；由 {model} 撰写）",
+        "language_note": "**注意**：模型未使用中文作答，以下分析保留模型的原文。",
+        "grounding": "数字核对：分析中的数字有 {share}% 能在原文中找到。",
+        "citations": "章节核对：模型所称依据的章节有 {share}% 确实存在于论文中。",
+        "similar": "相似的往期论文", "similar_item": "（{id}，{first}，相似度 {similarity}）",
+        "failed_heading": "分析失败的论文",
+        "failed_note": "以下论文匹配了关键词，但没有得到可用的 AI 分析（模型出错，或回答未通过质量检查被拒绝）；"
+                       "这里只列出原始信息、原文要点和原因，不显示任何分析内容。",
+        "rejected": "拒绝原因（质量检查）", "failed_reason": "失败原因", "fulltext": "全文",
+        "evidence_intro": "**原文要点**（论文原文句子，括号内为出处章节）：",
+        "no_analysis": "没有分析记录",
+        "provenance": "生成信息", "announcement": "arXiv 公告",
+        "counts": "新提交 {new} · 交叉列出 {cross} · 替换 {replace} · 交叉替换 {replace_cross}"
+                  "（共 {total} 篇，提交窗口 {window}）",
+        "no_counts": "无（{reason}）", "listing_note": "arXiv 列表说明", "filters": "筛选",
+        "filter_keywords": "关键词 {keywords}", "filter_profile": "；兴趣描述 {n} 项，语义阈值 {threshold}",
+        "filter_exclude": "；排除 {exclude}", "filter_authors": "；关注作者 {authors}",
+        "outcomes": "分析结果", "outcome_counts": "成功 {ok} · 被拒绝 {rejected}", "outcome_failed": " · 失败 {failed}",
+        "reasons": "（{reasons}）", "model": "模型", "prompt_version": "提示词版本", "usage": "用量",
+        "usage_value": "输入 {tokens_in} tokens，输出 {tokens_out} tokens，{cached} 篇来自缓存，LLM 用时 {seconds} 秒",
+        "basis_fulltext": "基于论文正文", "basis_trimmed": "基于论文正文（为适应模型上下文有删节{dropped}）",
+        "basis_dropped": "，略去{sections}", "basis_separator": "、",
+        "basis_abstract": "基于摘要（{status}，未能使用全文）",
+        "why_semantic": "语义相关 {score:.2f} · 最接近：{closest}", "why_short_semantic": "语义 {score:.2f}",
+    },
+    "en": {
+        "day": "{d:%A %d %B %Y}", "list_separator": "; ",
+        "title": "arXiv monitoring report - {day}",
+        "generated_by": "Generated by arxiv-monitor for the arXiv announcement of {day} (US Eastern time), at "
+                        "{generated}.",
+        "overview": "Overview", "day_label": "Announcement day", "day_value": "{day} (US Eastern time)",
+        "categories": "Categories", "keywords": "Keywords", "interests": "Interests",
+        "threshold": " (semantic threshold {threshold})",
+        "found": "Papers found", "found_value": "{n}", "found_failed": " ({n} of them without a usable AI analysis, "
+                                                                     "listed at the end)",
+        "no_announcement": "arXiv did not announce on this day ({reason}), so there are no new papers.",
+        "col_title": "Title", "col_primary": "Primary", "col_matched": "Matched", "col_code": "Code", "yes": "yes",
+        "update_short": " (update v{version})", "update_long": " (update: v{version})",
+        "all_failed": "None of today's {n} matching papers got a usable AI analysis; their listing, their own key "
+                      "sentences and the reason are at the end (\"Papers whose analysis failed\").",
+        "none_matched": "No paper matched the configured keywords today ({n} announced papers checked).",
+        "details": "Details", "authors": "Authors", "announce_type": "Announce type",
+        "new_version": " (a new version of an earlier paper)", "announced": "Announced", "announced_value": "{day}",
+        "paper_categories": "Categories", "matched": "Matched", "links": "Links", "arxiv_link": "arXiv",
+        "found_in": " (found in the {where})", "abstract": "Abstract", "evidence": "From the paper",
+        "evidence_note": "Sentences quoted verbatim from the paper, with the section they come from.",
+        "evidence_item": " ({section}): “{text}”",
+        "analysis": "AI analysis ({basis}; written by {model})",
+        "language_note": "**Note**: the model did not answer in English; its text is kept as written.",
+        "grounding": "Number check: {share}% of the numbers in this analysis appear in the source text.",
+        "citations": "Section check: {share}% of the sections the model says it drew on exist in the paper.",
+        "similar": "Similar earlier papers", "similar_item": " ({id}, {first}, similarity {similarity})",
+        "failed_heading": "Papers whose analysis failed",
+        "failed_note": "These papers matched, but no usable AI analysis was produced (the model failed, or its answer "
+                       "was rejected by a quality gate); only their listing, the paper's own key sentences and the "
+                       "reason are shown.",
+        "rejected": "Rejected by a quality gate", "failed_reason": "Reason", "fulltext": "Full text",
+        "evidence_intro": "**From the paper** (quoted verbatim, with the section):",
+        "no_analysis": "no analysis was stored",
+        "provenance": "Provenance", "announcement": "arXiv announcement",
+        "counts": "new {new} · cross {cross} · replace {replace} · replace-cross {replace_cross} ({total} in all; "
+                  "submissions {window})",
+        "no_counts": "none ({reason})", "listing_note": "arXiv listing note", "filters": "Filters",
+        "filter_keywords": "keywords {keywords}",
+        "filter_profile": "; {n} profile items, semantic threshold {threshold}",
+        "filter_exclude": "; excluded {exclude}", "filter_authors": "; watched authors {authors}",
+        "outcomes": "Analyses", "outcome_counts": "ok {ok} · rejected {rejected}",
+        "outcome_failed": " · failed {failed}",
+        "reasons": " ({reasons})", "model": "Model", "prompt_version": "prompt version", "usage": "Usage",
+        "usage_value": "{tokens_in} tokens in, {tokens_out} tokens out, {cached} from the cache, LLM time {seconds} s",
+        "basis_fulltext": "from the full text", "basis_trimmed": "from the full text, shortened to fit the model's "
+                                                                 "context{dropped}",
+        "basis_dropped": "; left out: {sections}", "basis_separator": ", ",
+        "basis_abstract": "from the abstract only (full text: {status})",
+        "why_semantic": "semantic {score:.2f} · closest: {closest}", "why_short_semantic": "semantic {score:.2f}",
+    },
 }
 
 DIGEST = {

@@ -149,7 +149,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
 def seed_language_share() -> dict:
     """The seed report's own analyses under the pipeline's language measure (share of CJK letters)."""
     from assets.quality import script_share
-    from resources.replay.corpus import realdata_dir
+    from replay.corpus import realdata_dir
 
     seed = (realdata_dir().parent / "reference" / "seed-report-2025-12-26.md").read_text(encoding="utf-8")
     parts = re.split(r"^### AI分析.*$", seed, flags=re.MULTILINE)[1:]
@@ -169,7 +169,7 @@ def evidence_methods() -> dict:
 
     from assets.evidence import KINDS, extract_evidence, matches, sentences
     from assets.pdf_extraction import extract_file
-    from resources.replay.corpus import realdata_dir
+    from replay.corpus import realdata_dir
 
     class OurSplitter:  # sumy's Tokenizer needs NLTK's punkt data, which cannot be downloaded here
         language = "english"
@@ -233,7 +233,7 @@ DEFAULT_RUNS = ("qwen2.5-coder-0.5b:sections,smollm2-135m:sections,qwen2.5-coder
 
 
 def analysis_quality() -> dict:
-    from resources.replay.server import ReplayServer
+    from replay.server import ReplayServer
 
     runs = [r.strip().split(":") for r in os.environ.get("BENCH_ANALYSIS_RUNS", DEFAULT_RUNS).split(",") if r.strip()]
     with tempfile.TemporaryDirectory() as tmp, ReplayServer() as replay:

@@ -31,7 +31,7 @@ STAGES = ["raw_listings", "listing_embeddings", "filtered_papers", "paper_fullte
 
 def _serve(days: list[dt.date], per_day: int, conn) -> None:
     from bench.synthetic import synthetic_corpus
-    from resources.replay.server import ReplayServer
+    from replay.server import ReplayServer
 
     entries, aliases = synthetic_corpus(days, per_day)
     server = ReplayServer(corpus=entries, pdf_aliases=aliases)

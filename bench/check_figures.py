@@ -1,4 +1,4 @@
-"""Fail when a measured figure in README.md or bench/README.md matches no recorded result.
+"""Fail when a measured figure in README.md, docs/*.md or bench/README.md matches no recorded result.
 
 A *measured figure* is a number with a unit of measurement — seconds, minutes, MB/KB/bytes,
 percent, a ratio (`×`), a rate (`/s`, `tokens/s`, `pages/s`) — outside fenced code blocks. It must
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = (ROOT / "README.md", ROOT / "bench" / "README.md")
+DOCUMENTS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "README.md")
 RESULTS = ROOT / "bench" / "results"
 
 _NUMBER = r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from assets.pdf_extraction import extract_file, normal_title
 from assets.pdf_workers import extract_many
-from resources.replay.corpus import realdata_dir
+from replay.corpus import realdata_dir
 
 
 def _pdfs() -> list[Path]:

@@ -42,7 +42,7 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
     from assets.summaries import SUMMARY_SCHEMA
     from bench.backfill import KEYWORDS, WATCH_AUTHORS
     from bench.synthetic import announcing_days, synthetic_corpus
-    from resources.replay.corpus import realdata_dir
+    from replay.corpus import realdata_dir
     from resources.settings import load_settings
     from resources.warehouse import WarehouseResource
 

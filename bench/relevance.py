@@ -38,7 +38,7 @@ THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(26)]
 
 def real_entries() -> dict[str, dict]:
     """{arxiv_id: {title, abstract, categories, authors}} of every distinct real entry."""
-    from resources.replay.corpus import load_corpus, realdata_dir
+    from replay.corpus import load_corpus, realdata_dir
 
     realdata = realdata_dir()
     entries = {e.arxiv_id: {"title": e.title, "abstract": e.abstract, "categories": e.categories,

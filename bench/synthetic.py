@@ -2,7 +2,7 @@
 and dates. Never shown as recorded data, never written to the project's data directory.
 
 How it is built: the replay corpus's 39 real entries (texts from the real recordings and the seed
-report, `resources/replay/README.md`) are cycled. Each copy gets
+report, `replay/README.md`) are cycled. Each copy gets
 - a new id `99MM.NNNNN` (YYMM = 2099-MM: an id arXiv cannot have issued yet, so a synthetic row is
   recognisable in any table: `arxiv_id LIKE '99%'`),
 - dates inside the announcement window of the day it is assigned to (calendar.py), so the replay
@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from arxiv_domain.calendar import announcement_day
-from resources.replay.corpus import CorpusEntry, load_corpus, realdata_dir
+from replay.corpus import CorpusEntry, load_corpus, realdata_dir
 
 SYNTHETIC_PREFIX = "99"
 

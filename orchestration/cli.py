@@ -11,6 +11,9 @@ from pathlib import Path
 from resources.settings import REPO_ROOT, ConfigError
 
 DEMO_DAY = "2025-12-25"
+# The project's Dagster instance configuration (pools, run queue, run monitoring), copied into a
+# DAGSTER_HOME that has none.
+INSTANCE_CONFIG = REPO_ROOT / "dagster_home" / "dagster.yaml"
 DEMO_WATCH_AUTHORS = "Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio"
 
 
@@ -50,7 +53,9 @@ def summarise(asset: str, m: dict) -> str:
                 f"→ {m['page']}")
     if asset == "report_delivery":
         statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_"))
-        return f"{m['channels']} channel(s): {statuses}"
+        if not m.get("sent_now") and (m.get("status_sent") or m.get("status_updated")):
+            return f"{m['channels']} channel(s): digest unchanged since it was delivered, nothing sent ({statuses})"
+        return f"{m['channels']} channel(s): {statuses}, {m.get('sent_now', 0)} sent now"
     if asset == "daily_report":
         return f"{m['papers']} papers with analyses, {m['failed']} without a usable one → {m['path']}"
     return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
@@ -59,8 +64,8 @@ def summarise(asset: str, m: dict) -> str:
 def _print_run(stretch, day, result, progress) -> int:
     """One line per materialised asset; returns the number of failures (a failed run or check)."""
     if not result.success:
-        errors = [e.message for e in result.all_events if e.is_failure] or ["failed"]
-        progress.console.print(f"[red]{day}: FAILED[/red] {errors[-1]}")
+        progress.console.print(f"[red]{day}: FAILED[/red] {_failure(result)}", soft_wrap=True, markup=True,
+                               highlight=False)
         return 1
     from orchestration.runner import materializations
 
@@ -78,6 +83,20 @@ def _print_run(stretch, day, result, progress) -> int:
     return failures
 
 
+def _failure(result) -> str:
+    """What made the run fail, in one line: the failed step's own description (a `dg.Failure`), else
+    the first line of its error, else Dagster's run message."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data is not None and data.user_failure_data.description:
+                return data.user_failure_data.description
+            if data.error is not None:
+                return f"{event.step_key}: {data.error.message.strip().splitlines()[-1]}"
+    messages = [e.message for e in result.all_events if e.is_failure]
+    return messages[-1] if messages else "failed"
+
+
 def _stopped_by_user(result) -> bool:
     """Whether a step of the run failed because Ctrl-C or SIGTERM stopped it (assets.partitions)."""
     from assets.partitions import INTERRUPTED
@@ -93,27 +112,57 @@ def _warehouse(settings=None):
     return WarehouseResource(database=str((settings or load_settings()).database_path))
 
 
+def _dagster_instance():
+    """The Dagster instance of $DAGSTER_HOME (default: the repository's dagster_home), configured by the
+    project's dagster.yaml when the folder has none: the CLI, the schedule and the UI share one
+    instance configuration (pools, run queue, run monitoring)."""
+    import shutil
+    import time
+
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+    for attempt in range(5):
+        try:
+            return dg.DagsterInstance.get()
+        except Exception as exc:  # two first runs on a new home both create its SQLite tables: one loses
+            if "already exists" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def _waiting_on(instance, pools: set[str]) -> list[str]:
+    """One line per run holding a slot of a full pool that this run needs: it will wait for that run."""
+    lines = []
+    for pool in sorted(pools):
+        info = instance.event_log_storage.get_concurrency_info(pool)
+        if info.slot_count and len(info.claimed_slots) >= info.slot_count:
+            for slot in info.claimed_slots:
+                run = instance.get_run_by_id(slot.run_id)
+                day = run.tags.get("dagster/partition", "?") if run else "?"
+                lines.append(f"pool {pool} is held by run {slot.run_id[:8]} ({day}, step {slot.step_key}); this run "
+                             "waits for it. If that run's process was killed, terminate it in the UI (make ui → "
+                             "Runs → Terminate) and Dagster frees the slot")
+    return lines
+
+
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
              deliver: bool = False, resend: bool = False,
              quiet: bool = False, env: dict[str, str] | None = None) -> int:
     """Materialise each day of [first, last] through Dagster, one run per day, with progress.
     `env`: the environment the settings are read from (default: this process's)."""
-    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
-    dagster_home = Path(os.environ["DAGSTER_HOME"])
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        # A new DAGSTER_HOME: telemetry off (no network here) instead of Dagster's banner. Only that: a
-        # pool limit there would leave a slot claimed forever by a run killed with SIGKILL.
-        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import contextlib
 
-    import dagster as dg
-    from filelock import FileLock, Timeout
     from rich.progress import Progress
 
     from arxiv_domain.calendar import parse_day
     from orchestration.definitions import build_pipeline
-    from orchestration.runner import materialize_stretch, release_orphaned_runs, stretches
+    from orchestration.runner import materialize_stretch, stretches
     from resources.settings import check_data_dir, load_settings
 
     try:
@@ -138,61 +187,45 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     if unknown:
         return _fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
     selected = [a for a in pipeline.assets if not select or a.key.to_user_string() in select]
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if "raw_listings" in (select or names):
-        run_config["ops"] = {"raw_listings": {"config": {"refresh": refresh}}}
-    # Runs starting together on a fresh DAGSTER_HOME would both create its SQLite tables, and one
-    # would fail ("table alembic_version already exists"): take turns.
-    with FileLock(str(Path(os.environ["DAGSTER_HOME"]) / ".instance-init.lock")):
-        instance = dg.DagsterInstance.get()
-        for line in release_orphaned_runs(instance):
-            print(f"arxiv-monitor: released {line}", file=sys.stderr)
     days = _days(start, end)
+    # Run config of the assets that take one; a range of days is a backfill: report_delivery sends
+    # nothing for it unless asked (--deliver).
+    ops = {"raw_listings": {"refresh": refresh},
+           "report_delivery": {"backfill": len(days) > 1, "deliver": deliver, "resend": resend}}
+    instance = _dagster_instance()
+    for line in _waiting_on(instance, {a.op.pool for a in selected if a.op.pool}):
+        print(f"arxiv-monitor: {line}", file=sys.stderr)
     failures = 0
     keep_llm_up = contextlib.nullcontext()
     if len(days) > 1 and "paper_summaries" in (select or names):
         # One LLM server for the whole range: each day's run finds it healthy and reuses it.
         keep_llm_up = pipeline.resources["llm_server"].running()
     runs = stretches(selected, pipeline.assets)
-    # A range of days is a backfill: report_delivery sends nothing for it unless asked (--deliver).
-    run_tags = {"arxiv_monitor/cli": "run", "arxiv_monitor/backfill": str(len(days) > 1).lower(),
-                "arxiv_monitor/deliver": str(deliver).lower(), "arxiv_monitor/resend": str(resend).lower()}
-    (settings.home / "locks").mkdir(parents=True, exist_ok=True)
     with keep_llm_up, Progress(disable=quiet) as progress:
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
-            # Two runs of the same day (two terminals, a schedule and a CLI backfill) take turns.
-            lock = FileLock(str(settings.home / "locks" / f"partition-{day.isoformat()}.lock"))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                progress.console.print(f"{day}: another run of this day is in progress; waiting for it")
-                lock.acquire()
-            try:
-                for stretch in runs:
-                    config = run_config if "raw_listings" in {a.key.to_user_string() for a in stretch} else {
-                        k: v for k, v in run_config.items() if k != "ops"}
-                    result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
-                                                 config, tags=run_tags)
-                    if _stopped_by_user(result):
-                        raise KeyboardInterrupt
-                    failed = _print_run(stretch, day, result, progress)
-                    failures += failed
-                    if failed:
-                        break
-            finally:
-                lock.release()
+            for stretch in runs:
+                config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                          "ops": {name: {"config": ops[name]} for name in ops
+                                  if name in {a.key.to_user_string() for a in stretch}}}
+                result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance, config)
+                if _stopped_by_user(result):
+                    raise KeyboardInterrupt
+                failed = _print_run(stretch, day, result, progress)
+                failures += failed
+                if failed:
+                    break
             progress.advance(task)
     print(f"database: {settings.database_path}")
     return 1 if failures else 0
 
 
 def cmd_demo(args) -> int:
+    from replay.corpus import RealdataMissing
+    from replay.server import ReplayServer
     from resources.models import REGISTRY, ModelError
     from resources.monitor import MonitorResource
-    from resources.replay.corpus import RealdataMissing
-    from resources.replay.server import ReplayServer
     from resources.settings import load_settings
 
     settings = load_settings(os.environ)
@@ -239,6 +272,27 @@ def cmd_demo(args) -> int:
         server.stop()
 
 
+def cmd_config(args) -> int:
+    """The effective settings and where each came from; or the schema written out."""
+    from resources.settings import SETTINGS, config_path, file_choices, load_settings, reference_markdown, render_toml
+
+    if args.reference:
+        print(reference_markdown(), end="")
+        return 0
+    if args.toml:
+        print(render_toml(file_choices(config_path())), end="")
+        return 0
+    settings = load_settings()
+    print(f"configuration file: {settings.source}\ndata directory:     {settings.home}")
+    for setting in SETTINGS:
+        value = settings.values[setting.name]
+        shown = value.isoformat() if hasattr(value, "isoformat") else value
+        origin = {"default": "default", "file": settings.source.name,
+                  "environment": f"environment {setting.var}"}[settings.sources[setting.name]]
+        print(f"{setting.name:<36} = {shown!r:<48} ({origin})")
+    return 0
+
+
 def cmd_model(args) -> int:
     from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, cache_dir, is_present
 
@@ -279,8 +333,8 @@ def pull_model(name: str):
 
 
 def cmd_replay(args) -> int:
-    from resources.replay.corpus import RealdataMissing
-    from resources.replay.server import ReplayServer
+    from replay.corpus import RealdataMissing
+    from replay.server import ReplayServer
 
     try:
         server = ReplayServer(realdata=args.realdata, host=args.host, port=args.port)
@@ -536,6 +590,11 @@ def main(argv: list[str] | None = None) -> int:
     model_sub.add_parser("list", help="the registry: name, size, licence, whether it is pulled")
     pull = model_sub.add_parser("pull", help="download, verify (size, sha256) and keep a model in the cache")
     pull.add_argument("name", nargs="?", help="a registry name (default: the default CPU model)")
+    config = sub.add_parser("config", help="the effective settings and where each came from "
+                                           "(default, file, environment)")
+    config.add_argument("--reference", action="store_true", help="the configuration reference (docs/configuration.md)")
+    config.add_argument("--toml", action="store_true",
+                        help="the configuration file regenerated from the schema, keeping the values it sets")
     sub.add_parser("llm-server", help="start the LLM server and keep it up until Ctrl-C (runs reuse it)")
     extract = sub.add_parser("extract", help="what the pipeline would store for a local PDF")
     extract.add_argument("pdf")
@@ -558,6 +617,7 @@ def main(argv: list[str] | None = None) -> int:
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,
             "model": cmd_model,
+            "config": cmd_config,
         }[args.command](args)
     except ConfigError as exc:  # raised while loading the definitions: a bad configuration value
         return _fail(str(exc))

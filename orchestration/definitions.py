@@ -15,7 +15,6 @@ from assets.partitions import announcement_days
 from orchestration.checks import build_checks
 from orchestration.jobs import daily_digest
 from orchestration.schedules import daily_schedule
-from orchestration.sensors import release_orphaned_runs_sensor
 from resources.configured import build_resources
 from resources.settings import Settings, load_settings
 
@@ -49,7 +48,7 @@ def build_pipeline(settings: Settings, **resource_overrides: dict) -> Pipeline:
 def build_definitions(settings: Settings) -> dg.Definitions:
     pipeline = build_pipeline(settings)
     return dg.Definitions(assets=pipeline.assets, asset_checks=pipeline.checks, jobs=[daily_digest],
-                          schedules=[daily_schedule], sensors=[release_orphaned_runs_sensor],
+                          schedules=[daily_schedule],
                           resources=pipeline.resources)
 
 

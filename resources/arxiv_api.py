@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import feedparser
+from pydantic import Field
 
 from arxiv_domain.ids import BadArxivId, check_arxiv_id, split_versioned_id
 from resources.http import FetchStats, GaveUp, PoliteHttp, PoliteHttpResource, Retryable
@@ -168,6 +169,7 @@ class ArxivClient:
         # False while arXiv's index may still be catching up: such answers must not be replayed later.
         self.store_responses = True
         self.rejected: list[str] = []  # why entries were skipped, over every page read
+        self.total_reported = 0  # opensearch:totalResults of the last search's first page
 
     @property
     def stats(self) -> FetchStats:
@@ -224,6 +226,8 @@ class ArxivClient:
 
             page = self.fetch_page(url, namespace=namespace, expected_rows=expected, refresh=refresh)
             pages += 1
+            if pages == 1:
+                self.total_reported = page.total_results
             received.extend(page.entries)
             self.rejected.extend(r for r in page.rejected if r not in self.rejected)
             start += page.received
@@ -275,6 +279,7 @@ def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime,
     """
     new_rows, _ = client.search(new_submissions_query(categories, start, end), namespace=namespace,
                                 sort_by="submittedDate", sort_order="ascending", refresh=refresh)
+    new_total = client.total_reported
     new_keys = {(r["arxiv_id"], r["version"]) for r in new_rows}
 
     def walked_past_window(page_entries: list[dict]) -> bool:
@@ -290,7 +295,7 @@ def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime,
         and (r["arxiv_id"], r["version"]) not in new_keys
         and not (r["published"] is not None and start <= r["published"] < end)
     ]
-    return WindowListing(new_rows, replacements, len(new_rows), complete, client.stats)
+    return WindowListing(new_rows, replacements, new_total, complete, client.stats)
 
 
 # ---------------------------------------------------------------- Dagster resource
@@ -298,9 +303,11 @@ def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime,
 class ArxivAPIResource(PoliteHttpResource):
     """arXiv's API (or the replay server): base URL and politeness, all from the environment."""
 
-    api_url: str = "https://export.arxiv.org/api/query"
-    page_size: int = 2000
-    max_replacement_pages: int = 20
-
+    api_url: str = Field("https://export.arxiv.org/api/query", description=(
+        "arXiv's API, or the replay server's (`arxiv-monitor replay`)."))
+    page_size: int = Field(2000, description="Results per API page (arXiv allows up to 2000).")
+    max_replacement_pages: int = Field(20, description=(
+        "Pages the replacement walk may go back from now, so that an old day cannot walk for ever (the day is then "
+        "marked incomplete)."))
     def client(self, cache_dir: Path) -> ArxivClient:
         return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size, http=self.http())

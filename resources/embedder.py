@@ -14,8 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import numpy as np
-
-from resources.settings import EMBEDDING_BACKENDS
+from pydantic import Field
 
 WORDLLAMA_CONFIG = "l2_supercat"
 WORDLLAMA_DIM = 256
@@ -49,13 +48,17 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1, norms)
 
 
+BACKENDS = ("wordllama", "openai")
+
+
 class EmbedderResource(dg.ConfigurableResource):
     """`backend`: wordllama (bundled 256-d static embeddings) or openai (`url` + `model`, an
     OpenAI-compatible server; its key from ARXIV_MONITOR_EMBEDDING_API_KEY)."""
 
-    backend: str = "wordllama"
-    url: str = ""
-    model: str = ""
+    backend: str = Field("wordllama", description=(
+        "wordllama (bundled 256-d weights, in-process, offline) or openai (any OpenAI-compatible /v1/embeddings)."))
+    url: str = Field("", description="For backend = openai: the server's base URL ending in /v1.")
+    model: str = Field("", description="For backend = openai: the embedding model's name.")
     api_key: str = ""
     batch_size: int = 64
     timeout_seconds: float = 120.0
@@ -75,7 +78,7 @@ class EmbedderResource(dg.ConfigurableResource):
             return normalised(_wordllama().embed(list(texts), norm=True, batch_size=self.batch_size))
         if self.backend == "openai":
             return normalised(self._embed_remote(list(texts)))
-        raise EmbeddingError(f"[embeddings].backend must be one of {EMBEDDING_BACKENDS}, got {self.backend!r}")
+        raise EmbeddingError(f"[embeddings].backend must be one of {BACKENDS}, got {self.backend!r}")
 
     def _embed_remote(self, texts: list[str]) -> np.ndarray:
         import openai

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import dagster as dg
 import requests
+from pydantic import Field
 
 USER_AGENT = "arxiv-monitor/0.1 (daily arXiv digest; Dagster pipeline; polite: 1 request at a time, >=3 s apart)"
 MAX_RETRY_AFTER_SECONDS = 300.0
@@ -127,9 +128,10 @@ class PoliteHttp:
 class PoliteHttpResource(dg.ConfigurableResource):
     """The politeness settings every arXiv-facing resource shares (the API, the PDF store)."""
 
-    min_interval_seconds: float = 3.0
-    max_retries: int = 5
-    timeout_seconds: float = 60.0
+    min_interval_seconds: float = Field(3.0, description=(
+        "Seconds between requests to arXiv (arXiv asks for at least 3; 0 against the replay server)."))
+    max_retries: int = Field(5, description="Retries of one request before its step fails.")
+    timeout_seconds: float = Field(60.0, description="Seconds one request to arXiv may take.")
     backoff_seconds: float = 2.0
 
     def http(self) -> PoliteHttp:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 import requests
+from pydantic import Field
 
 from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, ModelSpec, installed_file, resolve
 
@@ -89,30 +90,41 @@ def cuda_available() -> bool:
 class LLMServerResource(dg.ConfigurableResource):
     """Configured from the environment (see README "LLM server"); defaults run on this machine."""
 
-    backend: str = "auto"
+    backend: str = Field("auto", description=(
+        "auto (vLLM when a CUDA GPU and the vllm package are present, else llama.cpp), vllm, llama-cpp, or external "
+        "(any OpenAI-compatible URL)."))
     host: str = "127.0.0.1"
-    port: int = 8181
-    url: str = ""  # backend "external": any OpenAI-compatible base URL ending in /v1
+    port: int = Field(8181, description="The server listens on 127.0.0.1:port; one already answering there is reused.")
+    url: str = Field("", description="For backend = external: an OpenAI-compatible base URL ending in /v1.")
     api_key: str = ""  # empty: a key generated once and kept in <home>/llm_api_key
     served_model_name: str = "paper-llm"
     # vLLM
-    vllm_model: str = "Qwen/Qwen3-8B"
-    vllm_max_model_len: int = 32768
-    vllm_gpu_memory_utilization: float = 0.90
+    vllm_model: str = Field("Qwen/Qwen3-8B", description="The model `vllm serve` runs.")
+    vllm_max_model_len: int = Field(32768, description="vLLM's context length.")
+    vllm_gpu_memory_utilization: float = Field(0.90, description="Share of the GPU's memory vLLM may take.")
     vllm_max_in_flight: int = 16
     # llama.cpp: a model of the registry (resources/models.py, `arxiv-monitor model list`) or a GGUF file's path
-    llama_model: str = DEFAULT_CPU_MODEL
-    llama_n_ctx: int = 8192
-    # The JSON schema's maxLength per prose field: short fields keep the 135M model from looping; a
+    llama_model: str = Field(DEFAULT_CPU_MODEL, description=(
+        "The model llama.cpp serves: a name from `arxiv-monitor model list` (pulled once into a shared cache) or a "
+        "GGUF file's path."))
+    llama_n_ctx: int = Field(8192, description="llama.cpp's context length.")
     # string maxLength is reported to slow vLLM's xgrammar badly, so none there (0).
-    llama_field_max_chars: int = 600
-    vllm_field_max_chars: int = 0
-    max_output_tokens: int = 0  # 0: the backend's default (assets/summaries.py BACKEND_DEFAULTS)
-    max_input_tokens: int = 0  # 0: the backend's default
+    llama_field_max_chars: int = Field(600, description=(
+        "JSON strategy on llama.cpp: the schema's maxLength per analysis field (keeps a small model from looping)."))
+    vllm_field_max_chars: int = Field(0, description=(
+        "JSON strategy on vLLM: the schema's maxLength per field; 0 (none): a string maxLength slows xgrammar "
+        "badly."))
+    max_output_tokens: int = Field(0, description=(
+        "Tokens one answer may take; 0: the backend's default. An answer stopped by it is never shown."))
+    max_input_tokens: int = Field(0, description=(
+        "Tokens of the paper one request may carry; 0: the backend's default. A paper trimmed to fit says so in the "
+        "report."))
     n_threads: int = 2
     # How the analysis is asked: "sections" (one question per request, the paper as the shared prefix, free
     # text checked per answer) or "json" (one JSON-schema constrained request per paper).
-    analysis_strategy: str = "sections"
+    analysis_strategy: str = Field("sections", description=(
+        "sections (one question per request, the paper as the shared prefix) or json (one JSON-schema constrained "
+        "request per paper)."))
     startup_timeout_seconds: float = 900.0
     home: str = "data"
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
 from resources.settings import DataDirError, check_data_dir
@@ -15,24 +16,44 @@ class MonitorResource(dg.ConfigurableResource):
     """Categories, keywords, watched authors, interest profile, report language, calendar holidays,
     extraction workers and the data directory ($ARXIV_MONITOR_HOME); built by `build_resources`."""
 
-    categories: list[str]
-    keywords: list[str]
-    language: str = "zh"
-    exclude: list[str] = []
-    watch_authors: list[str] = []
-    announce_types: list[str] = list(ANNOUNCE_TYPES)
-    keyword_categories: dict[str, list[str]] = {}
-    holidays: list[str] = []
-    index_grace_hours: float = 4.0
-    extract_workers: int = 2
-    extract_time_limit_seconds: float = 120.0
-    min_free_megabytes: float = 200.0
-    interests: list[str] = []  # free-text descriptions of what the user follows
-    examples: list[str] = []  # arXiv ids of papers like the ones wanted
-    bibtex: str = ""  # a BibTeX export whose titles and abstracts are examples
-    threshold: float = 0.40  # semantic similarity that keeps a paper without a keyword
-    semantic_weight: float = 20.0  # combined score = keyword score + weight x semantic score
-    similar_papers: int = 3  # earlier papers listed under each report entry
+    categories: list[str] = Field(description="arXiv categories whose announcements are read (e.g. cs.AI).")
+    keywords: list[str] = Field(description=(
+        "A paper is kept when its title or abstract contains one (case, hyphen and plural insensitive, on word "
+        "boundaries)."))
+    language: str = Field("zh", description="Language of the report, site and digests: zh or en.")
+    exclude: list[str] = Field([], description=(
+        "Negative keywords: a paper matching one is dropped (unless a watched author wrote it)."))
+    watch_authors: list[str] = Field([], description=(
+        "Papers by these authors are always kept (\"First Last\", case-insensitive)."))
+    announce_types: list[str] = Field(list(ANNOUNCE_TYPES), description=(
+        "Which announce types to keep: new, cross, replace, replace-cross."))
+    keyword_categories: dict[str, list[str]] = Field({}, description=(
+        "Restrict a keyword to papers in some categories, e.g. {\"traffic prediction\": [\"cs.LG\"]}."))
+    holidays: list[str] = Field([], description=(
+        "Announcement days on which arXiv does not announce (YYYY-MM-DD), copied from arXiv's published schedule; "
+        "none are guessed."))
+    index_grace_hours: float = Field(4.0, description=(
+        "The API index can lag the 20:00 ET announcement: a day fetched sooner than this after it is stored but "
+        "marked incomplete."))
+    extract_workers: int = Field(2, description="PDF text extraction runs in this many worker processes.")
+    extract_time_limit_seconds: float = Field(120.0, description=(
+        "Seconds one PDF may take before its worker is killed."))
+    min_free_megabytes: float = Field(200.0, description=(
+        "Every stage first checks that the data directory is writable and has this much free space, and stops "
+        "before any work otherwise."))
+    interests: list[str] = Field([], description=(
+        "What you follow, in plain words: each listing's title and abstract is compared with each (cosine of "
+        "embeddings)."))
+    examples: list[str] = Field([], description=(
+        "arXiv ids of papers like the ones you want (found in the history or the day's listing)."))
+    bibtex: str = Field("", description=(
+        "A BibTeX export (Zotero, Mendeley) whose entries' titles and abstracts become examples."))
+    threshold: float = Field(0.40, description=(
+        "A paper with no keyword is kept when its semantic score reaches this (picked on the real recordings: "
+        "bench/README.md, relevance)."))
+    semantic_weight: float = Field(20.0, description="Report order: keyword score + weight x semantic score.")
+    similar_papers: int = Field(3, description=(
+        "Earlier papers of the history listed under each report entry (0: none)."))
     home: str = "data"
 
     def check_data_dir(self) -> None:

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field
+
 from arxiv_domain.ids import BadArxivId, check_arxiv_id
 from resources.http import GaveUp, PoliteHttp, PoliteHttpResource, TooLarge
 
@@ -84,9 +86,8 @@ class PdfStore:
 class PdfStoreResource(PoliteHttpResource):
     """arXiv's PDF server (or the replay server), with the same politeness as the API."""
 
-    pdf_url: str = "https://arxiv.org/pdf"
-    max_pdf_megabytes: float = 50.0
-    timeout_seconds: float = 120.0
+    pdf_url: str = Field("https://arxiv.org/pdf", description="arXiv's PDF server, or the replay server's.")
+    max_pdf_megabytes: float = Field(50.0, description="Larger PDFs are not downloaded (status too_large).")
 
     def store(self, cache_dir: Path) -> PdfStore:
         return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_pdf_megabytes * 1024 * 1024), http=self.http())

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 
 import dagster as dg
 import requests
+from pydantic import Field
 
 CHANNEL_KINDS = ("email", "slack", "feishu", "dingtalk", "webhook")
 SECURITY = ("starttls", "ssl", "none")
@@ -90,10 +91,13 @@ class PublishResource(dg.ConfigurableResource):
     digest is sent; `send_empty`: send days with no paper too; `deliver_backfills`: backfill runs
     deliver too (a backfill of 30 days would otherwise send 30 messages per channel)."""
 
-    base_url: str = ""
-    send_empty: bool = False
-    deliver_backfills: bool = False
-    channels: list[Channel] = []
+    base_url: str = Field("", description="Where the site is served: links in messages and the feed.")
+    send_empty: bool = Field(False, description="Send a digest on days with no paper too.")
+    deliver_backfills: bool = Field(False, description=(
+        "Backfill runs deliver too (a backfill of 30 days would send 30 messages per channel)."))
+    channels: list[Channel] = Field([], description=(
+        "Where the digest goes: [[delivery.channels]] tables (email, slack, feishu, dingtalk, webhook); secrets are "
+        "named by variable (url_env, secret_env, password_env)."))
     timeout_seconds: float = 20.0
     max_attempts: int = 3
     backoff_seconds: float = 2.0

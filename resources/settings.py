@@ -2,11 +2,13 @@
 environment variable. Read and validated once, by `load_settings()`, which Dagster's definitions,
 the CLI, the tests and the benchmarks all call; nothing reads it at import.
 
-Every key belongs to the resource (or the partitions definition) it configures, under the same name
-at both ends: `[llm].backend` is `LLMServerResource.backend`, `[arxiv].page_size` is
-`ArxivAPIResource.page_size`. `resources.configured.build_resources` turns a `Settings` into the
-resources; nothing else maps settings by hand. Secrets (the LLM API key) are not settings: they
-reach the resources through `dg.EnvVar`.
+The schema is the resources' typed fields: a key's type, default and description are those of the
+field it sets (`[llm].backend` is `LLMServerResource.backend`, `[arxiv].page_size` is
+`ArxivAPIResource.page_size`), and `SETTINGS` only says where each field is read from: its section of
+the file and its environment variable. Values are checked against the field's type (pydantic), so an
+error names the key, the variable and the type expected. `arxiv-monitor config` shows the effective
+values and where each came from; docs/configuration.md is generated from the same schema. Secrets
+(API keys) are not settings: they reach the resources through `dg.EnvVar`.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ import os
 import shutil
 import tempfile
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
+
+import pydantic
+from pydantic import Field
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
 from arxiv_domain.ids import ARXIV_ID
 from arxiv_domain.taxonomy import unknown_categories
-from resources.models import DEFAULT_CPU_MODEL, REGISTRY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
-LLM_BACKENDS = ("auto", "vllm", "llama-cpp", "external")
-EMBEDDING_BACKENDS = ("wordllama", "openai")
 
 
 class ConfigError(ValueError):
@@ -55,114 +58,146 @@ def check_data_dir(home: Path, min_free_megabytes: float) -> None:
                            "a run needs ([storage].min_free_megabytes / ARXIV_MONITOR_MIN_FREE_MB); nothing was done")
 
 
-# (section, key, environment variable, kind, what it configures). The key is the field's name in
-# each of the resources it configures; "partitions" and "assets" are read by the definitions.
-KEYS = [
-    ("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "list", ("monitor",)),
-    ("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "list", ("monitor",)),
-    ("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "str", ("monitor",)),
-    ("filter", "exclude", "ARXIV_MONITOR_EXCLUDE", "list", ("monitor",)),
-    ("filter", "watch_authors", "ARXIV_MONITOR_WATCH_AUTHORS", "list", ("monitor",)),
-    ("filter", "announce_types", "ARXIV_MONITOR_ANNOUNCE_TYPES", "list", ("monitor",)),
-    ("filter", "keyword_categories", "ARXIV_MONITOR_KEYWORD_CATEGORIES", "mapping", ("monitor",)),
-    ("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "date", ("partitions",)),
-    ("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "dates", ("monitor",)),
-    ("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "float", ("monitor",)),
-    ("arxiv", "api_url", "ARXIV_API_URL", "str", ("arxiv_api",)),
-    ("arxiv", "pdf_url", "ARXIV_PDF_URL", "str", ("pdf_store",)),
-    ("arxiv", "min_interval_seconds", "ARXIV_MIN_INTERVAL", "float", ("arxiv_api", "pdf_store")),
-    ("arxiv", "page_size", "ARXIV_PAGE_SIZE", "int", ("arxiv_api",)),
-    ("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "int", ("arxiv_api", "pdf_store")),
-    ("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "float", ("arxiv_api", "pdf_store")),
-    ("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "int", ("arxiv_api",)),
-    ("arxiv", "step_retry_delay_seconds", "ARXIV_MONITOR_STEP_RETRY_DELAY", "float", ("assets",)),
-    ("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "float", ("pdf_store",)),
-    ("fulltext", "extract_workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "int", ("monitor",)),
-    ("fulltext", "extract_time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "float", ("monitor",)),
-    ("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "str", ("llm_server",)),
-    ("llm", "port", "ARXIV_MONITOR_LLM_PORT", "int", ("llm_server",)),
-    ("llm", "url", "ARXIV_MONITOR_LLM_URL", "str", ("llm_server",)),
-    ("llm", "vllm_model", "ARXIV_MONITOR_VLLM_MODEL", "str", ("llm_server",)),
-    ("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "int", ("llm_server",)),
-    ("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "float", ("llm_server",)),
-    ("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "int", ("llm_server",)),
-    ("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "str", ("llm_server",)),
-    ("llm", "analysis_strategy", "ARXIV_MONITOR_LLM_STRATEGY", "str", ("llm_server",)),
-    ("llm", "max_output_tokens", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", "int", ("llm_server",)),
-    ("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "int", ("llm_server",)),
-    ("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "int", ("llm_server",)),
-    ("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "int", ("llm_server",)),
-    ("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "float", ("monitor",)),
-    ("relevance", "interests", "ARXIV_MONITOR_INTERESTS", "jsonlist", ("monitor",)),
-    ("relevance", "examples", "ARXIV_MONITOR_EXAMPLES", "list", ("monitor",)),
-    ("relevance", "bibtex", "ARXIV_MONITOR_BIBTEX", "str", ("monitor",)),
-    ("relevance", "threshold", "ARXIV_MONITOR_RELEVANCE_THRESHOLD", "float", ("monitor",)),
-    ("relevance", "semantic_weight", "ARXIV_MONITOR_SEMANTIC_WEIGHT", "float", ("monitor",)),
-    ("relevance", "similar_papers", "ARXIV_MONITOR_SIMILAR_PAPERS", "int", ("monitor",)),
-    ("embeddings", "backend", "ARXIV_MONITOR_EMBEDDING_BACKEND", "str", ("embedder",)),
-    ("embeddings", "url", "ARXIV_MONITOR_EMBEDDING_URL", "str", ("embedder",)),
-    ("embeddings", "model", "ARXIV_MONITOR_EMBEDDING_MODEL", "str", ("embedder",)),
-    ("site", "base_url", "ARXIV_MONITOR_SITE_BASE_URL", "str", ("publish",)),
-    ("delivery", "send_empty", "ARXIV_MONITOR_SEND_EMPTY", "bool", ("publish",)),
-    ("delivery", "deliver_backfills", "ARXIV_MONITOR_DELIVER_BACKFILLS", "bool", ("publish",)),
-    ("delivery", "channels", "ARXIV_MONITOR_DELIVERY_CHANNELS", "channels", ("publish",)),
+class DefinitionsSettings(pydantic.BaseModel):
+    """The settings Dagster's definitions read themselves, not a resource."""
+
+    start_date: dt.date = Field(dt.date(2025, 12, 1), description=(
+        "The first partition (announcement day) the Dagster UI shows."))
+    step_retry_delay_seconds: float = Field(300.0, description=(
+        "Seconds before Dagster retries a failed listing or PDF step once (arXiv down for minutes); the client "
+        "already retries each request."))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Where one schema field is read from: `[section].key` of the file, or the variable `var`;
+    `targets`: the resources (or "definitions") whose field of that name it sets."""
+
+    section: str
+    key: str
+    var: str
+    targets: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"[{self.section}].{self.key}"
+
+    @property
+    def field(self) -> pydantic.fields.FieldInfo:
+        return schema_classes()[self.targets[0]].model_fields[self.key]
+
+    @property
+    def required(self) -> bool:
+        return self.field.is_required()
+
+    @property
+    def default(self):
+        return self.field.get_default(call_default_factory=True)
+
+
+def _s(section: str, key: str, var: str, *targets: str) -> Setting:
+    return Setting(section, key, var, targets)
+
+
+SETTINGS = [
+    _s("monitor", "categories", "ARXIV_MONITOR_CATEGORIES", "monitor"),
+    _s("monitor", "keywords", "ARXIV_MONITOR_KEYWORDS", "monitor"),
+    _s("monitor", "language", "ARXIV_MONITOR_LANGUAGE", "monitor"),
+    _s("filter", "exclude", "ARXIV_MONITOR_EXCLUDE", "monitor"),
+    _s("filter", "watch_authors", "ARXIV_MONITOR_WATCH_AUTHORS", "monitor"),
+    _s("filter", "announce_types", "ARXIV_MONITOR_ANNOUNCE_TYPES", "monitor"),
+    _s("filter", "keyword_categories", "ARXIV_MONITOR_KEYWORD_CATEGORIES", "monitor"),
+    _s("calendar", "start_date", "ARXIV_MONITOR_START_DATE", "definitions"),
+    _s("calendar", "holidays", "ARXIV_MONITOR_HOLIDAYS", "monitor"),
+    _s("calendar", "index_grace_hours", "ARXIV_MONITOR_INDEX_GRACE_HOURS", "monitor"),
+    _s("arxiv", "api_url", "ARXIV_API_URL", "arxiv_api"),
+    _s("arxiv", "pdf_url", "ARXIV_PDF_URL", "pdf_store"),
+    _s("arxiv", "min_interval_seconds", "ARXIV_MIN_INTERVAL", "arxiv_api", "pdf_store"),
+    _s("arxiv", "page_size", "ARXIV_PAGE_SIZE", "arxiv_api"),
+    _s("arxiv", "max_retries", "ARXIV_MAX_RETRIES", "arxiv_api", "pdf_store"),
+    _s("arxiv", "timeout_seconds", "ARXIV_TIMEOUT", "arxiv_api", "pdf_store"),
+    _s("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "arxiv_api"),
+    _s("arxiv", "step_retry_delay_seconds", "ARXIV_MONITOR_STEP_RETRY_DELAY", "definitions"),
+    _s("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "pdf_store"),
+    _s("fulltext", "extract_workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "monitor"),
+    _s("fulltext", "extract_time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "monitor"),
+    _s("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "llm_server"),
+    _s("llm", "port", "ARXIV_MONITOR_LLM_PORT", "llm_server"),
+    _s("llm", "url", "ARXIV_MONITOR_LLM_URL", "llm_server"),
+    _s("llm", "vllm_model", "ARXIV_MONITOR_VLLM_MODEL", "llm_server"),
+    _s("llm", "vllm_max_model_len", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", "llm_server"),
+    _s("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "llm_server"),
+    _s("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "llm_server"),
+    _s("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "llm_server"),
+    _s("llm", "analysis_strategy", "ARXIV_MONITOR_LLM_STRATEGY", "llm_server"),
+    _s("llm", "max_output_tokens", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", "llm_server"),
+    _s("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "llm_server"),
+    _s("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "llm_server"),
+    _s("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "llm_server"),
+    _s("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "monitor"),
+    _s("relevance", "interests", "ARXIV_MONITOR_INTERESTS", "monitor"),
+    _s("relevance", "examples", "ARXIV_MONITOR_EXAMPLES", "monitor"),
+    _s("relevance", "bibtex", "ARXIV_MONITOR_BIBTEX", "monitor"),
+    _s("relevance", "threshold", "ARXIV_MONITOR_RELEVANCE_THRESHOLD", "monitor"),
+    _s("relevance", "semantic_weight", "ARXIV_MONITOR_SEMANTIC_WEIGHT", "monitor"),
+    _s("relevance", "similar_papers", "ARXIV_MONITOR_SIMILAR_PAPERS", "monitor"),
+    _s("embeddings", "backend", "ARXIV_MONITOR_EMBEDDING_BACKEND", "embedder"),
+    _s("embeddings", "url", "ARXIV_MONITOR_EMBEDDING_URL", "embedder"),
+    _s("embeddings", "model", "ARXIV_MONITOR_EMBEDDING_MODEL", "embedder"),
+    _s("site", "base_url", "ARXIV_MONITOR_SITE_BASE_URL", "publish"),
+    _s("delivery", "send_empty", "ARXIV_MONITOR_SEND_EMPTY", "publish"),
+    _s("delivery", "deliver_backfills", "ARXIV_MONITOR_DELIVER_BACKFILLS", "publish"),
+    _s("delivery", "channels", "ARXIV_MONITOR_DELIVERY_CHANNELS", "publish"),
 ]
-# Keys a configuration file may leave out, with their defaults.
-OPTIONAL = {("filter", "exclude"): (), ("filter", "watch_authors"): (), ("filter", "announce_types"): ANNOUNCE_TYPES,
-            ("filter", "keyword_categories"): {}, ("arxiv", "step_retry_delay_seconds"): 300.0,
-            ("llm", "llama_model"): DEFAULT_CPU_MODEL, ("llm", "analysis_strategy"): "sections",
-            ("llm", "max_output_tokens"): 0, ("llm", "max_input_tokens"): 0,
-            ("llm", "llama_field_max_chars"): 600, ("llm", "vllm_field_max_chars"): 0,
-            ("relevance", "interests"): (), ("relevance", "examples"): (), ("relevance", "bibtex"): "",
-            ("relevance", "threshold"): 0.40, ("relevance", "semantic_weight"): 20.0,
-            ("relevance", "similar_papers"): 3,
-            ("embeddings", "backend"): "wordllama", ("embeddings", "url"): "", ("embeddings", "model"): "",
-            ("site", "base_url"): "", ("delivery", "send_empty"): False, ("delivery", "deliver_backfills"): False,
-            ("delivery", "channels"): ()}
-# Kinds for which a variable set to "" means "empty" (ARXIV_MONITOR_KEYWORDS="": no keywords), not "unset".
-EMPTY_MEANS_EMPTY = ("list", "jsonlist", "dates")
+
+
+def schema_classes() -> dict[str, type[pydantic.BaseModel]]:
+    """{target: the class whose fields are its schema}; imported here, not at module level, because
+    the resources import this module's errors."""
+    from resources.arxiv_api import ArxivAPIResource
+    from resources.embedder import EmbedderResource
+    from resources.llm_server import LLMServerResource
+    from resources.monitor import MonitorResource
+    from resources.pdf_store import PdfStoreResource
+    from resources.publish import PublishResource
+
+    return {"monitor": MonitorResource, "arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource,
+            "llm_server": LLMServerResource, "embedder": EmbedderResource, "publish": PublishResource,
+            "definitions": DefinitionsSettings}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings, grouped by what they configure: `settings.resource("arxiv_api")` is the
-    keyword arguments of ArxivAPIResource."""
+    """Validated settings: `settings.resource("arxiv_api")` is the keyword arguments of
+    ArxivAPIResource; `sources[name]` says where each value came from."""
 
-    values: dict  # (target, key) -> value
+    values: dict  # "[section].key" -> value
+    sources: dict  # "[section].key" -> "default" | "file" | "environment"
     home: Path
     source: Path
 
     def resource(self, target: str) -> dict:
-        """The fields of one resource (lists and strings, as Dagster config takes them)."""
-        fields = {key: _config_value(value) for (name, key), value in self.values.items() if name == target}
+        """The fields of one resource, as Dagster config takes them."""
+        fields = {s.key: self.values[s.name] for s in SETTINGS if target in s.targets}
         if target == "monitor":
             fields["home"] = str(self.home)
         return fields
 
     def get(self, target: str, key: str):
-        return self.values[(target, key)]
+        (setting,) = [s for s in SETTINGS if target in s.targets and s.key == key]
+        return self.values[setting.name]
 
     @property
     def start_date(self) -> dt.date:
-        return self.get("partitions", "start_date")
+        return self.get("definitions", "start_date")
 
     @property
     def step_retry_delay_seconds(self) -> float:
-        return self.get("assets", "step_retry_delay_seconds")
+        return self.get("definitions", "step_retry_delay_seconds")
 
     @property
     def database_path(self) -> Path:
         return self.home / "arxiv.duckdb"
-
-
-def _config_value(value):
-    if isinstance(value, frozenset):
-        return sorted(d.isoformat() for d in value)
-    if isinstance(value, tuple):
-        return [dict(v) if isinstance(v, dict) else v for v in value]
-    if isinstance(value, dict):
-        return {k: list(v) for k, v in value.items()}
-    return value
 
 
 def config_path(env: dict[str, str] | None = None) -> Path:
@@ -170,56 +205,56 @@ def config_path(env: dict[str, str] | None = None) -> Path:
     return Path(env.get("ARXIV_MONITOR_CONFIG") or REPO_ROOT / "arxiv-monitor.toml")
 
 
-def _convert(raw, kind: str, origin: str):
+def type_name(annotation) -> str:
+    """The field's type as the messages and the reference say it."""
+    names = {str: "string", int: "integer", float: "number", bool: "true or false", dt.date: "date (YYYY-MM-DD)"}
+    if annotation in names:
+        return names[annotation]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list:
+        return "list of strings" if args == (str,) else "list of tables"
+    if origin is dict:
+        return "table of lists of strings"
+    return str(annotation)
+
+
+def _is_collection(annotation) -> bool:
+    return typing.get_origin(annotation) in (list, dict)
+
+
+def _from_environment(raw: str, annotation):
+    """A variable's text as the field's type takes it: JSON for a list or table written as one
+    ([...] / {...}), else a list is comma-separated ("" is an empty list); scalars as written
+    (pydantic converts "3" and "true"). None: unset ("" for a scalar)."""
+    text = raw.strip()
+    if _is_collection(annotation):
+        if text.startswith(("[", "{")):
+            return json.loads(text)
+        if typing.get_origin(annotation) is dict:
+            raise ValueError("expected a JSON object")
+        return [item for item in raw.split(",") if item.strip()]
+    return text or None
+
+
+def _checked(setting: Setting, raw, origin: str):
+    annotation = setting.field.annotation
     try:
-        if kind == "list":
-            items = raw.split(",") if isinstance(raw, str) else list(raw)
-            # Keep keywords' inner spacing; only drop empty items from "a,,b" or a trailing comma.
-            return tuple(str(i) for i in items if str(i).strip())
-        if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            if str(raw).strip().lower() in ("1", "true", "yes", "on"):
-                return True
-            if str(raw).strip().lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if kind == "channels":
-            items = json.loads(raw) if isinstance(raw, str) else raw
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        if setting.key == "channels":
+            if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
                 raise ValueError("expected a list of channel tables ([[delivery.channels]])")
-            return tuple(check_channel(dict(i), n) for n, i in enumerate(items, start=1))
-        if kind == "jsonlist":
-            items = (json.loads(raw) if raw.strip() else []) if isinstance(raw, str) else raw
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise ValueError("expected a list of strings, e.g. [\"robot learning\", \"weather forecasting\"]")
-            return tuple(i.strip() for i in items if i.strip())
-        if kind == "mapping":
-            mapping = json.loads(raw) if isinstance(raw, str) else dict(raw)
-            if not isinstance(mapping, dict) or not all(isinstance(v, list) for v in mapping.values()):
-                raise ValueError("expected {keyword: [categories]}")
-            return {str(k): [str(c) for c in v] for k, v in mapping.items()}
-        if kind == "str":
-            return str(raw).strip()
-        if kind == "float":
-            return float(raw)
-        if kind == "int":
-            return int(raw)
-        if kind == "date":
-            return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
-        if kind == "dates":
-            items = raw.split(",") if isinstance(raw, str) else list(raw)
-            return frozenset(
-                i if isinstance(i, dt.date) else dt.date.fromisoformat(str(i).strip()) for i in items if str(i).strip()
-            )
-    except (TypeError, ValueError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{origin}: cannot read {raw!r} as {kind}: {exc}") from None
-    raise AssertionError(kind)
+            return [check_channel(dict(i), n) for n, i in enumerate(raw, start=1)]
+        value = pydantic.TypeAdapter(annotation).validate_python(raw)
+    except pydantic.ValidationError as exc:
+        problem = "; ".join(e["msg"] for e in exc.errors())
+        raise ConfigError(f"{origin}: expected {type_name(annotation)}, got {raw!r} ({problem})") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    return value.strip() if isinstance(value, str) else value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the file and the environment once and validate every value; a ConfigError names the
-    key and where the bad value came from."""
+    key, the variable and where the bad value came from."""
     env = os.environ if env is None else env
     path = config_path(env)
     try:
@@ -228,30 +263,48 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"configuration file not found: {path} (set ARXIV_MONITOR_CONFIG)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    known = {(s.section, s.key) for s in SETTINGS}
+    unknown = [f"[{section}].{key}" for section, table in document.items() if isinstance(table, dict)
+               for key in table if (section, key) not in known]
+    unknown += [key for key, value in document.items() if not isinstance(value, dict)]
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; `arxiv-monitor config` lists the keys")
 
-    flat: dict[str, object] = {}
-    values: dict[tuple[str, str], object] = {}
-    for section, key, var, kind, targets in KEYS:
-        if var in env and (env[var] != "" or kind in EMPTY_MEANS_EMPTY):
-            value = _convert(env[var], kind, f"environment variable {var}")
-        elif key in document.get(section, {}):
-            value = _convert(document[section][key], kind, f"{path} [{section}].{key}")
-        elif (section, key) in OPTIONAL:
-            value = OPTIONAL[(section, key)]
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.var)
+        where = f"{setting.name} from environment variable {setting.var}"
+        if raw is not None:
+            try:
+                raw = _from_environment(raw, setting.field.annotation)
+            except (ValueError, json.JSONDecodeError) as exc:
+                raise ConfigError(f"{where}: expected {type_name(setting.field.annotation)}: {exc}") from None
+        if raw is not None:
+            values[setting.name], sources[setting.name] = _checked(setting, raw, where), "environment"
+        elif setting.key in document.get(setting.section, {}):
+            values[setting.name] = _checked(setting, document[setting.section][setting.key],
+                                            f"{path} {setting.name} (or {setting.var})")
+            sources[setting.name] = "file"
+        elif not setting.required:
+            values[setting.name], sources[setting.name] = setting.default, "default"
         else:
-            raise ConfigError(f"{path}: missing [{section}].{key} (or environment variable {var})")
-        # Validation reads a key by its name, or by section.key where two sections share a name
-        # ([llm].backend and [embeddings].backend).
-        flat.setdefault(key, value)
-        flat[f"{section}.{key}"] = value
-        for target in targets:
-            values[(target, key)] = value
+            raise ConfigError(f"{path}: missing {setting.name} (or environment variable {setting.var}): "
+                              f"{type_name(setting.field.annotation)}, no default")
+    flat: dict[str, object] = {}
+    for setting in SETTINGS:  # validation reads a key by its name, or by section.key where names repeat
+        flat.setdefault(setting.key, values[setting.name])
+        flat[f"{setting.section}.{setting.key}"] = values[setting.name]
     _validate(flat)
     home = Path(env.get("ARXIV_MONITOR_HOME") or "data").expanduser()
-    return Settings(values, home.resolve(), path)
+    return Settings(values, sources, home.resolve(), path)
 
 
 def _validate(v: dict) -> None:
+    from resources.embedder import BACKENDS as EMBEDDING_BACKENDS
+    from resources.llm_server import BACKENDS as LLM_BACKENDS
+    from resources.models import REGISTRY
+
     if not v["categories"]:
         raise ConfigError("no categories configured ([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
     bad = unknown_categories(list(v["categories"]))
@@ -271,7 +324,13 @@ def _validate(v: dict) -> None:
         raise ConfigError("no keywords, no watched authors and no interests: nothing would ever be kept "
                           "([monitor].keywords / ARXIV_MONITOR_KEYWORDS, [relevance].interests / "
                           "ARXIV_MONITOR_INTERESTS)")
-    _validate_relevance(v)
+    _validate_relevance(v, EMBEDDING_BACKENDS)
+    for day in v["holidays"]:
+        try:
+            dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise ConfigError(f"[calendar].holidays / ARXIV_MONITOR_HOLIDAYS: {day!r} is not a date "
+                              "(YYYY-MM-DD)") from None
     names = [c["name"] for c in v["channels"]]
     if len(names) != len(set(names)):
         raise ConfigError(f"[[delivery.channels]]: channel names must differ, got {names}")
@@ -301,7 +360,7 @@ def _validate(v: dict) -> None:
         raise ConfigError("ARXIV_MIN_INTERVAL, ARXIV_MAX_RETRIES and ARXIV_MONITOR_STEP_RETRY_DELAY cannot be negative")
 
 
-def _validate_relevance(v: dict) -> None:
+def _validate_relevance(v: dict, embedding_backends: tuple[str, ...]) -> None:
     bad = [e for e in v["examples"] if not ARXIV_ID.match(e.strip())]
     if bad:
         raise ConfigError(f"[relevance].examples / ARXIV_MONITOR_EXAMPLES: not arXiv ids: {bad} "
@@ -318,9 +377,9 @@ def _validate_relevance(v: dict) -> None:
                           f"(a cosine similarity), got {v['threshold']}")
     if v["semantic_weight"] < 0 or v["similar_papers"] < 0:
         raise ConfigError("[relevance].semantic_weight and similar_papers cannot be negative")
-    if v["embeddings.backend"] not in EMBEDDING_BACKENDS:
+    if v["embeddings.backend"] not in embedding_backends:
         raise ConfigError(f"[embeddings].backend / ARXIV_MONITOR_EMBEDDING_BACKEND must be one of "
-                          f"{EMBEDDING_BACKENDS}, got {v['embeddings.backend']!r}")
+                          f"{embedding_backends}, got {v['embeddings.backend']!r}")
     if v["embeddings.backend"] == "openai" and not (v["embeddings.url"] and v["embeddings.model"]):
         raise ConfigError("[embeddings].backend = openai needs [embeddings].url and [embeddings].model "
                           "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
@@ -367,3 +426,87 @@ def check_channel(channel: dict, position: int) -> dict:
         if not isinstance(channel["recipients"], list) or not all(isinstance(r, str) for r in channel["recipients"]):
             raise ValueError(f"{where}: recipients must be a list of addresses")
     return {**channel, "name": name}
+
+
+# ---------------------------------------------------------------- the schema written out
+
+def toml_literal(value) -> str:
+    """`value` as TOML writes it (strings as JSON writes them, which TOML reads alike)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f'"{value.isoformat()}"'
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(k, ensure_ascii=False)} = {toml_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    items = [toml_literal(v) for v in value]
+    one_line = "[" + ", ".join(items) + "]"
+    return one_line if len(one_line) <= 80 else "[\n" + "".join(f"  {i},\n" for i in items) + "]"
+
+
+def sections() -> list[str]:
+    return list(dict.fromkeys(s.section for s in SETTINGS))
+
+
+def render_toml(choices: dict[str, object]) -> str:
+    """The configuration file: every key with its description and variable, set where `choices`
+    ({"[section].key": value}) sets it, else its default written as a comment. The defaults and the
+    descriptions are the schema's: the file never states one of its own."""
+    lines = ["# arxiv-monitor configuration. Each key can be overridden by the environment variable named above it",
+             "# (lists: comma-separated, or JSON). A commented key shows its default; `arxiv-monitor config` shows",
+             "# the effective values and their sources, docs/configuration.md every key. Generated from the schema",
+             "# by `arxiv-monitor config --toml`, keeping the values set here.", ""]
+    for section in sections():
+        if section == "delivery":
+            continue  # its channels are tables of their own, below
+        lines.append(f"[{section}]")
+        for setting in (s for s in SETTINGS if s.section == section):
+            lines += [f"# {setting.var}: {setting.field.description}"]
+            if setting.name in choices:
+                lines.append(f"{setting.key} = {toml_literal(choices[setting.name])}")
+            else:
+                lines += [f"# {line}" for line in f"{setting.key} = {toml_literal(setting.default)}".splitlines()]
+        lines.append("")
+    lines += ["[delivery]"]
+    for setting in (s for s in SETTINGS if s.section == "delivery" and s.key != "channels"):
+        lines += [f"# {setting.var}: {setting.field.description}"]
+        lines.append(f"{setting.key} = {toml_literal(choices[setting.name])}" if setting.name in choices
+                     else f"# {setting.key} = {toml_literal(setting.default)}")
+    channels = next(s for s in SETTINGS if s.key == "channels")
+    lines += [f"# {channels.var} (JSON): {channels.field.description}", "# [[delivery.channels]]",
+              '# name = "team"', '# kind = "slack"', '# url_env = "SLACK_WEBHOOK_URL"']
+    for channel in choices.get(channels.name, []):
+        lines += ["", "[[delivery.channels]]"] + [f"{k} = {toml_literal(v)}" for k, v in channel.items()]
+    return "\n".join(lines) + "\n"
+
+
+def file_choices(path: Path) -> dict[str, object]:
+    """The values a configuration file sets itself ({"[section].key": value})."""
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {s.name: document[s.section][s.key] for s in SETTINGS if s.key in document.get(s.section, {})}
+
+
+def reference_markdown() -> str:
+    """docs/configuration.md: every key, its type, default, variable and what it sets."""
+    lines = ["# Configuration reference", "",
+             "Generated from the schema (the resources' typed fields) by `arxiv-monitor config --reference`; a test",
+             "fails when this file is stale. Each key is read from `arxiv-monitor.toml` (or the file",
+             "`ARXIV_MONITOR_CONFIG` names) and its environment variable overrides it; lists in a variable are",
+             "comma-separated, or JSON. `arxiv-monitor config` shows the effective values and where each came from.",
+             ""]
+    for section in sections():
+        lines += [f"## [{section}]", "", "| key | type | default | variable | what it sets |", "|---|---|---|---|---|"]
+        for s in (s for s in SETTINGS if s.section == section):
+            default = "(required)" if s.required else f"`{toml_literal(s.default)}`".replace("\n", " ")
+            description = s.field.description.replace("|", "/")
+            lines.append(f"| `{s.key}` | {type_name(s.field.annotation)} | {default} | `{s.var}` | {description} |")
+        lines.append("")
+    lines += ["Secrets are never settings: `ARXIV_MONITOR_LLM_API_KEY` and `ARXIV_MONITOR_EMBEDDING_API_KEY` are",
+              "read from the environment only (Dagster shows the variable's name, never its value), and a delivery",
+              "channel names the variables holding its URL, secret or password (`url_env`, `secret_env`,",
+              "`password_env`). `ARXIV_MONITOR_HOME` is the data directory (default `./data`).", ""]
+    return "\n".join(lines)

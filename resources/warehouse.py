@@ -1,16 +1,17 @@
 """The DuckDB warehouse: one file, one writer at a time, short write transactions.
 
 DuckDB lets one process hold the file read-write; a second process (writer *or* reader) fails to
-open it while the first holds it. So: every write takes a file lock beside the database (which
-serialises writers across processes: Dagster steps, the CLI, tests), opens a connection only
-for one transaction, and closes it at once. Readers open read-only and retry for a bounded time,
-then say that a run is writing.
+open it while the first holds it. Dagster's `duckdb` pool keeps a deployment's steps from writing at
+once; DuckDB's own file lock is what every other process meets. So every write opens a connection
+for one transaction only and closes it at once, and a writer or reader that finds the file locked
+retries for a bounded time, then says that a run is writing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,7 +19,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from dagster_duckdb import DuckDBResource
-from filelock import FileLock
 
 import sql
 
@@ -31,6 +31,20 @@ SEALED_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions"
 
 class WarehouseBusy(RuntimeError):
     """The database stayed locked by another process for longer than we were willing to wait."""
+
+
+class MissingTable(duckdb.CatalogException):
+    """A table the statement reads was never written: its asset has not been materialised here yet.
+    Still DuckDB's catalog error (same message) for code that handles that."""
+
+    def __init__(self, table: str, message: str):
+        super().__init__(message)
+        self.table = table
+
+
+def _missing_table(exc: duckdb.CatalogException) -> str | None:
+    found = re.search(r"Table with name (\w+) does not exist", str(exc))
+    return found.group(1) if found else None
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -47,18 +61,27 @@ class WarehouseResource(DuckDBResource):
     def path(self) -> Path:
         return Path(self.database)
 
-    def _lock(self) -> FileLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(self.path) + ".write.lock", timeout=self.lock_timeout_seconds)
-
     @contextlib.contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection held only for the `with` block, under the writers' lock."""
-        with self._lock(), self.get_connection() as conn:
+    def writer(self, poll_seconds: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection held only for the `with` block; while another process holds the
+        file, retry for `lock_timeout_seconds`."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        while True:
             try:
-                yield conn
-            finally:
-                conn.close()
+                conn = duckdb.connect(str(self.path), config=dict(self.connection_config))
+                break
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(f"another process has held {self.path} for {self.lock_timeout_seconds:.0f} s; "
+                                        "try again when its run ends") from None
+                time.sleep(poll_seconds)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def ensure_schema(self) -> None:
         with self.writer() as conn:
@@ -107,6 +130,11 @@ class WarehouseResource(DuckDBResource):
                 time.sleep(poll_seconds)
         try:
             yield conn
+        except duckdb.CatalogException as exc:
+            table = _missing_table(exc)
+            if table is None:
+                raise
+            raise MissingTable(table, str(exc)) from None
         finally:
             conn.close()
 

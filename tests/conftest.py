@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.definitions import Pipeline, build_pipeline
+from replay.corpus import realdata_dir
+from replay.server import ReplayServer
 from resources.arxiv_api import ArxivClient, RawHttpCache
-from resources.replay.corpus import realdata_dir
-from resources.replay.server import ReplayServer
 from resources.settings import Settings, load_settings
 
 # For the CLI subprocesses the tests start: a failed step is retried at once, and no telemetry.

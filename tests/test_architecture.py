@@ -12,6 +12,9 @@ REPO = Path(__file__).resolve().parent.parent
 # Each package may import only the packages after it in this order (and itself).
 LAYERS = ["orchestration", "assets", "resources", "arxiv_domain"]
 SHARED = {"sql"}  # the SQL files' loader: plain, imports nothing of the project
+# The offline arXiv stand-in and fault injector: a development tool beside the runtime packages, used by
+# the demo command, the tests and the benchmarks; it reads arXiv knowledge and nothing else.
+DEV_TOOLS = {"replay"}
 
 
 def project_imports(path: Path) -> list[tuple[int, str]]:
@@ -22,7 +25,8 @@ def project_imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.append((node.lineno, node.module))
-    return [(line, name) for line, name in found if name.split(".")[0] in {*LAYERS, *SHARED, "tests", "bench"}]
+    ours = {*LAYERS, *SHARED, *DEV_TOOLS, "tests", "bench"}
+    return [(line, name) for line, name in found if name.split(".")[0] in ours]
 
 
 def modules(package: str) -> list[Path]:
@@ -31,7 +35,7 @@ def modules(package: str) -> list[Path]:
 
 @pytest.mark.parametrize("package", LAYERS)
 def test_imports_point_one_way(package):
-    allowed = set(LAYERS[LAYERS.index(package):]) | SHARED
+    allowed = set(LAYERS[LAYERS.index(package):]) | SHARED | (DEV_TOOLS if package == "orchestration" else set())
     wrong = [f"{path.relative_to(REPO)}:{line} imports {name}"
              for path in modules(package) for line, name in project_imports(path)
              if name.split(".")[0] not in allowed]
@@ -43,6 +47,36 @@ def test_the_domain_package_and_sql_import_nothing_of_the_project():
         wrong = [f"{path.relative_to(REPO)}:{line} imports {name}" for path in modules(package)
                  for line, name in project_imports(path) if name.split(".")[0] != package]
         assert not wrong, "\n".join(wrong)
+
+
+def test_the_replay_tool_reads_only_arxiv_knowledge():
+    wrong = [f"{path.relative_to(REPO)}:{line} imports {name}" for path in modules("replay")
+             for line, name in project_imports(path) if name.split(".")[0] not in {"replay", "arxiv_domain"}]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_nothing_imports_dagsters_private_modules():
+    """Dagster's public API only (`dagster`, `dagster_duckdb`): its private modules change between releases."""
+    wrong = []
+    for package in [*LAYERS, *SHARED, *DEV_TOOLS, "bench", "tests"]:
+        for path in modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                wrong += [f"{path.relative_to(REPO)}:{node.lineno} imports {n}" for n in names
+                          if n.split(".")[0].startswith("dagster") and any(p.startswith("_") for p in n.split("."))]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_language_branch_in_python():
+    """Words live in assets/wording.py and one template per output: code never asks which language it is."""
+    import re
+
+    branch = re.compile(r"""language\s*[!=]=|[!=]=\s*language\b|==\s*["'](zh|en)["']""")
+    wrong = [f"{path.relative_to(REPO)}:{n}: {line.strip()}" for package in LAYERS for path in modules(package)
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if branch.search(line)]
+    assert not wrong, "\n".join(wrong)
+    assert sorted(p.name for p in (REPO / "assets" / "templates").glob("*.md.j2")) == ["report.md.j2"]
 
 
 def test_the_checker_sees_a_wrong_import(tmp_path):
@@ -96,11 +130,11 @@ def test_every_name_imported_from_the_project_exists():
     import importlib
 
     missing = []
-    for package in [*LAYERS, "sql", "bench", "tests"]:
+    for package in [*LAYERS, "sql", *DEV_TOOLS, "bench", "tests"]:
         for path in modules(package):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                        and node.module.split(".")[0] in {*LAYERS, *SHARED, "tests", "bench"}):
+                        and node.module.split(".")[0] in {*LAYERS, *SHARED, *DEV_TOOLS, "tests", "bench"}):
                     continue
                 module = importlib.import_module(node.module)
                 for alias in node.names:

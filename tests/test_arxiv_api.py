@@ -223,8 +223,8 @@ def test_requests_are_spaced_by_min_interval(server, client):
 def test_an_entry_whose_id_is_not_an_arxiv_id_is_skipped_but_counted():
     import dataclasses
 
-    from resources.replay.corpus import load_corpus, realdata_dir
-    from resources.replay.feed import render_feed
+    from replay.corpus import load_corpus, realdata_dir
+    from replay.feed import render_feed
 
     real = load_corpus(realdata_dir())[0]
     hostile = dataclasses.replace(real, arxiv_id="../../etc/passwd")

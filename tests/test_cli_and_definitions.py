@@ -59,7 +59,7 @@ def test_unknown_category_from_environment_is_named(tmp_path):
 
 
 def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
-    from resources.replay.server import ReplayServer
+    from replay.server import ReplayServer
 
     with ReplayServer() as server:
         env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
@@ -77,98 +77,110 @@ def test_cli_backfill_over_three_days_including_a_weekend(tmp_path):
 
 
 
-def plant_runs(dagster_home: Path) -> tuple:
-    """An instance like the repo's (pool limit 1, one run at a time) holding unfinished runs with the pid
-    Dagster records for them: an `arxiv-monitor run` (in-process executor) whose process has ended, holding
-    the `duckdb` pool slot (what SIGKILL or the OOM killer leaves); one of this live process (another
-    terminal's backfill, say); two launched as the daemon/UI launch them ("Started process for run (pid:
-    N)"), one whose worker has ended and one alive; and a run that ended but still holds the `arxiv_api`
-    slot (what a SIGKILLed run worker left under `dagster-daemon`: Dagster marked the run failed, the slot
-    stayed claimed and the queue waited on it). Returns (killed runs, live runs, dead pid)."""
-    import dagster as dg
-    from dagster._core.events import EngineEventData
-    from dagster._core.storage.dagster_run import DagsterRun
-    from dagster._core.utils import make_new_run_id
+def test_a_selection_with_a_gap_names_the_missing_asset_and_day(tmp_path):
+    """On a new data directory, filtered_papers without listing_embeddings: one line, no traceback."""
+    from replay.server import ReplayServer
 
-    dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                         check=True).stdout.strip()  # a process that has ended
-
-    def run(day: str, status=dg.DagsterRunStatus.STARTED) -> DagsterRun:
-        return DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
-                          tags={"dagster/partition": day})
-
-    killed, live = run("2025-12-24"), run("2025-12-25")
-    launched_killed, launched_live = run("2025-12-23"), run("2025-12-22")
-    ended = run("2026-01-10", dg.DagsterRunStatus.FAILURE)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        for planted in (killed, live, launched_killed, launched_live, ended):
-            instance.add_run(planted)
-        for planted, worker, message in ((killed, int(pid), "Executing steps in process"),
-                                         (live, os.getpid(), "Executing steps in process"),
-                                         (launched_killed, int(pid), "Started process for run"),
-                                         (launched_live, os.getpid(), "Started process for run")):
-            instance.report_engine_event(f"{message} (pid: {worker}).", planted, EngineEventData.in_process(worker))
-        instance.event_log_storage.initialize_concurrency_limit_to_default("arxiv_api")
-        assert instance.event_log_storage.claim_concurrency_slot("arxiv_api", ended.run_id, "raw_listings").is_claimed
-        instance.event_log_storage.initialize_concurrency_limit_to_default("duckdb")  # as a run's executor does
-        claim = instance.event_log_storage.claim_concurrency_slot("duckdb", killed.run_id, "raw_listings")
-        assert claim.is_claimed
-        assert instance.event_log_storage.get_concurrency_info("duckdb").active_slot_count == 1
-    return (killed, launched_killed, ended), (live, launched_live), pid
-
-
-def assert_released(dagster_home: Path, killed: tuple, live: tuple) -> None:
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        assert [instance.get_run_by_id(r.run_id).status for r in killed] == [dg.DagsterRunStatus.FAILURE] * 3
-        assert [instance.get_run_by_id(r.run_id).status for r in live] == [dg.DagsterRunStatus.STARTED] * 2
-        assert instance.event_log_storage.get_concurrency_run_ids() == set()  # no slot held by anyone
-
-
-def test_a_run_killed_outright_is_released_by_the_next_cli_run(tmp_path):
-    """A run whose process died stays "started" for ever: Dagster's queue (max_concurrent_runs: 1) counts
-    it as in progress and its pool slot stays claimed. The next CLI run marks it failed and frees it."""
-    import dagster as dg
-
-    from resources.replay.server import ReplayServer
-
-    dagster_home = tmp_path / "dagster"
-    killed, live, pid = plant_runs(dagster_home)
     with ReplayServer() as server:
-        env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(dagster_home),
+        env = {"ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
                "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0"}
-        out = cli("run", "--date", "2025-12-26", "--select", "raw_listings", env_extra=env)
-    assert out.returncode == 0, out.stderr
-    for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
-        assert f"released run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in out.stderr
-    assert (f"released run {killed[2].run_id[:8]} (2026-01-10): ended (failure) but still held pool slots; "
-            "they are freed") in out.stderr
-    assert "2025-12-26 raw_listings: 5 rows" in out.stdout
-    assert_released(dagster_home, killed, live)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        (cli_run,) = instance.get_runs(filters=dg.RunsFilter(tags={"arxiv_monitor/cli": "run"}))
-        assert cli_run.status == dg.DagsterRunStatus.SUCCESS  # its own run, of a live process, not released
+        out = cli("run", "--date", "2025-12-25", "--select", "raw_listings,filtered_papers", env_extra=env)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "2025-12-25 raw_listings: 19 rows" in out.stdout
+    failed = [line for line in out.stdout.splitlines() if "FAILED" in line]
+    assert failed == ["2025-12-25: FAILED listing_embeddings for 2025-12-25 is not materialised; materialise it "
+                      "first (arxiv-monitor run --date 2025-12-25 --select listing_embeddings)"], out.stdout
+    assert "Traceback" not in out.stdout + out.stderr and "CatalogException" not in out.stdout + out.stderr
 
 
-def test_the_daemon_sensor_releases_a_killed_run_too(tmp_path):
-    """With `dagster dev` running and no CLI run coming, the sensor does the same each minute."""
+def graphql(port: int, query: str, variables: dict) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", method="POST",
+                                     data=json.dumps({"query": query, "variables": variables}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+
+
+def launch(port: int, day: str) -> str:
+    params = {"selector": {"repositoryLocationName": "arxiv_monitor", "repositoryName": "__repository__",
+                           "jobName": "__ASSET_JOB", "assetSelection": [{"path": ["raw_listings"]}]},
+              "executionMetadata": {"tags": [{"key": "dagster/partition", "value": day}]}}
+    answer = graphql(port, LAUNCH, {"params": params})["data"]["launchRun"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    return answer["run"]["runId"]
+
+
+def wait_for(condition, seconds: float, what: str):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"after {seconds} s: {what}")
+
+
+def test_a_run_worker_killed_outright_does_not_hold_the_queue_under_dagster_dev(tmp_path):
+    """Under `dagster dev` with the project's dagster.yaml (run monitoring on; its intervals shortened here),
+    a run whose worker is SIGKILLed mid-step, holding the arxiv_api pool slot, ends failed and Dagster frees
+    the slot: the next run gets it. Nothing of the project's code takes part."""
+    import re
+    import signal
+    import socket
+
     import dagster as dg
+    import yaml
 
-    from orchestration.sensors import release_orphaned_runs_sensor
+    from replay.server import ReplayServer
 
     dagster_home = tmp_path / "dagster"
-    killed, live, pid = plant_runs(dagster_home)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        result = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
-    assert isinstance(result, dg.SkipReason)
-    assert result.skip_message.startswith("released 3: run ")
-    assert f"run {killed[2].run_id[:8]} (2026-01-10): ended (failure) but still held pool slots" in result.skip_message
-    for run, day in zip(killed, ("2025-12-24", "2025-12-23")):
-        assert f"run {run.run_id[:8]} ({day}): its process (pid {pid}) ended" in result.skip_message
-    assert_released(dagster_home, killed, live)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:  # nothing left to release
-        again = release_orphaned_runs_sensor(dg.build_sensor_context(instance=instance))
-    assert again.skip_message == "no unfinished run of a process that is gone"
+    dagster_home.mkdir()
+    config = yaml.safe_load((REPO / "dagster_home" / "dagster.yaml").read_text())
+    config["run_monitoring"].update(poll_interval_seconds=1, free_slots_after_run_end_seconds=1)
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with ReplayServer() as server:
+        server.inject({"kind": "slow", "delay": 600, "times": -1})  # every arXiv request hangs: mid-step
+        env = {**os.environ, "ARXIV_MONITOR_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(dagster_home),
+               "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
+               "ARXIV_TIMEOUT": "900"}
+        dev = subprocess.Popen([str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-p", str(port)], cwd=REPO,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_for(lambda: _answers(port), 120, "dagster dev did not start")
+            with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+                first = launch(port, "2025-12-25")
+                storage = instance.event_log_storage
+                wait_for(lambda: first in storage.get_concurrency_run_ids(), 120, "the first run never took its slot")
+                pids = wait_for(lambda: [int(m) for e in instance.all_logs(first)
+                                         for m in re.findall(r"pid: (\d+)", e.message or "")], 60, "no worker pid")
+                os.kill(pids[0], signal.SIGKILL)
+                wait_for(lambda: instance.get_run_by_id(first).status == dg.DagsterRunStatus.FAILURE, 120,
+                         "the killed run was never marked failed")
+                wait_for(lambda: first not in storage.get_concurrency_run_ids(), 60, "its pool slot was never freed")
+                second = launch(port, "2025-12-26")
+                wait_for(lambda: second in storage.get_concurrency_run_ids(), 120, "the next run never got the slot")
+        finally:
+            os.killpg(dev.pid, signal.SIGTERM)
+            dev.wait(timeout=60)
+
+
+def _answers(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
+            return True
+    except OSError:
+        return False

@@ -59,10 +59,11 @@ def prepare(pipeline):
                               partition_key=DEMO_DAY).success
 
 
-def deliver(pipeline, **tags):
+def deliver(pipeline, tags=None, **config):
+    """One run of report_delivery with `config` (DeliveryConfig's fields) and run `tags`."""
     return dg.materialize(pipeline.assets_named("report_delivery"), resources=pipeline.resources,
-                          partition_key=DEMO_DAY, tags={k.replace("__", "/"): v for k, v in tags.items()},
-                          raise_on_error=False)
+                          partition_key=DEMO_DAY, tags=tags, raise_on_error=False,
+                          run_config={"ops": {"report_delivery": {"config": config}}})
 
 
 def counts(smtp, hooks) -> dict:
@@ -123,7 +124,7 @@ def test_every_channel_gets_the_digest_once(server, home, receivers, secrets):
     assert all(r[0] == "updated" for r in rows(home).values())
 
     # --resend forces a send of unchanged content.
-    assert deliver(changed, arxiv_monitor__resend="true").success
+    assert deliver(changed, resend=True).success
     assert counts(smtp, hooks)["/slack"] == 3 and counts(smtp, hooks)["email"] == 3
 
 
@@ -168,14 +169,14 @@ def test_a_backfill_delivers_nothing_unless_asked(server, home, receivers, secre
     smtp, hooks = receivers
     pipeline = delivering_pipeline(server, home, smtp.controller.port)
     prepare(pipeline)
-    assert deliver(pipeline, dagster__backfill="abc123").success
+    assert deliver(pipeline, tags={"dagster/backfill": "abc123"}).success
     assert counts(smtp, hooks) == {"email": 0} and set(r[0] for r in rows(home).values()) == {"not_sent_backfill"}
-    assert deliver(pipeline, arxiv_monitor__backfill="true", arxiv_monitor__deliver="true").success
+    assert deliver(pipeline, backfill=True, deliver=True).success
     assert counts(smtp, hooks)["email"] == 1 and hooks.requests["/slack"] == 1
     allowed = delivering_pipeline(server, home, smtp.controller.port, ARXIV_MONITOR_DELIVER_BACKFILLS="true",
                                   ARXIV_MONITOR_LANGUAGE="en")  # new content (language), backfills allowed
     prepare(allowed)
-    assert deliver(allowed, dagster__backfill="abc123").success
+    assert deliver(allowed, tags={"dagster/backfill": "abc123"}).success
     assert counts(smtp, hooks)["email"] == 2
 
 

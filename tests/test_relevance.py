@@ -121,12 +121,12 @@ def test_semantic_scores_pick_the_closest_item():
 
 def test_empty_keywords_with_interests_is_a_valid_configuration():
     settings = settings_for(ARXIV_MONITOR_KEYWORDS="", ARXIV_MONITOR_INTERESTS=INTERESTS)
-    assert settings.get("monitor", "keywords") == () and settings.get("monitor", "interests") == (VLA, FORECASTING)
+    assert settings.get("monitor", "keywords") == [] and settings.get("monitor", "interests") == [VLA, FORECASTING]
 
 
 @pytest.mark.parametrize("env, named", [
     ({"ARXIV_MONITOR_KEYWORDS": "", "ARXIV_MONITOR_INTERESTS": "[]"}, "nothing would ever be kept"),
-    ({"ARXIV_MONITOR_INTERESTS": "robots"}, "ARXIV_MONITOR_INTERESTS"),
+    ({"ARXIV_MONITOR_INTERESTS": '["robots"'}, "ARXIV_MONITOR_INTERESTS"),
     ({"ARXIV_MONITOR_INTERESTS": "[1, 2]"}, "list of strings"),
     ({"ARXIV_MONITOR_EXAMPLES": "2512.20014,../../etc/passwd"}, "../../etc/passwd"),
     ({"ARXIV_MONITOR_RELEVANCE_THRESHOLD": "1.5"}, "between 0 and 1"),

@@ -3,9 +3,9 @@
 import pytest
 import requests
 
-from resources.replay.corpus import RealdataMissing
-from resources.replay.query import QueryError, compile_query
-from resources.replay.server import ReplayServer
+from replay.corpus import RealdataMissing
+from replay.query import QueryError, compile_query
+from replay.server import ReplayServer
 
 
 def test_missing_realdata_folder_is_named(tmp_path):

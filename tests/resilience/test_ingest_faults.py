@@ -97,8 +97,6 @@ def test_9_in_dagster_the_asset_fails_without_retries(server, home):
 
 
 def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, server):
-    from filelock import FileLock
-
     select = "raw_listings,listing_embeddings,filtered_papers,paper_fulltext"
 
     def env(name):
@@ -109,19 +107,26 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
                                  select], cwd=REPO, env=env(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
 
-    # A run of the day that another run holds waits, and writes nothing until it is let go.
-    (tmp_path / "held" / "locks").mkdir(parents=True)
-    holder = FileLock(str(tmp_path / "held" / "locks" / f"partition-{DEMO_DAY}.lock"))
-    holder.acquire()
-    waiting = start("held")
-    seen = []
-    while line := waiting.stdout.readline():  # in step with the run: it says when it starts waiting
-        seen.append(line)
-        if "another run of this day is in progress; waiting" in line:
-            break
-    assert seen and "another run of this day is in progress; waiting" in seen[-1], "".join(seen)
-    assert waiting.poll() is None and not (tmp_path / "held" / "arxiv.duckdb").exists()  # it wrote nothing
-    holder.release()
+    # Another run of the day holds the arxiv_api pool (Dagster's pools, limit 1 in the project's
+    # dagster.yaml): this run says so, waits and writes nothing until the slot is freed.
+    dagster_home = tmp_path / "held-dagster"
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        instance.event_log_storage.initialize_concurrency_limit_to_default("arxiv_api")
+        assert instance.event_log_storage.claim_concurrency_slot("arxiv_api", "other-run", "raw_listings").is_claimed
+        waiting = start("held")
+        seen = []
+        while line := waiting.stderr.readline():  # in step with the run: it says what it waits for
+            seen.append(line)
+            if "pool arxiv_api is held by run other-ru" in line:
+                break
+        assert seen and "this run waits for it" in seen[-1], "".join(seen)
+        import time
+
+        time.sleep(3)
+        assert waiting.poll() is None and not (tmp_path / "held" / "arxiv.duckdb").exists()  # it wrote nothing
+        instance.event_log_storage.free_concurrency_slots_for_run("other-run")
     out, err = waiting.communicate()
     assert waiting.returncode == 0 and "2025-12-25 paper_fulltext:" in out, out + err
 
@@ -139,7 +144,8 @@ def test_10_two_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path,
                                 ("paper_fulltext", "extract_seconds, from_cache"))}
     assert tables("together") == tables("once") == tables("held")
     say("10", "a run of a day held by another; three `arxiv-monitor run` of the same day started together",
-        "the held run waited (no database written) until released; the three concurrent runs succeeded; "
+        "the run waited on the held pool slot (no database written) until it was freed; the three concurrent "
+        "runs succeeded; "
         "tables equal a single run's row for row")
 
 
@@ -153,7 +159,7 @@ def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp
     whole_days = {0, 5, 10, 15, 34, 39}
     answered = busy = no_database = during = 0
     seen_counts = set()
-    while backfill.poll() is None or answered == 0:
+    while backfill.poll() is None or (answered == 0 and backfill.returncode == 0):
         running = backfill.poll() is None
         out = subprocess.run([sys.executable, "-m", "orchestration.cli", "query",
                               "select count(*) as n from raw_listings", "--wait", "0.2", "--format", "csv"],

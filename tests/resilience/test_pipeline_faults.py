@@ -18,9 +18,9 @@ import dagster as dg
 import duckdb
 
 from orchestration.cli import DEMO_WATCH_AUTHORS
+from replay.corpus import load_corpus, realdata_dir
+from replay.server import ReplayServer
 from resources.llm_server import LLMServerResource, stop_group
-from resources.replay.corpus import load_corpus, realdata_dir
-from resources.replay.server import ReplayServer
 from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, stored
 from tests.resilience import say
 

@@ -28,10 +28,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 
-from resources.replay.corpus import CorpusEntry, load_corpus, parse_timestamp, realdata_dir
-from resources.replay.faults import FaultQueue, encrypted, huge_stream, truncated
-from resources.replay.feed import error_feed, render_feed
-from resources.replay.query import QueryError, compile_query
+from replay.corpus import CorpusEntry, load_corpus, parse_timestamp, realdata_dir
+from replay.faults import FaultQueue, encrypted, huge_stream, truncated
+from replay.feed import error_feed, render_feed
+from replay.query import QueryError, compile_query
 
 _QUERY_KEYS = ("search_query", "id_list", "sortBy", "sortOrder", "start", "max_results")
 _DEFAULTS = {"search_query": "", "id_list": "", "sortBy": "relevance", "sortOrder": "descending",

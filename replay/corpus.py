@@ -15,7 +15,7 @@ from pathlib import Path
 import feedparser
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_REALDATA = HERE.parent.parent.parent / "shared" / "realdata"
+DEFAULT_REALDATA = HERE.parent.parent / "shared" / "realdata"
 CORPUS_FILE = HERE / "demo_days.json"
 
 

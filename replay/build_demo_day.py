@@ -1,7 +1,7 @@
 """Rebuild `demo_days.json`, the corpus the replay server answers listing queries from.
 
-Run from the repository root: `python -m resources.replay.build_demo_day`. Inputs, all real and
-all read from ../shared (see resources/replay/README.md for what is verbatim and what assigned):
+Run from the repository root: `python -m replay.build_demo_day`. Inputs, all real and
+all read from ../shared (see replay/README.md for what is verbatim and what assigned):
   * the 6 papers of ../shared/reference/seed-report-2025-12-26.md (id, version, title, authors,
     categories in the report's order, announce type, abstract) -> stored here in full;
   * the recorded API response q_testing_s0_m100 (real entries; those with a monitored category)
@@ -25,7 +25,7 @@ from arxiv_domain.calendar import announcement_day
 from arxiv_domain.ids import split_versioned_id
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent.parent / "shared"
+SHARED = HERE.parent.parent / "shared"
 SEED = SHARED / "reference" / "seed-report-2025-12-26.md"
 RECORDING = "api/arxivpy_2026/q_testing_s0_m100_cfe7536492ca.xml"
 MONITORED = {"cs.AI", "cs.LG", "cs.RO", "cs.CV"}

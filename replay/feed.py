@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from resources.replay.corpus import CorpusEntry
+from replay.corpus import CorpusEntry
 
 
 def _iso(moment: dt.datetime) -> str:
