@@ -94,6 +94,20 @@ def test_suite_fresh_clone(runs: int | None = None) -> dict:
             "met": all(r["returncode"] == 0 and (r["pytest_seconds"] or 1e9) <= 720 for r in results)}
 
 
+def _screenshot(page: Path, target: Path) -> None:
+    """The demo day's site page as a reader sees it (headless Debian chromium), kept for the README."""
+    import shutil
+    import tempfile
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found or not page.exists():
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([found, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        f"--user-data-dir={profile}", "--window-size=1100,1500", f"--screenshot={target}",
+                        f"file://{page}"], capture_output=True, timeout=120)
+
+
 def demo_fresh_clone() -> dict:
     """`make demo` as a new user runs it: a fresh clone of the committed HEAD, a new venv, pip's cache
     bypassed (so llama.cpp is compiled) and an empty model cache (so the default model is pulled), then
@@ -132,6 +146,7 @@ def demo_fresh_clone() -> dict:
         started = time.perf_counter()
         warm = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
         warm_seconds = time.perf_counter() - started
+    _screenshot(clone / "data" / "site" / "days" / "2025-12-25.html", REPO / "docs" / "demo-day.png")
     shutil.rmtree(clone, ignore_errors=True)
     stages = {m.group(1): m.group(0) for m in re.finditer(r"^\d{4}-\d\d-\d\d (\w+): .*$", cold.stdout, re.MULTILINE)}
     llm = re.search(r"in ([\d.]+) s$", stages.get("paper_summaries", ""))
