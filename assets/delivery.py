@@ -25,6 +25,7 @@ from assets.partitions import clear_failures, daily_asset
 from assets.report import md, stored_context
 from assets.site import paper_anchor
 from assets.wording import DIGEST
+from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
 from resources.publish import TEXT_BUDGET, Channel, PublishResource
 from resources.warehouse import WarehouseResource
@@ -202,10 +203,11 @@ def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
     )
     @clear_failures
     def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
-                        monitor: MonitorResource, publish: PublishResource) -> dg.MaterializeResult:
+                        monitor: MonitorResource, publish: PublishResource,
+                        data_dir: DataDirResource) -> dg.MaterializeResult:
         """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
         content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
-        monitor.check_data_dir()
+        data_dir.check()
         day = parse_day(context.partition_key)
         d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}

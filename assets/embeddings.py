@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
+from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -79,10 +80,11 @@ def build_listing_embeddings(partitions: dg.PartitionsDefinition) -> dg.AssetsDe
     )
     @clear_failures
     def listing_embeddings(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                           monitor: MonitorResource, embedder: EmbedderResource) -> dg.MaterializeResult:
+                           monitor: MonitorResource, embedder: EmbedderResource,
+                           data_dir: DataDirResource) -> dg.MaterializeResult:
         """A vector for the title and abstract of every listing of the day (the semantic keep rule,
         ranking and "similar papers" read them), cached by (id, version, text hash, model)."""
-        monitor.check_data_dir()
+        data_dir.check()
         day = parse_day(context.partition_key)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
         stored = stored_models(warehouse)

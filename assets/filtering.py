@@ -12,6 +12,7 @@ import polars as pl
 from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
+from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -199,11 +200,12 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
     )
     @clear_failures
     def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                        monitor: MonitorResource, embedder: EmbedderResource) -> dg.MaterializeResult:
+                        monitor: MonitorResource, embedder: EmbedderResource,
+                        data_dir: DataDirResource) -> dg.MaterializeResult:
         """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
         boundaries), written by a watched author, or close to the interest profile, minus negative
         keywords; ordered by the combined score (assets/relevance.py)."""
-        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        data_dir.check()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
         try:

@@ -16,7 +16,7 @@ from assets.partitions import clear_failures, daily_asset
 from assets.pdf_extraction import STATUSES, from_json
 from assets.pdf_links import find_links, merge_links
 from assets.pdf_workers import extract_many
-from resources.monitor import MonitorResource
+from resources.data_dir import DataDirResource
 from resources.pdf_store import PdfStore, PdfStoreResource
 from resources.warehouse import WarehouseResource
 
@@ -81,11 +81,6 @@ def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_l
     return rows, len(reusable)
 
 
-class FulltextConfig(dg.Config):
-    workers: int | None = None  # default: [fulltext].workers
-    time_limit_seconds: float | None = None
-
-
 def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The paper_fulltext asset over `partitions`."""
 
@@ -98,21 +93,21 @@ def build_paper_fulltext(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
         retry_policy=dg.RetryPolicy(max_retries=1, delay=60),
     )
     @clear_failures
-    def paper_fulltext(context: dg.AssetExecutionContext, config: FulltextConfig, warehouse: WarehouseResource,
-                       pdf_store: PdfStoreResource, monitor: MonitorResource) -> dg.MaterializeResult:
+    def paper_fulltext(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                       pdf_store: PdfStoreResource, data_dir: DataDirResource) -> dg.MaterializeResult:
         """Each filtered paper's PDF text, split into sections by its own headings, with its code and
         data links, and a status: ok, no_text, not_pdf, encrypted, too_large, truncated, download_failed,
         extract_failed."""
-        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        data_dir.check()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         papers = warehouse.query_rows("papers_to_read", partition_date=day)
         warehouse.ensure_schema()  # a file from before the `extractor` column gets it before it is read
         started = time.perf_counter()
         rows, reused = read_papers(
             papers,
-            pdf_store.store(monitor.pdf_cache_dir),
-            workers=config.workers or monitor.extract_workers,
-            time_limit=config.time_limit_seconds or monitor.extract_time_limit_seconds,
+            pdf_store.store(data_dir.pdf_cache_dir),
+            workers=pdf_store.extract_workers,
+            time_limit=pdf_store.extract_time_limit_seconds,
             stored=warehouse.query_rows("stored_extractions", partition_date=day),
         )
         warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})

@@ -11,6 +11,7 @@ from arxiv_domain.announce import ANNOUNCE_TYPES, classify
 from arxiv_domain.calendar import AnnouncementDay, announcement_day, parse_day
 from assets.partitions import clear_failures, daily_asset
 from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, fetch_window
+from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
@@ -149,12 +150,13 @@ def build_raw_listings(
         arxiv_api: ArxivAPIResource,
         warehouse: WarehouseResource,
         monitor: MonitorResource,
+        data_dir: DataDirResource,
     ) -> dg.MaterializeResult:
         """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
         new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
-        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        data_dir.check()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
-        client = arxiv_api.client(monitor.http_cache_dir)
+        client = arxiv_api.client(data_dir.http_cache_dir)
         try:
             listing = fetch_day_listing(
                 day,

@@ -16,6 +16,7 @@ import polars as pl
 from arxiv_domain.calendar import announcement_day, parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.wording import EVIDENCE_KINDS, FULLTEXT_STATUS, LABELS, REASONS, REPORT, SECTION_KINDS, WHERE
+from resources.data_dir import DataDirResource
 from resources.models import label_for
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -241,15 +242,16 @@ def build_daily_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
     )
     @clear_failures
     def daily_report(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+        data_dir: DataDirResource,
     ) -> dg.MaterializeResult:
         """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
         AI analysis (full text or abstract basis stated), failures apart, provenance; also in
         $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
-        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        data_dir.check()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         text, ctx = build_report(day, warehouse, monitor)
-        path = monitor.reports_dir / f"{day.isoformat()}.md"
+        path = data_dir.reports_dir / f"{day.isoformat()}.md"
         write_atomically(path, text)
         row = {
             "language": monitor.language,

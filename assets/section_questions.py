@@ -75,6 +75,7 @@ class SectionPrompts:
     system: str
     questions: dict[str, str]
     unsupported: str
+    unverifiable: str
     repair: dict[str, str]
     version: str
 
@@ -91,7 +92,7 @@ def section_prompts(language: str) -> SectionPrompts:
     data = tomllib.loads(raw.decode("utf-8"))
     unsupported = data["unsupported_experiments"]
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
-    return SectionPrompts(data["system"], questions, unsupported, data["repair"],
+    return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"], data["repair"],
                           f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}")
 
 
@@ -264,6 +265,11 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
             messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
                         {"role": "user", "content": note}]
+        if accepted is None and question == "experiments" and {g for g, _ in found} == {"invented"}:
+            # The text cannot support the section the model wrote: it says so, as when the text reports no
+            # experiment; the invented names are never shown, and the other sections stand on their own.
+            analysis[question] = prompts.unverifiable
+            continue
         if accepted is None and {g for g, _ in found} == {"cut_off"}:  # a limit too small: not the model's junk
             return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "
                                    f"cut off at {limit} tokens twice", tokens_in, tokens_out, busy, finish,

@@ -25,6 +25,7 @@ from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.report import stored_context, write_atomically
 from assets.wording import LABELS
+from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
 from resources.publish import PublishResource
 from resources.warehouse import WarehouseResource
@@ -156,19 +157,19 @@ def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
     )
     @clear_failures
     def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
-                    publish: PublishResource) -> dg.MaterializeResult:
+                    publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
         """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
         Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
-        monitor.check_data_dir()
+        data_dir.check()
         day = parse_day(context.partition_key)
         now = dt.datetime.now(dt.UTC)
         days = stored_days(warehouse)
-        sizes = render_site(monitor.site_dir, stored_context(day, warehouse, monitor), monitor.language,
+        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language,
                             days, warehouse.query_rows("site_search"), publish.base_url, now)
-        page = monitor.site_dir / "days" / f"{day.isoformat()}.html"
+        page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
             "page": dg.MetadataValue.path(str(page)),
-            "index": dg.MetadataValue.path(str(monitor.site_dir / "index.html")),
+            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")),
             "days_in_index": len(days), "search_index_bytes": sizes["search-index.js"],
             "page_bytes": sizes[f"days/{day.isoformat()}.html"],
         })

@@ -31,6 +31,7 @@ from assets.section_questions import (
 )
 from assets.section_questions import paper_block as section_paper_block
 from assets.wording import analysis_headings
+from resources.data_dir import DataDirResource
 from resources.llm_server import LLMServer, LLMServerResource
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
@@ -58,10 +59,9 @@ SECTION_INPUT_TOKENS = {"llama-cpp": 1500}
 
 
 class SummariesConfig(dg.Config):
-    max_output_tokens: int = 0  # 0: the backend's default
-    field_max_chars: int = 0
-    max_input_tokens: int = 0
-    timeout_seconds: float = 900.0
+    """What one run of paper_summaries does; how the model is asked is the LLM server resource's."""
+
+    timeout_seconds: float = 900.0  # one request
     retry_failed: bool = False  # also ask again for papers whose answer was invalid last time
 
 
@@ -142,9 +142,9 @@ def analyse_papers(papers: list[dict], cached: dict, llm: LLMServerResource, lan
         return [rows[i] for i in range(len(papers))]
     with llm.running() as server:
         backend_defaults = BACKEND_DEFAULTS[server.backend]
-        max_output = config.max_output_tokens or server.max_output_tokens or backend_defaults[0]
-        field_chars = config.field_max_chars or server.field_max_chars
-        max_input = config.max_input_tokens or server.max_input_tokens or backend_defaults[1]
+        max_output = server.max_output_tokens or backend_defaults[0]
+        field_chars = server.field_max_chars
+        max_input = server.max_input_tokens or backend_defaults[1]
         model = model_identity(llm, server.backend)
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         requests, bases = [], {}
@@ -201,7 +201,7 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
     if not missing:
         return [rows[i] for i in range(len(papers))]
     with llm.running() as server:
-        budget = config.max_input_tokens or server.max_input_tokens or SECTION_INPUT_TOKENS.get(server.backend, 0)
+        budget = server.max_input_tokens or SECTION_INPUT_TOKENS.get(server.backend, 0)
         if not budget:  # the context decides: room for the longest answer and its repair
             budget = max(1024, int(server.context_length * (1 - PROMPT_MARGIN)) - 2048)
         model = model_identity(llm, server.backend)
@@ -212,7 +212,7 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
         if log:
             log.info(f"analysing {len(missing)} papers with {model} ({server.backend}, one question per request, "
                      f"{server.max_in_flight} in flight, reading up to {budget} tokens of each paper)")
-        cap = config.max_output_tokens or server.max_output_tokens
+        cap = server.max_output_tokens
         finished: dict[int, AnalysisOutcome] = {}
 
         def row(i: int, outcome: AnalysisOutcome) -> dict:
@@ -297,12 +297,13 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
     )
     @clear_failures
     def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
-                        llm_server: LLMServerResource, monitor: MonitorResource) -> dg.MaterializeResult:
+                        llm_server: LLMServerResource, monitor: MonitorResource,
+                        data_dir: DataDirResource) -> dg.MaterializeResult:
         """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,
         keywords) of each filtered paper by the self-hosted LLM, from its full text when it was read
         (trimmed to the context by section priority) or else from its abstract; cached by paper version,
         text, prompt, model and language, so a re-run sends zero tokens."""
-        monitor.check_data_dir()  # a full or read-only disk stops the run here, before any work
+        data_dir.check()  # a full or read-only disk stops the run here, before any work
         day = parse_day(context.partition_key)
         started = time.perf_counter()
         papers = load_papers(warehouse, day)

@@ -130,6 +130,9 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         "min_number_grounding_shown": min((r[1]["number_grounding"] for r in ok
                                            if r[1] and r[1]["number_grounding"] is not None), default=None),
         "invented_names_or_numbers_shown": invented_shown,
+        # Shown with 实验说明 replaced by the sentence that says the text could not support one (the model's
+        # version, repaired once, still named things the text lacks): counted apart, never hidden.
+        "shown_with_experiments_omitted": sum(r[14] in _omitted_sentences() for r in ok),
         "mean_language_share_shown": mean(script_share(" ".join(r[10:16]), "zh") for r in ok),
         "mean_term_grounding": mean(q["term_grounding"] for q in qualities),
         "evidence_quotes_per_paper": round(statistics.mean(len(r[8] or []) for r in rows), 2),
@@ -144,6 +147,12 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         "analyses_shown": [dict(zip(("arxiv_id", "summary", "motivation", "contributions", "method", "experiments",
                                      "tldr"), (r[18], *r[10:16]))) for r in ok],
     }
+
+
+def _omitted_sentences() -> set[str]:
+    from assets.section_questions import section_prompts
+
+    return {section_prompts(language).unverifiable for language in ("zh", "en")}
 
 
 def seed_language_share() -> dict:

@@ -85,7 +85,7 @@ def renders() -> dict[str, str]:
     for name, (day, listing, rows, profile) in cases().items():
         for language in ("zh", "en"):
             monitor = MonitorResource(categories=["cs.AI", "cs.LG"], keywords=["vla", "traffic prediction"],
-                                      language=language, home="/nonexistent", **profile)
+                                      language=language, **profile)
             context = report_context(day, monitor, listing, [dict(r) for r in rows], GENERATED, similar)
             out[f"{name}/report.{language}.md"] = render_report(context, language)
             out[f"{name}/day.{language}.html"] = day_page(context, language)

@@ -169,7 +169,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
         start = parse_day(first)
         end = parse_day(last) if last else start
         settings = load_settings(env)
-        check_data_dir(settings.home, settings.get("monitor", "min_free_megabytes"))
+        check_data_dir(settings.home, settings.get("data_dir", "min_free_megabytes"))
     except (ValueError, ConfigError) as exc:
         return _fail(str(exc))
     if end < start:
@@ -224,8 +224,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 def cmd_demo(args) -> int:
     from replay.corpus import RealdataMissing
     from replay.server import ReplayServer
+    from resources.data_dir import DataDirResource
     from resources.models import REGISTRY, ModelError
-    from resources.monitor import MonitorResource
     from resources.settings import load_settings
 
     settings = load_settings(os.environ)
@@ -260,13 +260,13 @@ def cmd_demo(args) -> int:
             print(f"\npaper_fulltext for {args.date}, by status (real PDFs from ../shared/realdata/pdf):")
             for status, papers in statuses:
                 print(f"  {status:<16}{papers:>5}")
-            monitor = MonitorResource(**settings.resource("monitor"))
-            report = monitor.reports_dir / f"{args.date}.md"
+            data_dir = DataDirResource(**settings.resource("data_dir"))
+            report = data_dir.reports_dir / f"{args.date}.md"
             if report.exists():
                 print(f"\nreport: {report}")
-            page = monitor.site_dir / "days" / f"{args.date}.html"
+            page = data_dir.site_dir / "days" / f"{args.date}.html"
             if page.exists():
-                print(f"site:   {monitor.site_dir / 'index.html'} (this day: {page}; or `arxiv-monitor serve`)")
+                print(f"site:   {data_dir.site_dir / 'index.html'} (this day: {page}; or `arxiv-monitor serve`)")
         return code
     finally:
         server.stop()
@@ -530,7 +530,7 @@ def cmd_extract(args) -> int:
     path = Path(args.pdf)
     if not path.is_file():
         return _fail(f"no such file: {path}")
-    time_limit = args.time_limit or load_settings().get("monitor", "extract_time_limit_seconds")
+    time_limit = args.time_limit or load_settings().get("pdf_store", "extract_time_limit_seconds")
     data = extract_many([path], workers=1, time_limit=time_limit)[0]
     data["links"] = merge_links(data.get("links", []))
     result = {"status": data["status"], "pages": data.get("pages", 0), "chars": data.get("chars", 0),

@@ -12,6 +12,7 @@ import os
 import dagster as dg
 
 from resources.arxiv_api import ArxivAPIResource
+from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource
 from resources.llm_server import LLMServerResource
 from resources.monitor import MonitorResource
@@ -24,7 +25,7 @@ LLM_API_KEY_VAR = "ARXIV_MONITOR_LLM_API_KEY"
 EMBEDDING_API_KEY_VAR = "ARXIV_MONITOR_EMBEDDING_API_KEY"
 RESOURCE_CLASSES = {"arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource, "warehouse": WarehouseResource,
                     "llm_server": LLMServerResource, "monitor": MonitorResource, "embedder": EmbedderResource,
-                    "publish": PublishResource}
+                    "publish": PublishResource, "data_dir": DataDirResource}
 
 
 def build_resources(settings: Settings, **overrides: dict) -> dict:

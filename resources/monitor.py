@@ -1,20 +1,19 @@
-"""What to monitor and where the data lives: the user's interests and the data directory."""
+"""What to monitor: categories, keywords, watched authors, the interest profile, the report's language
+and arXiv's announcement calendar."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
-from resources.settings import DataDirError, check_data_dir
 
 
 class MonitorResource(dg.ConfigurableResource):
-    """Categories, keywords, watched authors, interest profile, report language, calendar holidays,
-    extraction workers and the data directory ($ARXIV_MONITOR_HOME); built by `build_resources`."""
+    """Categories, keywords, watched authors, interest profile, report language and calendar holidays;
+    built by `build_resources`."""
 
     categories: list[str] = Field(description="arXiv categories whose announcements are read (e.g. cs.AI).")
     keywords: list[str] = Field(description=(
@@ -35,12 +34,6 @@ class MonitorResource(dg.ConfigurableResource):
     index_grace_hours: float = Field(4.0, description=(
         "The API index can lag the 20:00 ET announcement: a day fetched sooner than this after it is stored but "
         "marked incomplete."))
-    extract_workers: int = Field(2, description="PDF text extraction runs in this many worker processes.")
-    extract_time_limit_seconds: float = Field(120.0, description=(
-        "Seconds one PDF may take before its worker is killed."))
-    min_free_megabytes: float = Field(200.0, description=(
-        "Every stage first checks that the data directory is writable and has this much free space, and stops "
-        "before any work otherwise."))
     interests: list[str] = Field([], description=(
         "What you follow, in plain words: each listing's title and abstract is compared with each (cosine of "
         "embeddings)."))
@@ -54,35 +47,7 @@ class MonitorResource(dg.ConfigurableResource):
     semantic_weight: float = Field(20.0, description="Report order: keyword score + weight x semantic score.")
     similar_papers: int = Field(3, description=(
         "Earlier papers of the history listed under each report entry (0: none)."))
-    home: str = "data"
-
-    def check_data_dir(self) -> None:
-        """In an asset: a data-directory problem fails the step at once, without step retries."""
-        try:
-            check_data_dir(self.home_path, self.min_free_megabytes)
-        except DataDirError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
 
     @property
     def holiday_dates(self) -> frozenset[dt.date]:
         return frozenset(dt.date.fromisoformat(h) for h in self.holidays)
-
-    @property
-    def home_path(self) -> Path:
-        return Path(self.home)
-
-    @property
-    def http_cache_dir(self) -> Path:
-        return self.home_path / "http_cache"
-
-    @property
-    def pdf_cache_dir(self) -> Path:
-        return self.home_path / "pdf_cache"
-
-    @property
-    def reports_dir(self) -> Path:
-        return self.home_path / "reports"
-
-    @property
-    def site_dir(self) -> Path:
-        return self.home_path / "site"

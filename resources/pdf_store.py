@@ -84,10 +84,14 @@ class PdfStore:
 
 
 class PdfStoreResource(PoliteHttpResource):
-    """arXiv's PDF server (or the replay server), with the same politeness as the API."""
+    """arXiv's PDF server (or the replay server), with the same politeness as the API, and how the
+    downloaded PDFs are read (worker processes, a time limit each)."""
 
     pdf_url: str = Field("https://arxiv.org/pdf", description="arXiv's PDF server, or the replay server's.")
     max_pdf_megabytes: float = Field(50.0, description="Larger PDFs are not downloaded (status too_large).")
+    extract_workers: int = Field(2, description="PDF text extraction runs in this many worker processes.")
+    extract_time_limit_seconds: float = Field(120.0, description=(
+        "Seconds one PDF may take before its worker is killed."))
 
     def store(self, cache_dir: Path) -> PdfStore:
         return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_pdf_megabytes * 1024 * 1024), http=self.http())

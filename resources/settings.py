@@ -119,8 +119,8 @@ SETTINGS = [
     _s("arxiv", "max_replacement_pages", "ARXIV_MAX_REPLACEMENT_PAGES", "arxiv_api"),
     _s("arxiv", "step_retry_delay_seconds", "ARXIV_MONITOR_STEP_RETRY_DELAY", "definitions"),
     _s("fulltext", "max_pdf_megabytes", "ARXIV_MONITOR_MAX_PDF_MB", "pdf_store"),
-    _s("fulltext", "extract_workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "monitor"),
-    _s("fulltext", "extract_time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "monitor"),
+    _s("fulltext", "extract_workers", "ARXIV_MONITOR_EXTRACT_WORKERS", "pdf_store"),
+    _s("fulltext", "extract_time_limit_seconds", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", "pdf_store"),
     _s("llm", "backend", "ARXIV_MONITOR_LLM_BACKEND", "llm_server"),
     _s("llm", "port", "ARXIV_MONITOR_LLM_PORT", "llm_server"),
     _s("llm", "url", "ARXIV_MONITOR_LLM_URL", "llm_server"),
@@ -134,7 +134,7 @@ SETTINGS = [
     _s("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "llm_server"),
     _s("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "llm_server"),
     _s("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "llm_server"),
-    _s("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "monitor"),
+    _s("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "data_dir"),
     _s("relevance", "interests", "ARXIV_MONITOR_INTERESTS", "monitor"),
     _s("relevance", "examples", "ARXIV_MONITOR_EXAMPLES", "monitor"),
     _s("relevance", "bibtex", "ARXIV_MONITOR_BIBTEX", "monitor"),
@@ -155,6 +155,7 @@ def schema_classes() -> dict[str, type[pydantic.BaseModel]]:
     """{target: the class whose fields are its schema}; imported here, not at module level, because
     the resources import this module's errors."""
     from resources.arxiv_api import ArxivAPIResource
+    from resources.data_dir import DataDirResource
     from resources.embedder import EmbedderResource
     from resources.llm_server import LLMServerResource
     from resources.monitor import MonitorResource
@@ -163,7 +164,7 @@ def schema_classes() -> dict[str, type[pydantic.BaseModel]]:
 
     return {"monitor": MonitorResource, "arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource,
             "llm_server": LLMServerResource, "embedder": EmbedderResource, "publish": PublishResource,
-            "definitions": DefinitionsSettings}
+            "data_dir": DataDirResource, "definitions": DefinitionsSettings}
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class Settings:
     def resource(self, target: str) -> dict:
         """The fields of one resource, as Dagster config takes them."""
         fields = {s.key: self.values[s.name] for s in SETTINGS if target in s.targets}
-        if target == "monitor":
+        if target == "data_dir":
             fields["home"] = str(self.home)
         return fields
 

@@ -115,6 +115,16 @@ def llm_resource(shared_llm):
     return shared_llm.resource
 
 
+def with_fields(resource, **fields):
+    """A copy of a resource with some fields changed (e.g. the shared LLM server's, answers capped)."""
+    return type(resource)(**{**{k: getattr(resource, k) for k in type(resource).model_fields}, **fields})
+
+
+# The checks and faults are the subject, not what the model writes: answers capped at 64 tokens (stored
+# failed, cut off) and the paper at 800 tokens.
+SHORT_ANSWERS = {"max_output_tokens": 64, "max_input_tokens": 800}
+
+
 @pytest.fixture
 def llm(shared_llm):
     """The real llama.cpp server with the bundled SmolLM2-135M, shared by the session."""

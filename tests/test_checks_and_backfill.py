@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from orchestration.checks import incomplete_analyses, missing_rows
-from tests.conftest import pipeline_for
+from tests.conftest import SHORT_ANSWERS, pipeline_for, with_fields
 
 DAYS = ["2025-12-24", "2025-12-25", "2025-12-26"]
 # One paper a day keeps the LLM part short: one recorded entry on the 24th and 26th, one seed paper on the 25th.
@@ -19,12 +19,10 @@ KEYWORDS = ["pose estimation", "precipitation nowcasting", "digital twins"]
 def backfilled(server, home, llm, llm_resource):
     pipeline = pipeline_for(home, server, ARXIV_MONITOR_KEYWORDS=",".join(KEYWORDS), ARXIV_MONITOR_LANGUAGE="en",
                             ARXIV_MONITOR_WATCH_AUTHORS="", ARXIV_MONITOR_INTERESTS="[]")  # keywords only
-    resources = {**pipeline.resources, "llm_server": llm_resource}
+    resources = {**pipeline.resources, "llm_server": with_fields(llm_resource, **SHORT_ANSWERS)}
     instance = dg.DagsterInstance.ephemeral()
-    # The checks are the subject, not what the model writes: answers capped at 64 tokens (stored failed, cut off).
-    short = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64, "max_input_tokens": 800}}}}
     results = {day: dg.materialize([*pipeline.assets, *pipeline.checks], partition_key=day, resources=resources,
-                                   instance=instance, run_config=short) for day in DAYS}
+                                   instance=instance) for day in DAYS}
     return pipeline, resources, instance, results
 
 

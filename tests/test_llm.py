@@ -22,7 +22,7 @@ from assets.analysis import (
 from assets.quality import assess, number_grounding
 from assets.summaries import SummariesConfig, analyse_papers
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
-from tests.conftest import DEMO_DAY, free_port, pipeline_for
+from tests.conftest import DEMO_DAY, free_port, pipeline_for, with_fields
 
 WATCHED = ["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"]
 
@@ -229,10 +229,11 @@ def test_another_gguf_is_served_and_cached_under_its_own_identity(tmp_path, own_
     paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net", "authors": ["Olaf Ronneberger"],
              "categories": ["cs.CV"], "abstract": "There is large consent that successful training of deep "
              "networks requires many thousand annotated training samples.", "fulltext_ok": False, "sections": None}
-    mine = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_model=str(other))
+    mine = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_model=str(other),
+                             max_output_tokens=32)
     with mine.running() as server:
         assert server.started_here
-        rows = analyse_papers([paper], {}, mine, "en", SummariesConfig(max_output_tokens=32))
+        rows = analyse_papers([paper], {}, mine, "en", SummariesConfig())
         served = requests.get(f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"},
                               timeout=10).json()
     assert rows[0]["model"] == f"llama-cpp:my-own-model.gguf:{other.stat().st_size}" and rows[0]["tokens_in"] > 0
@@ -241,13 +242,14 @@ def test_another_gguf_is_served_and_cached_under_its_own_identity(tmp_path, own_
              for r in rows}
     # The same paper with the bundled model is not in that cache: it would need a server (none starts in 0.1 s).
     bundled = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), startup_timeout_seconds=0.1,
-                                llama_model="smollm2-135m")
+                                llama_model="smollm2-135m", max_output_tokens=32)
     with pytest.raises(LLMServerError):
-        analyse_papers([paper], cache, bundled, "en", SummariesConfig(max_output_tokens=32))
+        analyse_papers([paper], cache, bundled, "en", SummariesConfig())
     # With the other model it is: no server needed.
     again = analyse_papers([paper], cache, LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path),
-                                                             llama_model=str(other), startup_timeout_seconds=0.1),
-                           "en", SummariesConfig(max_output_tokens=32))
+                                                             llama_model=str(other), startup_timeout_seconds=0.1,
+                                                             max_output_tokens=32),
+                           "en", SummariesConfig())
     assert again[0]["cached"] and again[0]["model"] == rows[0]["model"]
 
 
@@ -310,14 +312,14 @@ def test_truncated_output_is_never_accepted(llm, llm_resource):
         "fulltext_ok": False,
         "sections": None,
     }
-    rows = analyse_papers([paper], {}, llm_resource, "en", SummariesConfig(max_output_tokens=8))
+    rows = analyse_papers([paper], {}, with_fields(llm_resource, max_output_tokens=8), "en", SummariesConfig())
     assert rows[0]["status"] == "failed" and "finish_reason length" in rows[0]["error"]
     assert rows[0]["finish_reason"] == "length" and rows[0]["attempts"] == 2 and not rows[0]["retryable"]
 
 
 def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_server):
     small = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_n_ctx=512,
-                              llama_model="smollm2-135m")
+                              llama_model="smollm2-135m", max_output_tokens=64)
     paper = {
         "arxiv_id": "1706.03762",
         "version": 7,
@@ -328,7 +330,7 @@ def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_serve
         "fulltext_ok": False,
         "sections": None,
     }
-    rows = analyse_papers([paper], {}, small, "en", SummariesConfig(max_output_tokens=64))
+    rows = analyse_papers([paper], {}, small, "en", SummariesConfig())
     assert rows[0]["status"] == "failed"
     assert "exceed" in rows[0]["error"].lower() or "context" in rows[0]["error"].lower()
 

@@ -82,7 +82,7 @@ def test_every_question_shares_the_paper_as_its_prefix_and_a_good_answer_is_take
     assert outcome.analysis["keywords"] == ["图像分割", "卷积网络", "数据增强"]
 
 
-def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_naming_it():
+def test_an_invented_name_is_repaired_once_more_freely_sampled_then_left_out_or_rejected():
     invented = "实验在 CamVid 数据集上用 mIoU 评估，比 DeepLab 高出 12 个百分点。"
     client = Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [invented, GOOD["experiments"]]})
     outcome, _, _ = run(client)
@@ -94,12 +94,22 @@ def test_an_invented_name_is_repaired_once_more_freely_sampled_then_rejected_nam
     assert repair[1][-2] == {"role": "assistant", "content": invented}
     assert all(name in note for name in ("CamVid", "DeepLab", "12", "mIoU"))
 
+    # Still invented after the repair: 实验说明 says in words that the text could not support it; the invented
+    # names are shown nowhere, and the other sections, which passed, are.
     stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [invented]})
     outcome, _, _ = run(stubborn)
+    assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unverifiable
+    assert not any(name in " ".join(str(v) for v in outcome.analysis.values()) for name in ("CamVid", "DeepLab"))
+    assert [q for q, *_ in stubborn.requests].count("experiments") == 2
+
+    # Any other section that invents is rejected with the paper, naming the gate and what was made up.
+    made_up_method = "方法基于 ResNet-152 主干和 Swin Transformer 解码器，在 12 个阶段中逐步融合特征。"
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [made_up_method]})
+    outcome, _, _ = run(stubborn)
     assert outcome.status == "rejected" and outcome.analysis is None
-    assert outcome.error.startswith("rejected by invented: 实验说明:") and "CamVid" in outcome.error
+    assert outcome.error.startswith("rejected by invented: 方法概述:") and "Swin Transformer" in outcome.error
     assert outcome.quality.junk == ["invented"]  # stored with the row: the gate is queryable
-    assert [q for q, *_ in stubborn.requests][-2:] == ["experiments", "experiments"]  # nothing asked after it
+    assert [q for q, *_ in stubborn.requests][-2:] == ["method", "method"]  # nothing asked after it
 
 
 def test_an_answer_restating_its_question_is_an_echo():

@@ -21,7 +21,7 @@ from orchestration.cli import DEMO_WATCH_AUTHORS
 from replay.corpus import load_corpus, realdata_dir
 from replay.server import ReplayServer
 from resources.llm_server import LLMServerResource, stop_group
-from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, stored
+from tests.conftest import DEMO_DAY, REPO, SHORT_ANSWERS, free_port, pipeline_for, replay_env, stored, with_fields
 from tests.resilience import say
 
 # What each of the seed's six papers' PDF URL answers (a replay fault made of real files; None: no
@@ -40,16 +40,15 @@ GOOD = {"1505.04597v1", "1602.02830v3", "1706.03762v7"}  # the watched authors' 
 FEW = {"ARXIV_MONITOR_KEYWORDS": "Precipitation Nowcasting,Metamorphic Testing",
        "ARXIV_MONITOR_WATCH_AUTHORS": "Olaf Ronneberger", "ARXIV_MONITOR_INTERESTS": "[]"}
 FEW_PAPERS = {"2512.21118v1", "2407.18756v1", "1505.04597v1"}
-# These scenarios are about faults, not about what the model writes: answers are capped at 64 tokens
-# (each then stored failed, cut off) and papers at 800 tokens of text (trimmed, as the report says),
-# which keeps the 135M model's part short on 2 cores.
-SHORT_ANSWERS = {"ops": {"paper_summaries": {"config": {"max_output_tokens": 64, "max_input_tokens": 800}}}}
+# These scenarios are about faults, not about what the model writes: SHORT_ANSWERS caps answers at 64
+# tokens (each then stored failed, cut off) and papers at 800 tokens of text (trimmed, as the report
+# says), which keeps the 135M model's part short on 2 cores.
 
 
 def pipeline_with(server, home, llm_resource, **env):
     """(assets, resources) of an English pipeline against the replay server and `llm_resource`."""
     pipeline = pipeline_for(home, server, **{"ARXIV_MONITOR_LANGUAGE": "en", **env})
-    return pipeline.assets, {**pipeline.resources, "llm_server": llm_resource}
+    return pipeline.assets, {**pipeline.resources, "llm_server": with_fields(llm_resource, **SHORT_ANSWERS)}
 
 
 def by_paper(home, table: str, columns: str) -> dict[str, tuple]:
@@ -61,7 +60,7 @@ def test_4_broken_pdfs_among_good_ones(server, home, llm_resource, llm):
         if fault:
             server.inject({**fault, "match": f"/pdf/{paper}", "times": -1})
     assets, resources = pipeline_with(server, home, llm_resource, ARXIV_MONITOR_WATCH_AUTHORS=DEMO_WATCH_AUTHORS)
-    result = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, run_config=SHORT_ANSWERS)
+    result = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources)
     assert result.success
 
     fulltext = by_paper(home, "paper_fulltext", "status, pages, error")
@@ -139,8 +138,7 @@ def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(s
         # Killed as the second paper's first question arrives: the first is finished whatever the model
         # wrote, the second and third are not.
         killer = KillAfter(process, log, papers=1)
-        first = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only,
-                               run_config=SHORT_ANSWERS)
+        first = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
     finally:
         stop_group(process)
     assert first.success and killer.killed_after
@@ -154,8 +152,7 @@ def test_5_llm_server_killed_mid_partition_then_a_rerun_analyses_only_the_rest(s
     process, log = llm_resource.start("llama-cpp")  # the server is back
     try:
         llm_resource.wait_ready(process, base_url, log)
-        second = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only,
-                                run_config=SHORT_ANSWERS)
+        second = dg.materialize(assets, partition_key=DEMO_DAY, resources=resources, selection=summaries_only)
         requests = chat_answers(log)
     finally:
         stop_group(process)
