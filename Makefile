@@ -12,7 +12,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo ">>> Installing arxiv-monitor. The CPU LLM server, llama.cpp (llama-cpp-python[server]), is compiled"
 	@echo ">>> from source by pip: about 5 minutes on 2 cores, once (pip caches the wheel); nothing is printed meanwhile."
-	$(BIN)/pip install --quiet -e ".[dev,cpu]"
+	@# Without its multimodal library (LLAVA_BUILD): nothing here sends an image, so it need not be compiled.
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -e ".[dev,cpu]"
 	touch $@
 
 setup: $(BIN)/.installed
@@ -33,7 +34,7 @@ demo: setup
 test: setup browser
 	$(BIN)/arxiv-monitor model pull
 	$(BIN)/pytest -q -n 2 -m "not llm"
-	$(BIN)/pytest -q -m llm
+	$(BIN)/pytest -q -m llm --durations=15
 
 # Everyday lane: no LLM server, no demo subprocess; two test processes (pytest-xdist), one per core.
 test-fast: setup browser

@@ -10,6 +10,7 @@ import polars as pl
 from arxiv_domain.announce import ANNOUNCE_TYPES, classify
 from arxiv_domain.calendar import AnnouncementDay, announcement_day, parse_day
 from assets.partitions import clear_failures, daily_asset
+from assets.pdf_extraction import readable
 from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, fetch_window
 from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
@@ -86,6 +87,7 @@ def fetch_day_listing(day: dt.date, categories: list[str], client: ArxivClient, 
     monitored = set(categories)
     rows = [{**r, "announce_type": classify(r, monitored, True), "fetched_at": now} for r in window.new_rows]
     rows += [{**r, "announce_type": classify(r, monitored, False), "fetched_at": now} for r in window.replacement_rows]
+    rows = [{**r, "title": readable(r["title"]), "abstract": readable(r["abstract"])} for r in rows]
 
     notes = []
     if early:

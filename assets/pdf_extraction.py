@@ -148,6 +148,17 @@ def ligature_map(text: str) -> dict[str, str]:
     return mapping
 
 
+def readable(text: str | None) -> str | None:
+    """Text copied out of a PDF made readable: compatibility characters as the letters they stand for
+    (NFKC: "ﬁ" -> "fi") and private-use ligatures resolved as in the PDF's own text (a listing's abstract
+    transcribed from its PDF carries them too)."""
+    if not text:
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    mapping = ligature_map(text)
+    return text.translate(str.maketrans(mapping)) if mapping else text
+
+
 def _restore_ligatures(blocks: list[_Block]) -> None:
     mapping = ligature_map("\n".join(line for b in blocks for line in b.lines))
     if mapping:

@@ -132,3 +132,12 @@ def test_unknown_category_is_refused_before_any_request(monkeypatch):
     monkeypatch.setenv("ARXIV_MONITOR_CATEGORIES", "cs.AI,cs.XX")
     with pytest.raises(ConfigError, match="unknown arXiv category: cs.XX"):
         load_settings()
+
+
+def test_a_ligature_copied_from_a_pdf_into_an_abstract_is_stored_as_letters(pipeline, home):
+    """The demo corpus's abstract of 1706.03762 was transcribed from its PDF, whose font puts "fi" at U+E000
+    ("signi\ue000cantly"): stored, and so shown and read by the model, as "significantly"."""
+    assert materialize(pipeline).success
+    ((abstract,),) = table(home, "select abstract from raw_listings where arxiv_id = '1706.03762'")
+    assert "significantly less time to train" in abstract
+    assert not any("\ue000" <= c <= "\uf8ff" for c in abstract)
