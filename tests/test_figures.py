@@ -1,4 +1,4 @@
-"""Every measured figure in README.md and bench/README.md traces to a recorded run (bench/check_figures.py)."""
+"""Every measured figure in README.md, docs/ and bench/README.md traces to a recorded run (bench/check_figures.py)."""
 
 import shutil
 
@@ -11,7 +11,8 @@ def test_every_figure_in_the_readmes_matches_a_recorded_result():
 
 def test_an_unrecorded_figure_is_caught(tmp_path):
     """The figures the issue found without a recorded run, put back into copies of the documents."""
-    readme, bench_readme = (shutil.copy(d, tmp_path / f"{i}-{d.name}") for i, d in enumerate(DOCUMENTS))
+    readme, bench_readme = (shutil.copy(d, tmp_path / f"{i}-{d.name}") for i, d in enumerate((DOCUMENTS[0],
+                                                                                            DOCUMENTS[-1])))
     with open(readme, "a", encoding="utf-8") as out:
         out.write("\nThe demo takes cold 128.4 s and warm 4.6 s; peak 1,366 MB.\n")
     with open(bench_readme, "a", encoding="utf-8") as out:
