@@ -454,3 +454,6 @@ def test_the_default_model_uncapped_writes_an_analysis_of_a_real_paper_that_pass
     text = " ".join(row[f] for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments"))
     assert not invented(text, paper["abstract"] + " ".join(s["text"] for s in sections))
     assert all(len(row[f]) >= 20 for f in ("summary", "motivation", "contributions", "method", "experiments"))
+    from assets.section_questions import section_prompts
+
+    assert row["experiments"] != section_prompts("zh").unverifiable  # a real answer, not the sentence leaving it out
