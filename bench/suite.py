@@ -83,8 +83,11 @@ def test_suite_fresh_clone(runs: int | None = None) -> dict:
         wall = time.perf_counter() - started
         failures = [line for line in out.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
         outcome = pytest_outcome(out.stdout)
+        # `make test` prints the slowest LLM tests (--durations): where the suite's time goes.
+        slowest = re.findall(r"^([\d.]+)s (call|setup|teardown) +(\S+)$", out.stdout, re.MULTILINE)
         results.append({"run": attempt, "returncode": out.returncode, **outcome, "failures": failures,
-                        "make_test_wall_seconds": round(wall, 1)})
+                        "make_test_wall_seconds": round(wall, 1),
+                        "slowest_llm_tests": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest]})
         print(f"fresh clone run {attempt}/{runs}: {outcome['summary']}", file=sys.stderr, flush=True)
     shutil.rmtree(clone, ignore_errors=True)
     return {"benchmark": "test_suite_fresh_clone", "commit": commit,

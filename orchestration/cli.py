@@ -136,21 +136,6 @@ def _dagster_instance():
     raise AssertionError("unreachable")
 
 
-def _waiting_on(instance, pools: set[str]) -> list[str]:
-    """One line per run holding a slot of a full pool that this run needs: it will wait for that run."""
-    lines = []
-    for pool in sorted(pools):
-        info = instance.event_log_storage.get_concurrency_info(pool)
-        if info.slot_count and len(info.claimed_slots) >= info.slot_count:
-            for slot in info.claimed_slots:
-                run = instance.get_run_by_id(slot.run_id)
-                day = run.tags.get("dagster/partition", "?") if run else "?"
-                lines.append(f"pool {pool} is held by run {slot.run_id[:8]} ({day}, step {slot.step_key}); this run "
-                             "waits for it. If that run's process was killed, terminate it in the UI (make ui → "
-                             "Runs → Terminate) and Dagster frees the slot")
-    return lines
-
-
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
              deliver: bool = False, resend: bool = False,
              quiet: bool = False, env: dict[str, str] | None = None) -> int:
@@ -193,8 +178,6 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     ops = {"raw_listings": {"refresh": refresh},
            "report_delivery": {"backfill": len(days) > 1, "deliver": deliver, "resend": resend}}
     instance = _dagster_instance()
-    for line in _waiting_on(instance, {a.op.pool for a in selected if a.op.pool}):
-        print(f"arxiv-monitor: {line}", file=sys.stderr)
     failures = 0
     keep_llm_up = contextlib.nullcontext()
     if len(days) > 1 and "paper_summaries" in (select or names):

@@ -1,7 +1,7 @@
 """The DuckDB warehouse: one file, one writer at a time, short write transactions.
 
 DuckDB lets one process hold the file read-write; a second process (writer *or* reader) fails to
-open it while the first holds it. Dagster's `duckdb` pool keeps a deployment's steps from writing at
+open it while the first holds it. Dagster's `duckdb` pool keeps the runs it launches from writing at
 once; DuckDB's own file lock is what every other process meets. So every write opens a connection
 for one transaction only and closes it at once, and a writer or reader that finds the file locked
 retries for a bounded time, then says that a run is writing.
