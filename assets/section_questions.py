@@ -252,6 +252,8 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             text = clean_answer(raw, question)
             if question == "keywords":
                 accepted = keywords_from(text) or []
+                if finish == "length":
+                    accepted = accepted[:-1]  # the last one may be cut mid-word
                 break
             found = []
             if finish == "length":
@@ -294,7 +296,9 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
         return AnalysisOutcome("rejected", None, f"rejected by {', '.join(quality.junk)}: "
                                f"{'; '.join(quality.problems)}"[:500], tokens_in, tokens_out, busy, finish,
                                "\n\n".join(raw_parts), attempts, quality=quality)
-    return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
+    # Every shown answer ends where a sentence or a keyword ends (one stopped by its token limit is trimmed
+    # to that): nothing shown stopped at the limit.
+    return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, "stop", "\n\n".join(raw_parts),
                            attempts, quality=quality)
 
 

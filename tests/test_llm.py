@@ -291,7 +291,9 @@ def test_server_down_marks_papers_failed_and_a_rerun_fills_them(llm, llm_resourc
     # says exactly what happened to it.
     fields = {f: row[f] for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments")}
     if row["status"] == "ok":
-        assert row["quality"]["junk"] == [] and assess(fields, language="en", source=paper["abstract"],
+        # Checked against what the model read: the title and authors too (the paper block's header).
+        read = f"{paper['title']} {', '.join(paper['authors'])} {paper['abstract']}"
+        assert row["quality"]["junk"] == [] and assess(fields, language="en", source=read,
                                                        abstract=paper["abstract"], instructions=prompt("en")[0]).passed
     elif row["status"] == "rejected":
         assert row["quality"]["junk"] and row["error"].startswith(f"rejected by {', '.join(row['quality']['junk'])}")
