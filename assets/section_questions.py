@@ -181,12 +181,12 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
     found = []
     least = MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]
     if size(text) < least:
-        found.append(("too_short", f"too short ({text[:40]!r})"))
+        found.append(("too_short", prompts.repair["short"]))
     if ECHO_MARKS.search(text) or containment(text, ngrams(prompts.all_text())) > ECHO_LIMIT \
             or containment(text, ngrams(prompts.questions[question])) > QUESTION_ECHO_LIMIT:
-        found.append(("prompt_echo", "the question echoed back"))
+        found.append(("prompt_echo", prompts.repair["echo"]))
     if size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
-        found.append(("copies_abstract", "the abstract copied"))
+        found.append(("copies_abstract", prompts.repair["abstract"]))
     elif size(text) >= 6 and containment(text, request.source_text) >= COPY_LIMIT:
         found.append(("copies_abstract", prompts.repair["copies"]))
     share = script_share(text, request.language)
@@ -260,7 +260,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
                 try:
                     text = complete_sentences(text)
                 except ValueError:
-                    found.append(("cut_off", f"cut off at {limit} tokens"))
+                    found.append(("cut_off", prompts.repair["cut"].format(limit=limit)))
             if not found:
                 found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
                                     request, prompts, headings)
@@ -270,7 +270,8 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
             messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
                         {"role": "user", "content": note}]
-        if accepted is None and question == "experiments" and {g for g, _ in found} == {"invented"}:
+        gates = {g for g, _ in found}
+        if accepted is None and question == "experiments" and "invented" in gates and gates <= {"invented", "language"}:
             # The text cannot support the section the model wrote: it says so, as when the text reports no
             # experiment; the invented names are never shown, and the other sections stand on their own.
             analysis[question] = prompts.unverifiable

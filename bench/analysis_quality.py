@@ -98,7 +98,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         rows = conn.execute("select s.status, s.quality, s.model, s.tokens_in, s.tokens_out, s.attempts, "
                             "s.basis, s.latency_seconds, t.evidence, s.error, "
                             "s.summary, s.motivation, s.contributions, s.method, s.experiments, s.tldr, "
-                            "l.abstract, t.sections, s.arxiv_id from paper_summaries s "
+                            "l.abstract, t.sections, s.arxiv_id, l.title, l.authors from paper_summaries s "
                             "join paper_fulltext t using (partition_date, arxiv_id, version) "
                             "join raw_listings l using (partition_date, arxiv_id, version)").fetchall()
     qualities = [q for _, q, *_ in rows if q]
@@ -110,10 +110,10 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         values = [v for v in values if v is not None]
         return round(statistics.mean(values), 3) if values else None
 
-    # Names and numbers in the shown analyses that the paper's whole text lacks (the gate checked them
-    # against what the model read, a part of it): 0 is the target.
-    invented_shown = sum(len(invented(" ".join(r[10:16]), r[16] + " ".join(s["text"] for s in (r[17] or []))))
-                         for r in ok)
+    # Names and numbers in the shown analyses that the paper's whole text (title, authors, abstract, every
+    # section) lacks; the gate checked them against what the model read, a part of it: 0 is the target.
+    invented_shown = sum(len(invented(" ".join(r[10:16]), " ".join([r[19], *r[20], r[16]])
+                                      + " ".join(s["text"] for s in (r[17] or [])))) for r in ok)
     by_basis = {}
     for basis in ("fulltext", "abstract"):
         group = [r for r in rows if (r[6] or "").startswith(basis)]

@@ -101,6 +101,9 @@ def test_an_invented_name_is_repaired_once_more_freely_sampled_then_left_out_or_
     assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unverifiable
     assert not any(name in " ".join(str(v) for v in outcome.analysis.values()) for name in ("CamVid", "DeepLab"))
     assert [q for q, *_ in stubborn.requests].count("experiments") == 2
+    half_english = invented.replace("评估", "的 accuracy 评估")  # invented, and an English word too
+    outcome, _, _ = run(Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [half_english]}))
+    assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unverifiable
 
     # Any other section that invents is rejected with the paper, naming the gate and what was made up.
     made_up_method = "方法基于 ResNet-152 主干和 Swin Transformer 解码器，在 12 个阶段中逐步融合特征。"
