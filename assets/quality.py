@@ -94,15 +94,6 @@ def size(text: str) -> float:
 
 # The script each report language is written in.
 SCRIPTS = {"zh": "cjk", "en": "latin"}
-# Words of the other script left in an answer: in Chinese, an ordinary lower-case English word ("recurrent",
-# "across"; names, acronyms and CamelCase are proper names and stay); in English, any run of Chinese.
-_FOREIGN = {"cjk": re.compile(r"(?<![A-Za-z0-9_-])[a-z]{4,}(?![A-Za-z0-9_-])"),
-            "latin": re.compile(r"[\u4e00-\u9fff]+")}
-
-
-def foreign_words(text: str, language: str) -> list[str]:
-    """Words of `text` in the other script than `language`'s, each once, in order."""
-    return list(dict.fromkeys(_FOREIGN[SCRIPTS[language]].findall(text or "")))
 
 
 def script_share(text: str, language: str) -> float | None:

@@ -35,7 +35,6 @@ from assets.quality import (
     Quality,
     assess,
     containment,
-    foreign_words,
     invented,
     ngrams,
     script_share,
@@ -192,8 +191,6 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
     share = script_share(text, request.language)
     if share is not None and share < LANGUAGE_LIMIT:
         found.append(("language", prompts.repair["language"]))
-    elif foreign := foreign_words(text, request.language):
-        found.append(("language", prompts.repair["untranslated"].format(words=", ".join(foreign[:8]))))
     mine = ngrams(text)
     for other, earlier_text in earlier.items():
         theirs = ngrams(earlier_text)

@@ -151,21 +151,6 @@ def test_an_answer_in_another_language_is_repaired_then_shown_and_marked():
     assert outcome.quality.language_share < 1.0
 
 
-def test_english_words_left_in_a_chinese_answer_are_named_in_a_repair():
-    """Half-translated prose, as the 1.5B writes it (demo_fresh_clone, 2026-12-02): the repair names the words;
-    proper names (ISBI) are not asked about."""
-    mixed = "这种对称结构不仅在分割上优于现有的 sliding 窗口卷积网络，而且在 ISBI 挑战的 across 多个设置中都更好。"
-    client = Scripted({**{q: [a] for q, a in GOOD.items()}, "contributions": [mixed, GOOD["contributions"]]})
-    outcome, _, _ = run(client)
-    repair = [r for r in client.requests if r[0] == "contributions"][1]
-    assert "这些英文词语没有译成中文：sliding, across" in repair[1][-1]["content"]
-    assert outcome.status == "ok" and outcome.analysis["contributions"] == GOOD["contributions"]
-    # Still mixed after the repair: shown as written, like any answer in another language (never rejected).
-    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "contributions": [mixed]})
-    outcome, _, _ = run(stubborn)
-    assert outcome.status == "ok" and outcome.analysis["contributions"] == mixed
-
-
 def test_the_real_pdf_is_read_by_the_sections_that_answer_the_questions():
     extraction = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf")
     sections = [s for s in extraction.to_json()["sections"] if s["kind"] != "front"]
