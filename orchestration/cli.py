@@ -117,7 +117,7 @@ def _dagster_instance():
     project's dagster.yaml when the folder has none: the CLI, the schedule and the UI share one
     instance configuration (pools, run queue, run monitoring)."""
     import shutil
-    import time
+    import tempfile
 
     import dagster as dg
 
@@ -126,14 +126,24 @@ def _dagster_instance():
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
-    for attempt in range(5):
+    stores = ("history", "schedules", "storage")  # SQLite: runs, schedules, event logs
+    if not all((home / name).exists() for name in stores):
+        # Two first runs on a new home would both create and stamp its SQLite databases, and corrupt them
+        # ("more than one head"): each run creates them aside and moves each into place, atomically;
+        # the first to arrive wins, the others use it.
+        staging = Path(tempfile.mkdtemp(prefix=".init-", dir=home))
         try:
-            return dg.DagsterInstance.get()
-        except Exception as exc:  # two first runs on a new home both create its SQLite tables: one loses
-            if "already exists" not in str(exc) or attempt == 4:
-                raise
-            time.sleep(0.5)
-    raise AssertionError("unreachable")
+            shutil.copyfile(home / "dagster.yaml", staging / "dagster.yaml")
+            with dg.DagsterInstance.from_config(str(staging)):
+                pass
+            for name in stores:
+                try:
+                    (staging / name).rename(home / name)
+                except OSError:
+                    pass  # another run's is in place
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return dg.DagsterInstance.get()
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
