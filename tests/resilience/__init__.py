@@ -1,4 +1,5 @@
-"""Resilience scenarios (issue 7); `make chaos` runs this folder alone, with `-s` to show `say`."""
+"""Resilience scenarios: arXiv, PDFs, the model and the machine misbehaving.
+`make chaos` runs this folder alone, with `-s` to show `say`."""
 
 
 def say(scenario: str, injected: str, checked: str) -> None:

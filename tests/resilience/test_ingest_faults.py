@@ -1,4 +1,4 @@
-"""Resilience (issue 7), the scenarios that need no LLM: arXiv misbehaving, a bad data directory,
+"""Resilience: the scenarios that need no LLM: arXiv misbehaving, a bad data directory,
 two runs of one day. Real replay server, real recordings, real DuckDB file. `make chaos` runs this
 folder alone and shows what each scenario injected and checked."""
 

@@ -1,4 +1,4 @@
-"""Resilience (issue 7), the scenarios that take the whole pipeline with the real llama.cpp server:
+"""Resilience: the scenarios that take the whole pipeline with the real llama.cpp server:
 broken PDFs among good ones (4), the LLM server killed mid-partition (5), the pipeline process
 SIGKILLed mid-write of each asset (6), hostile data (8). Real replay server, real recorded entries
 and PDFs (faults are served from real files), real DuckDB file."""
