@@ -273,17 +273,17 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             # experiment; the invented names are never shown, and the other sections stand on their own.
             analysis[question] = prompts.unverifiable
             continue
-        if accepted is None and {g for g, _ in found} == {"cut_off"}:  # a limit too small: not the model's junk
+        if accepted is None and gates == {"cut_off"}:  # a limit too small: not the model's junk
             return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "
                                    f"cut off at {limit} tokens twice", tokens_in, tokens_out, busy, finish,
                                    "\n\n".join(raw_parts), attempts)
         if accepted is None:
-            gates = sorted({g for g, _ in found})
+            junk = sorted(gates)
             detail = "; ".join(p for _, p in found)
             heading = headings.get(question, question)
-            quality = Quality(junk=gates, problems=[f"{heading}: {detail}"],
+            quality = Quality(junk=junk, problems=[f"{heading}: {detail}"],
                               language_share=script_share(raw, request.language))
-            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(gates)}: {heading}: "
+            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(junk)}: {heading}: "
                                    f"{detail}"[:500], tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
                                    attempts, quality=quality)
         analysis[question] = accepted

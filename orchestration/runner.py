@@ -32,12 +32,11 @@ def checks_of(stretch: list[dg.AssetsDefinition], checks: list[dg.AssetChecksDef
 
 
 def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: dt.date, resources: dict,
-                        instance: dg.DagsterInstance, run_config: dict | None = None,
-                        tags: dict | None = None) -> dg.ExecuteInProcessResult:
+                        instance: dg.DagsterInstance, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
     """One Dagster run of `stretch` and its checks for `day`; never raises for a failed step."""
     return dg.materialize([*stretch, *checks_of(stretch, checks)], partition_key=day.isoformat(),
                           resources=resources, instance=instance, run_config=run_config or {},
-                          raise_on_error=False, tags=tags)
+                          raise_on_error=False)
 
 
 def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
