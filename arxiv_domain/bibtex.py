@@ -39,3 +39,29 @@ def read_bibtex(path: Path) -> list[BibEntry]:
     if not entries:
         raise BibtexError(f"{path} holds no BibTeX entry with a title")
     return entries
+
+
+def arxiv_entries(papers: list[dict]) -> str:
+    """BibTeX for arXiv papers ({arxiv_id, version, title, authors, published, primary_category, doi,
+    journal_ref}), in arXiv's own @misc form (eprint, archivePrefix, primaryClass), for Zotero or Mendeley."""
+    from bibtexparser.bibdatabase import BibDatabase
+    from bibtexparser.bwriter import BibTexWriter
+
+    database = BibDatabase()
+    for p in papers:
+        authors = p.get("authors") or []
+        surname = (authors[0].split()[-1] if authors else "arxiv").lower()
+        year = str(p["published"].year) if p.get("published") else ""
+        key = "".join(c for c in f"{surname}{year}_{p['arxiv_id']}" if c.isalnum() or c in "_.:-")
+        entry = {"ENTRYTYPE": "misc", "ID": key,
+                 "title": " ".join(p["title"].split()), "author": " and ".join(authors),
+                 "eprint": p["arxiv_id"], "archiveprefix": "arXiv",
+                 "url": f"https://arxiv.org/abs/{p['arxiv_id']}"}
+        for key, value in (("year", year), ("primaryclass", p.get("primary_category")), ("doi", p.get("doi")),
+                           ("note", p.get("journal_ref"))):
+            if value:
+                entry[key] = value
+        database.entries.append(entry)
+    writer = BibTexWriter()
+    writer.order_entries_by = None
+    return writer.write(database)

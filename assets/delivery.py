@@ -24,7 +24,7 @@ from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.report import md, stored_context
 from assets.site import paper_anchor
-from assets.wording import DIGEST
+from assets.wording import DIGEST, LABELS
 from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
 from resources.publish import TEXT_BUDGET, Channel, PublishResource
@@ -109,10 +109,15 @@ def email_html(d: dict, language: str, update: bool) -> str:
         "{% if d.site_url %}<p><a href=\"{{ d.site_url }}\">{{ w.site }}</a></p>{% endif %}"
         "{% if not d.papers %}<p>{{ w.no_paper if d.announces else w.no_announcement }}</p>{% endif %}"
         "<ol>{% for p in d.papers %}<li><p><a href=\"{{ p.url }}\">{{ p.title }}</a><br>"
-        "<small>{{ w.matched }}: {{ p.why }}</small><br>{{ p.tldr or w.failed }}</p></li>{% endfor %}</ol>"
+        "<small>{{ w.matched }}: {{ p.why }}</small><br>{{ p.tldr or w.failed }}"
+        "{% if marks %}<br><small>{{ w.mark }}:{% for signal in ('up', 'down', 'save') %} "
+        "<a href=\"{{ marks }}?{{ {'id': p.arxiv_id, 'signal': signal} | urlencode }}\">{{ t[signal] }}</a>"
+        "{% endfor %}</small>{% endif %}</p></li>{% endfor %}</ol>"
         "</body></html>")
     w = DIGEST[language]
-    return template.render(d=d, w=w, prefix=w["updated"] if update else "")
+    # Marks open the served site's confirmation page (arxiv-monitor serve): a link never records by itself.
+    marks = d["site_url"].rsplit("/days/", 1)[0] + "/feedback" if d["site_url"] else ""
+    return template.render(d=d, w=w, t=LABELS[language], marks=marks, prefix=w["updated"] if update else "")
 
 
 def channel_message(channel: Channel, d: dict, language: str, update: bool) -> tuple[dict, int]:

@@ -10,8 +10,16 @@ import numpy as np
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
+from assets.learning import calibrated_scores, train
 from assets.partitions import clear_failures, daily_asset
-from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
+from assets.relevance import (
+    Closeness,
+    KeepRule,
+    ProfileError,
+    build_profile,
+    combined_score,
+    semantic_scores,
+)
 from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource, EmbeddingError
 from resources.monitor import MonitorResource
@@ -26,7 +34,8 @@ FILTERED_SCHEMA = {
     "title": pl.Utf8, "primary_category": pl.Utf8, "matched_keywords": pl.List(pl.Utf8),
     "matched_authors": pl.List(pl.Utf8), "matched_in": pl.List(pl.Utf8), "matches": pl.Utf8,
     "score": pl.Int32, "rank": pl.Int32, "semantic_score": pl.Float64, "closest_interest": pl.Utf8,
-    "kept_by": pl.List(pl.Utf8), "combined_score": pl.Float64,
+    "kept_by": pl.List(pl.Utf8), "combined_score": pl.Float64, "calibrated_score": pl.Float64,
+    "learned_score": pl.Float64, "closest_liked": pl.Utf8,
 }
 
 
@@ -129,19 +138,24 @@ def match_paper(row: dict, rules: FilterRules, semantic_hit: bool = False) -> Ma
     return Match(True, matches, score, "kept")
 
 
-def filter_listings(rows: list[dict], rules: FilterRules, semantic: dict | None = None, threshold: float = 1.0,
-                    semantic_weight: float = 0.0) -> list[dict]:
+NO_PROFILE = KeepRule(threshold=1.0, calibrated_threshold=float("inf"), learned_threshold=float("inf"),
+                      semantic_weight=0.0)
+
+
+def filter_listings(rows: list[dict], rules: FilterRules, closeness: dict | None = None,
+                    keep: KeepRule = NO_PROFILE) -> list[dict]:
     """Kept rows in report order (combined score descending, then id), with their matches.
-    `semantic` {(arxiv_id, version): (similarity, closest profile item)}: None when no profile is set."""
+    `closeness` {(arxiv_id, version): Closeness}: None when there is no profile and no feedback."""
     kept = []
     for row in rows:
-        similarity, closest = (semantic or {}).get((row["arxiv_id"], row["version"]), (None, None))
-        semantic_hit = similarity is not None and similarity >= threshold
-        result = match_paper(row, rules, semantic_hit)
+        c = (closeness or {}).get((row["arxiv_id"], row["version"]), Closeness())
+        close_by = keep.kept_by(c)
+        result = match_paper(row, rules, bool(close_by))
         if not result.kept:
             continue
         keyword_matches = [m for m in result.matches if m["kind"] == "keyword"]
-        kept_by = sorted({m["kind"] for m in result.matches} | ({"semantic"} if semantic_hit else set()))
+        kept_by = sorted({m["kind"] for m in result.matches} | close_by)
+        similarity = c.similarity
         kept.append({
             "arxiv_id": row["arxiv_id"], "version": row["version"], "announce_type": row["announce_type"],
             "is_update": row["version"] > 1 or row["announce_type"].startswith("replace"),
@@ -151,8 +165,10 @@ def filter_listings(rows: list[dict], rules: FilterRules, semantic: dict | None 
             "matched_in": sorted({m["field"] for m in result.matches}),
             "matches": json.dumps(result.matches, ensure_ascii=False), "score": result.score,
             "semantic_score": None if similarity is None else round(float(similarity), 4),
-            "closest_interest": closest, "kept_by": kept_by,
-            "combined_score": round(combined_score(result.score, similarity, semantic_weight), 4),
+            "closest_interest": c.closest, "kept_by": kept_by,
+            "combined_score": round(combined_score(result.score, similarity, keep.semantic_weight, c.learned), 4),
+            "calibrated_score": _rounded(c.calibrated), "learned_score": _rounded(c.learned),
+            "closest_liked": c.liked,
         })
     kept.sort(key=lambda r: (-r["combined_score"], r["arxiv_id"], r["version"]))
     for rank, row in enumerate(kept, start=1):
@@ -160,22 +176,38 @@ def filter_listings(rows: list[dict], rules: FilterRules, semantic: dict | None 
     return kept
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
 def rules_from(monitor: MonitorResource) -> FilterRules:
     return FilterRules.build(monitor.keywords, monitor.exclude, monitor.watch_authors, monitor.announce_types,
                              monitor.keyword_categories)
 
 
-def semantic_matches(day, listing: list[dict], monitor: MonitorResource, warehouse: WarehouseResource,
-                     embedder: EmbedderResource) -> dict | None:
-    """{(arxiv_id, version): (similarity, closest item's label)} of the day's listings against the
-    profile; None when no profile is configured. Every profile problem is raised before any embedding."""
-    if not (monitor.interests or monitor.examples or monitor.bibtex):
-        return None
+HISTORY_SAMPLE = 1000  # background vectors from earlier days: the calibration's reference, the learner's negatives
+
+
+def keep_rule(monitor: MonitorResource) -> KeepRule:
+    return KeepRule(monitor.threshold, monitor.calibrated_threshold, monitor.learned_threshold,
+                    monitor.semantic_weight)
+
+
+def closeness_of(day, listing: list[dict], monitor: MonitorResource, warehouse: WarehouseResource,
+                 embedder: EmbedderResource) -> tuple[dict | None, dict]:
+    """({(arxiv_id, version): Closeness} of the day's listings, what it was computed from); None when
+    there is neither a profile nor feedback. Every profile problem is raised before any embedding."""
+    has_profile = bool(monitor.interests or monitor.examples or monitor.bibtex)
     if not listing:  # no announcement: nothing to compare, and maybe no vector stored yet at all
-        return {}
-    known = {r["arxiv_id"]: r for r in warehouse.query_rows("example_papers", arxiv_ids=list(monitor.examples))}
-    known.update({r["arxiv_id"]: r for r in listing if r["arxiv_id"] in monitor.examples})
-    profile = build_profile(monitor.interests, monitor.examples, monitor.bibtex, known)
+        return ({} if has_profile else None), {}
+    rated = warehouse.query_rows("feedback_vectors", profile=monitor.profile, model=embedder.identity)
+    if not (has_profile or rated):
+        return None, {}
+    profile = []
+    if has_profile:
+        known = {r["arxiv_id"]: r for r in warehouse.query_rows("example_papers", arxiv_ids=list(monitor.examples))}
+        known.update({r["arxiv_id"]: r for r in listing if r["arxiv_id"] in monitor.examples})
+        profile = build_profile(monitor.interests, monitor.examples, monitor.bibtex, known)
     stored = {(r["arxiv_id"], r["version"]): r["embedding"]
               for r in warehouse.query_rows("partition_embeddings", partition_date=day, model=embedder.identity)}
     keys = [(r["arxiv_id"], r["version"]) for r in listing]
@@ -183,9 +215,37 @@ def semantic_matches(day, listing: list[dict], monitor: MonitorResource, warehou
     if missing:
         raise EmbeddingError(f"{len(missing)} of the day's {len(keys)} listings have no {embedder.identity} vector "
                              f"(first: {missing[0][0]}v{missing[0][1]}): materialise listing_embeddings for this day")
-    vectors = np.array([stored[k] for k in keys], dtype=np.float32).reshape(len(keys), -1)
-    best, closest = semantic_scores(vectors, embedder.embed([item.text for item in profile]))
-    return {k: (float(best[i]), profile[closest[i]].label) for i, k in enumerate(keys)}
+    vectors = _matrix([stored[k] for k in keys])
+    history = _matrix([r["embedding"] for r in warehouse.query_rows(
+        "background_vectors", model=embedder.identity, partition_date=day, limit=HISTORY_SAMPLE)])
+    background = np.vstack([m for m in (history, vectors) if len(m)])
+    width = vectors.shape[1]
+    profile_vectors = embedder.embed([item.text for item in profile]) if profile else np.zeros((0, width))
+    best, closest = semantic_scores(vectors, profile_vectors)
+    calibrated = calibrated_scores(vectors, profile_vectors, background) if profile else None
+    liked = [r for r in rated if r["rating"] == "up"]
+    disliked = [r for r in rated if r["rating"] == "down"]
+    ranking = train(_matrix([r["embedding"] for r in liked], width), [r["title"] for r in liked],
+                    _matrix([r["embedding"] for r in disliked], width), profile_vectors, background,
+                    monitor.learn_after) if rated else None
+    learned = ranking.scores(vectors) if ranking else None
+    liked_titles = ranking.closest_liked(vectors) if ranking else [None] * len(keys)
+    twins = ranking.near_disliked(vectors) if ranking else np.zeros(len(keys), dtype=bool)
+    disliked_ids = {r["arxiv_id"] for r in disliked}
+    closeness = {k: Closeness(
+        similarity=float(best[i]) if profile else None, closest=profile[closest[i]].label if profile else None,
+        calibrated=None if calibrated is None else float(calibrated[i]),
+        learned=None if learned is None else float(learned[i]), liked=liked_titles[i],
+        disliked_twin=bool(twins[i]) or k[0] in disliked_ids) for i, k in enumerate(keys)}
+    info = {"profile_items": len(profile), "history_sample": len(history), "calibrated": calibrated is not None,
+            "liked": len(liked), "disliked": len(disliked), "learned": ranking is not None}
+    return closeness, info
+
+
+def _matrix(rows: list, width: int = 0) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, width), dtype=np.float32)
+    return np.array(rows, dtype=np.float32).reshape(len(rows), -1)
 
 
 def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -209,10 +269,10 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         day = parse_day(context.partition_key)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
         try:
-            semantic = semantic_matches(day, listing, monitor, warehouse, embedder)
+            closeness, basis = closeness_of(day, listing, monitor, warehouse, embedder)
         except (ProfileError, EmbeddingError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
-        kept = filter_listings(listing, rules_from(monitor), semantic, monitor.threshold, monitor.semantic_weight)
+        kept = filter_listings(listing, rules_from(monitor), closeness, keep_rule(monitor))
         warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
         lines = ["| # | arXiv id | type | score | semantic | matched | title |", "|---|---|---|---|---|---|---|"]
         for r in kept:
@@ -224,6 +284,8 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         return dg.MaterializeResult(metadata={
             "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
             "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),
+            "kept_by_learned": sum("learned" in r["kept_by"] for r in kept),
+            **{f"relevance_{k}": v for k, v in basis.items()},
             "preview": dg.MetadataValue.md("\n".join(lines)),
         })
 

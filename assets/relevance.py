@@ -2,9 +2,12 @@
 
 A profile item is a free-text interest, an example paper (by arXiv id, from the history or the
 day's listing) or a BibTeX entry. A listing's semantic score is its highest cosine similarity to
-any item, and that item is "the closest". The combined score that orders the report is
+any item, and that item is "the closest"; its calibrated score is that closeness in the item's own
+units (assets/learning.py), which is what keeps a paper once the history is large enough. Once the
+reader has given enough feedback, a learned score (assets/learning.py) joins them. The combined
+score that orders the report is
 
-    combined = keyword score + semantic_weight x max(semantic score, 0)
+    combined = keyword score + semantic_weight x (learned score, or else max(semantic score, 0))
 
 with the keyword score of `filtering.match_paper` (100 per watched author, 10 per keyword in the
 title, 1 per distinct keyword) and semantic_weight 20 by default: a 0.5 similarity weighs as one
@@ -61,5 +64,42 @@ def semantic_scores(listing_vectors: np.ndarray, profile_vectors: np.ndarray) ->
     return similarity.max(axis=1), similarity.argmax(axis=1)
 
 
-def combined_score(keyword_score: int, semantic: float | None, weight: float) -> float:
-    return float(keyword_score) + weight * max(semantic or 0.0, 0.0)
+def combined_score(keyword_score: int, semantic: float | None, weight: float, learned: float | None = None) -> float:
+    closeness = learned if learned is not None else max(semantic or 0.0, 0.0)
+    return float(keyword_score) + weight * closeness
+
+
+@dataclass(frozen=True)
+class Closeness:
+    """How close one listing is to what the reader wants, every measure the keep rule may use."""
+
+    similarity: float | None = None  # best cosine to a profile item (None: no profile)
+    closest: str | None = None  # that item's label
+    calibrated: float | None = None  # best z-score over the items (None: history too small to calibrate)
+    learned: float | None = None  # learned probability that it is wanted (None: too few labels yet)
+    liked: str | None = None  # title of the liked paper nearest to it
+    disliked_twin: bool = False  # (nearly) a paper the reader disliked: similarity alone never keeps it
+
+
+@dataclass(frozen=True)
+class KeepRule:
+    """When closeness alone keeps a paper that no keyword or watched author matched."""
+
+    threshold: float  # raw cosine, while there is no calibration
+    calibrated_threshold: float
+    learned_threshold: float
+    semantic_weight: float
+
+    def kept_by(self, c: Closeness) -> set[str]:
+        if c.disliked_twin:
+            return set()
+        by = set()
+        if c.calibrated is not None:
+            semantic = c.calibrated >= self.calibrated_threshold
+        else:
+            semantic = c.similarity is not None and c.similarity >= self.threshold
+        if semantic:
+            by.add("semantic")
+        if c.learned is not None and c.learned >= self.learned_threshold:
+            by.add("learned")
+        return by

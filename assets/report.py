@@ -68,13 +68,26 @@ def _basis(paper: dict, language: str) -> str:
     return r["basis_abstract"].format(status=fulltext_label(paper.get("fulltext_status"), language))
 
 
-def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str) -> str:
-    """Why the paper is in the report: its keyword/author matches, then its similarity to the
-    interest profile and the closest item ("语义相关 0.71 · 最接近：…")."""
+def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str,
+             learned: float | None = None, liked: str | None = None) -> str:
+    """Why the paper is in the report: its keyword/author matches, its similarity to the interest
+    profile and the closest item ("语义相关 0.71 · 最接近：…"), and, once the reader's marks taught the
+    ranking, the liked paper it resembles ("像你赞过的：…")."""
     parts = [", ".join(matched)] if matched else []
     if semantic is not None:
         parts.append(REPORT[language]["why_semantic"].format(score=semantic, closest=closest))
+    if learned is not None and liked:
+        parts.append(REPORT[language]["why_learned"].format(score=learned, liked=liked))
     return " · ".join(parts)
+
+
+def why_short(matched: list[str], semantic: float | None, learned: float | None, liked: str | None,
+              language: str) -> str:
+    if matched:
+        return ", ".join(matched)
+    if learned is not None and liked and (semantic is None or learned >= semantic):
+        return REPORT[language]["why_short_learned"]
+    return "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)
 
 
 def report_context(
@@ -102,9 +115,9 @@ def report_context(
             "authors": row["authors"],
             "categories": row["categories"],
             "matched": matched,
-            "why": why_kept(matched, semantic, row.get("closest_interest"), language),
-            "why_short": ", ".join(matched) or (
-                "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)),
+            "why": why_kept(matched, semantic, row.get("closest_interest"), language, row.get("learned_score"),
+                            row.get("closest_liked")),
+            "why_short": why_short(matched, semantic, row.get("learned_score"), row.get("closest_liked"), language),
             "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),

@@ -78,6 +78,7 @@ class SectionPrompts:
     unverifiable: str
     repair: dict[str, str]
     version: str
+    sampling: dict = field(default_factory=dict)  # per-language sampling ([sampling] of the prompt file)
 
     def all_text(self) -> str:
         return self.system + "\n" + "\n".join(self.questions.values())
@@ -93,7 +94,7 @@ def section_prompts(language: str) -> SectionPrompts:
     unsupported = data["unsupported_experiments"]
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
     return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"], data["repair"],
-                          f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}")
+                          f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}", data.get("sampling", {}))
 
 
 def select_text(sections: list[dict], budget_tokens: int, count: Callable[[str], int] = estimate_tokens) -> FittedText:

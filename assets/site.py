@@ -24,8 +24,9 @@ import jinja2
 from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.report import stored_context, write_atomically
-from assets.wording import LABELS
+from assets.wording import EVIDENCE_KINDS, LABELS
 from resources.data_dir import DataDirResource
+from resources.models import label_for
 from resources.monitor import MonitorResource
 from resources.publish import PublishResource
 from resources.warehouse import WarehouseResource
@@ -71,6 +72,16 @@ def index_page(days: list[dict], language: str) -> str:
     for d in days:
         d["reason"] = t.get(d.get("reason") or "", d.get("reason") or "")
     return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor")
+
+
+def saved_page(rows: list[dict], language: str, root: str = "") -> str:
+    """The reading list (sql/queries/saved_papers.sql rows): saved papers with their analysis and evidence."""
+    t = LABELS[language]
+    papers = [{**r, "site_anchor": paper_anchor(r["arxiv_id"]), "model_label": label_for(r.get("model") or ""),
+               "saved_on": r["first_saved_at"].date().isoformat() if r.get("first_saved_at") else "",
+               "evidence": r.get("evidence") or []} for r in rows]
+    return _environment().get_template("saved.html.j2").render(
+        t=t, papers=papers, root=root, title=t["saved_title"], evidence_kinds=EVIDENCE_KINDS[language])
 
 
 def search_entries(rows: list[dict]) -> list[dict]:
@@ -122,9 +133,10 @@ def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, upd
 
 
 def render_site(site: Path, day_context: dict | None, language: str, days: list[dict], search_rows: list[dict],
-                base_url: str, now: dt.datetime) -> dict[str, int]:
-    """Write the day's page (when given) and the index, search index and feed; returns bytes per file."""
-    files: dict[str, str] = {}
+                base_url: str, now: dt.datetime, saved_rows: list[dict] | None = None) -> dict[str, int]:
+    """Write the day's page (when given) and the index, search index, feed and reading list (as it
+    stands now; `arxiv-monitor serve` shows it live); returns bytes per file."""
+    files: dict[str, str] = {"saved.html": saved_page(saved_rows or [], language)}
     if day_context is not None:
         files[f"days/{day_context['day']}.html"] = day_page(day_context, language)
     entries = search_entries(search_rows)
@@ -165,7 +177,8 @@ def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         now = dt.datetime.now(dt.UTC)
         days = stored_days(warehouse)
         sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language,
-                            days, warehouse.query_rows("site_search"), publish.base_url, now)
+                            days, warehouse.query_rows("site_search"), publish.base_url, now,
+                            warehouse.query_rows("saved_papers", profile=monitor.profile))
         page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
             "page": dg.MetadataValue.path(str(page)),

@@ -32,7 +32,7 @@ from assets.section_questions import (
 from assets.section_questions import paper_block as section_paper_block
 from assets.wording import analysis_headings
 from resources.data_dir import DataDirResource
-from resources.llm_server import LLMServer, LLMServerResource
+from resources.llm_server import LLMServer, LLMServerResource, lowercase_word_tokens
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
@@ -206,6 +206,10 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
             budget = max(1024, int(server.context_length * (1 - PROMPT_MARGIN)) - 2048)
         model = model_identity(llm, server.backend)
         sampling = SAMPLING["vllm" if server.backend != "llama-cpp" else llm.model_family()]
+        bias = prompts.sampling.get("latin_word_bias")
+        if bias and server.backend == "llama-cpp":  # the token ids come from the GGUF llama.cpp serves
+            sampling = {**sampling, "logit_bias": dict.fromkeys(map(str, lowercase_word_tokens(llm.gguf_path())),
+                                                                float(bias))}
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         built = {i: build_section_request(papers[i], language, budget, count) for i in missing}
         headings = analysis_headings(language)

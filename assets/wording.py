@@ -41,7 +41,12 @@ LABELS = {
            "search": "搜索全部历史（标题、作者、关键词、一句话总结）",
            "search_hint": "例如 VLA 或 forecasting", "results": "条结果", "days": "每日报告", "day": "公告日",
            "papers": "论文", "analysed": "已分析", "failed": "失败", "link_code": "源码地址", "link_model": "模型/数据",
-           "link_page": "项目主页", **REASONS["zh"]},
+           "link_page": "项目主页", "up": "👍 相关", "down": "👎 不相关", "save": "🔖 收藏", "read": "✓ 已读",
+           "saved_title": "阅读清单",
+           "saved_empty": "还没有收藏的论文（点 🔖 收藏，或 arxiv-monitor feedback ID save）。",
+           "saved_on": "收藏于", "bibtex": "BibTeX 导出：arxiv-monitor saved --bibtex",
+           "confirm": "确认", "confirm_question": "记录对这篇论文的标注：", "recorded": "已记录",
+           **REASONS["zh"]},
     "en": {"lang": "en", "home": "Home", "report": "arXiv monitor report", "categories": "Categories",
            "keywords": "Keywords", "interests": "Interests", "threshold": "semantic threshold", "found": "Papers found",
            "without_analysis": "without a usable analysis", "no_announcement": "arXiv made no announcement that day",
@@ -62,7 +67,13 @@ LABELS = {
            "search_hint": "e.g. VLA or forecasting",
            "results": "results", "days": "Daily reports", "day": "Announcement day", "papers": "Papers",
            "analysed": "Analysed", "failed": "Failed", "link_code": "Code", "link_model": "Model/data",
-           "link_page": "Project page", **REASONS["en"]},
+           "link_page": "Project page", "up": "👍 relevant", "down": "👎 not relevant", "save": "🔖 save",
+           "read": "✓ read",
+           "saved_title": "Reading list",
+           "saved_empty": "Nothing saved yet (🔖 save, or arxiv-monitor feedback ID save).",
+           "saved_on": "saved", "bibtex": "BibTeX export: arxiv-monitor saved --bibtex",
+           "confirm": "Confirm", "confirm_question": "Record this mark for the paper:", "recorded": "Recorded",
+           **REASONS["en"]},
 }
 
 # The Markdown report (assets/templates/report.md.j2) and the phrases the report's context is built from.
@@ -111,6 +122,7 @@ REPORT = {
         "basis_dropped": "，略去{sections}", "basis_separator": "、",
         "basis_abstract": "基于摘要（{status}，未能使用全文）",
         "why_semantic": "语义相关 {score:.2f} · 最接近：{closest}", "why_short_semantic": "语义 {score:.2f}",
+        "why_learned": "按你的标注 {score:.2f} · 像你赞过的：{liked}", "why_short_learned": "像你赞过的",
     },
     "en": {
         "day": "{d:%A %d %B %Y}", "list_separator": "; ",
@@ -162,17 +174,20 @@ REPORT = {
         "basis_dropped": "; left out: {sections}", "basis_separator": ", ",
         "basis_abstract": "from the abstract only (full text: {status})",
         "why_semantic": "semantic {score:.2f} · closest: {closest}", "why_short_semantic": "semantic {score:.2f}",
+        "why_learned": "learned from your marks {score:.2f} · like: {liked}",
+        "why_short_learned": "like a paper you liked",
     },
 }
 
 DIGEST = {
     "zh": {"subject": "arXiv 监控 {day}：{kept} 篇论文，{analysed} 篇已分析", "updated": "【更新】",
            "no_paper": "今天没有论文匹配。", "no_announcement": "arXiv 这一天没有公告。", "matched": "匹配",
-           "left_out": "另有 {n} 篇未列出，见完整报告。", "site": "完整报告", "failed": "（无可用分析）"},
+           "left_out": "另有 {n} 篇未列出，见完整报告。", "site": "完整报告", "failed": "（无可用分析）",
+           "mark": "标注"},
     "en": {"subject": "arXiv monitor {day}: {kept} papers, {analysed} analysed", "updated": "[Updated] ",
            "no_paper": "No paper matched today.", "no_announcement": "arXiv made no announcement that day.",
            "matched": "matched", "left_out": "{n} more papers are not listed here; see the full report.",
-           "site": "Full report", "failed": "(no usable analysis)"},
+           "site": "Full report", "failed": "(no usable analysis)", "mark": "Mark"},
 }
 
 

@@ -104,12 +104,13 @@ def _stopped_by_user(result) -> bool:
     return any(e.is_step_failure and INTERRUPTED in str(e.event_specific_data) for e in result.all_events)
 
 
-def _warehouse(settings=None):
-    """The configured warehouse, for the read-only commands (no Dagster definitions loaded)."""
+def _warehouse(settings=None, lock_timeout_seconds: float = 600.0):
+    """The configured warehouse, for the commands that run without Dagster (queries, marks)."""
     from resources.settings import load_settings
     from resources.warehouse import WarehouseResource
 
-    return WarehouseResource(database=str((settings or load_settings()).database_path))
+    return WarehouseResource(database=str((settings or load_settings()).database_path),
+                             lock_timeout_seconds=lock_timeout_seconds)
 
 
 def _dagster_instance():
@@ -440,35 +441,75 @@ class _Replay:
 
 
 def cmd_serve(args) -> int:
-    """The site over HTTP on loopback, for those who prefer a URL to a file."""
-    import functools
-    import http.server
+    """The site over HTTP (loopback by default), with the reader's marks (orchestration/serve.py)."""
+    import signal
+    import urllib.parse
 
+    from orchestration.serve import SiteServer, installation_token
     from resources.settings import load_settings
 
-    site = load_settings().home / "site"
+    settings = load_settings()
+    site = settings.home / "site"
     if not (site / "index.html").is_file():
         return _fail(f"no site at {site}: materialise report_site first (arxiv-monitor run --date D)")
-    import signal
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    base = urllib.parse.urlsplit(settings.get("publish", "base_url") or "")
     try:
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        httpd = SiteServer((args.host, args.port), site, installation_token(settings.home),
+                           _warehouse(settings, lock_timeout_seconds=15),  # a browser should not wait on a run
+                           settings.get("monitor", "profile"), settings.get("monitor", "language"),
+                           extra_hosts=(base.netloc,) if base.netloc else ())
     except OSError as exc:
-        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
-    httpd.daemon_threads = True  # stopping never waits for a browser's kept-alive connection
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
 
     def stop(signum, frame):
         raise KeyboardInterrupt  # SIGTERM (a service manager, a test) stops it as Ctrl-C does
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"serving {site} at http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+    print(f"serving {site} at http://{args.host}:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         httpd.server_close()
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    """Mark a paper: up, down, save, read (unrate, unsave, clear undo them)."""
+    from assets.feedback import FeedbackError, record
+    from resources.settings import load_settings
+
+    settings = load_settings()
+    try:
+        state = record(_warehouse(settings), settings.get("monitor", "profile"), args.arxiv_id, args.signal, "cli")
+    except (FeedbackError, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    marks = [{"up": "👍", "down": "👎"}.get(state.get("rating") or "", ""), "🔖" if state.get("saved") else "",
+             "✓" if state.get("read") else ""]
+    print(f"{state['arxiv_id']}: {' '.join(m for m in marks if m) or 'no mark'}  {state.get('title') or ''}".rstrip())
+    return 0
+
+
+def cmd_saved(args) -> int:
+    """The reading list, or its BibTeX."""
+    from arxiv_domain.bibtex import arxiv_entries
+    from resources.settings import load_settings
+
+    settings = load_settings()
+    try:
+        rows = _warehouse(settings).query_rows("saved_papers", profile=settings.get("monitor", "profile"))
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    if args.bibtex:
+        sys.stdout.write(arxiv_entries(rows))
+        return 0
+    if not rows:
+        print("nothing saved yet: arxiv-monitor feedback ID save")
+    for r in rows:
+        print(f"{r['arxiv_id']}v{r['version']}  {r['first_announced']}  {' '.join(r['title'].split())}")
+        if r.get("tldr"):
+            print(f"    {r['tldr']}")
     return 0
 
 
@@ -555,6 +596,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--resend", action="store_true", help="deliver again even where this content was sent")
     serve = sub.add_parser("serve", help="serve the static site ($ARXIV_MONITOR_HOME/site) on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    feedback = sub.add_parser("feedback", help="mark a paper: 👍 up, 👎 down, 🔖 save, ✓ read "
+                                               "(unrate, unsave, clear undo them); marks teach the ranking")
+    feedback.add_argument("arxiv_id")
+    feedback.add_argument("signal", choices=["up", "down", "save", "read", "unrate", "unsave", "clear"])
+    saved = sub.add_parser("saved", help="the reading list (papers marked 🔖 save)")
+    saved.add_argument("--bibtex", action="store_true", help="as BibTeX, for Zotero or Mendeley")
     demo = sub.add_parser("demo", help="replay server + the demo day end to end")
     demo.add_argument("--date", default=DEMO_DAY)
     demo.add_argument("--realdata", help="folder of the real recordings (default ../shared/realdata)")
@@ -606,6 +654,8 @@ def main(argv: list[str] | None = None) -> int:
             "query": cmd_query,
             "similar": cmd_similar,
             "serve": cmd_serve,
+            "feedback": cmd_feedback,
+            "saved": cmd_saved,
             "export": cmd_export,
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,

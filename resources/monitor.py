@@ -42,8 +42,20 @@ class MonitorResource(dg.ConfigurableResource):
     bibtex: str = Field("", description=(
         "A BibTeX export (Zotero, Mendeley) whose entries' titles and abstracts become examples."))
     threshold: float = Field(0.40, description=(
-        "A paper with no keyword is kept when its semantic score reaches this (picked on the real recordings: "
-        "bench/README.md, relevance)."))
+        "A paper with no keyword is kept when its cosine to an interest reaches this, while the history is too "
+        "small to calibrate (picked on the real recordings: bench/README.md, relevance)."))
+    calibrated_threshold: float = Field(2.3, description=(
+        "A paper with no keyword is kept when its calibrated semantic score (how many spreads above the history's "
+        "mean similarity to that interest) reaches this; it does not move with the interests' wording "
+        "(bench/README.md, reader_loop)."))
+    profile: str = Field("default", description=(
+        "Whose feedback (👍 👎 saved, read) this configuration reads and records: one name per reader."))
+    learn_after: int = Field(3, description=(
+        "Labels (likes, dislikes, examples) a profile needs before its learned ranking joins the interests; "
+        "below it the interests alone decide."))
+    learned_threshold: float = Field(0.5, description=(
+        "A paper with no keyword is kept when the learned ranking gives it at least this probability of being "
+        "one you want."))
     semantic_weight: float = Field(20.0, description="Report order: keyword score + weight x semantic score.")
     similar_papers: int = Field(3, description=(
         "Earlier papers of the history listed under each report entry (0: none)."))

@@ -108,6 +108,20 @@ class WarehouseResource(DuckDBResource):
                 conn.execute("ROLLBACK")
                 raise
 
+    def append(self, name: str, **params) -> None:
+        """Run `sql/appends/<name>.sql` (rows added, none rewritten) in one transaction."""
+        with self.writer() as conn:
+            for statement in sql.schema_statements():
+                conn.execute(statement)
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                for statement in sql.statements(f"appends/{name}"):
+                    conn.execute(statement, sql.params_for(statement, params))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
     @contextlib.contextmanager
     def reader(self, wait_seconds: float = 30.0, poll_seconds: float = 0.25,
                sealed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

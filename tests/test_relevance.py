@@ -11,7 +11,7 @@ import pytest
 
 from assets.embeddings import embed_listings, listing_text, text_hash
 from assets.filtering import FilterRules, filter_listings
-from assets.relevance import ProfileError, build_profile, combined_score, semantic_scores
+from assets.relevance import Closeness, KeepRule, ProfileError, build_profile, combined_score, semantic_scores
 from assets.report import similar_earlier
 from resources.embedder import EmbedderResource
 from resources.settings import ConfigError
@@ -94,9 +94,9 @@ def test_semantic_hit_keeps_a_paper_without_keyword_but_exclusions_and_types_sti
     rows = [row("1", "A robot policy"), row("2", "A robot policy survey"), row("3", "A robot policy", version=2,
                                                                               announce_type="replace"),
             row("4", "Traffic prediction with graphs"), row("5", "Unrelated")]
-    semantic = {("1", 1): (0.62, VLA), ("2", 1): (0.70, VLA), ("3", 2): (0.66, VLA), ("4", 1): (0.30, FORECASTING),
-                ("5", 1): (0.39, VLA)}
-    kept = filter_listings(rows, rules, semantic, threshold=0.40, semantic_weight=20)
+    closeness = {("1", 1): Closeness(0.62, VLA), ("2", 1): Closeness(0.70, VLA), ("3", 2): Closeness(0.66, VLA),
+                 ("4", 1): Closeness(0.30, FORECASTING), ("5", 1): Closeness(0.39, VLA)}
+    kept = filter_listings(rows, rules, closeness, RAW_RULE)
     assert [(r["arxiv_id"], r["kept_by"]) for r in kept] == [("4", ["keyword"]), ("1", ["semantic"])]
     assert kept[1]["closest_interest"] == VLA and kept[1]["semantic_score"] == 0.62
     # combined = keyword score (10 in title + 1 keyword) + 20 x 0.30 = 17; 0 + 20 x 0.62 = 12.4
@@ -107,6 +107,33 @@ def test_without_a_profile_the_keyword_rule_decides_alone():
     rules = FilterRules.build(["vla"])
     kept = filter_listings([row("1", "A VLA"), row("2", "A robot policy")], rules)
     assert [(r["arxiv_id"], r["semantic_score"], r["kept_by"]) for r in kept] == [("1", None, ["keyword"])]
+
+
+RAW_RULE = KeepRule(threshold=0.40, calibrated_threshold=2.3, learned_threshold=0.5, semantic_weight=20)
+
+
+def test_a_calibrated_score_decides_instead_of_the_raw_cosine_once_there_is_one():
+    rules = FilterRules.build([])
+    rows = [row("1", "A robot policy"), row("2", "Another robot policy")]
+    # 1: low raw cosine (a long interest) but unusually close for that interest; 2: the reverse
+    closeness = {("1", 1): Closeness(0.31, VLA, calibrated=2.9), ("2", 1): Closeness(0.45, VLA, calibrated=1.2)}
+    kept = filter_listings(rows, rules, closeness, RAW_RULE)
+    assert [(r["arxiv_id"], r["kept_by"], r["calibrated_score"]) for r in kept] == [("1", ["semantic"], 2.9)]
+
+
+def test_the_learned_score_keeps_orders_and_says_which_liked_paper_it_resembles():
+    rules = FilterRules.build(["vla"])
+    rows = [row("1", "A VLA"), row("2", "A robot policy"), row("3", "Unrelated"), row("4", "A robot policy v2")]
+    closeness = {("1", 1): Closeness(0.5, VLA, calibrated=3.0, learned=0.2),
+                 ("2", 1): Closeness(0.2, VLA, calibrated=0.5, learned=0.9, liked="Bring My Cup!"),
+                 ("3", 1): Closeness(0.1, VLA, calibrated=0.1, learned=0.1),
+                 # a disliked paper's twin: close by every measure, kept by none of them
+                 ("4", 1): Closeness(0.7, VLA, calibrated=4.0, learned=0.95, disliked_twin=True)}
+    kept = filter_listings(rows, rules, closeness, RAW_RULE)
+    # the order uses the learned score once there is one: 0 + 20 x 0.9 = 18 before 11 (VLA in the title) + 20 x 0.2
+    assert [(r["arxiv_id"], r["kept_by"], r["combined_score"]) for r in kept] == [
+        ("2", ["learned"], 18.0), ("1", ["keyword", "semantic"], 15.0)]
+    assert kept[0]["closest_liked"] == "Bring My Cup!" and kept[0]["learned_score"] == 0.9
 
 
 def test_semantic_scores_pick_the_closest_item():

@@ -61,7 +61,8 @@ def browser(*args: str) -> str:
 def test_site_has_index_day_pages_search_index_and_feed(site):
     root, _, _ = site
     assert {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} == {
-        "index.html", "search-index.js", "search.json", "feed.xml", f"days/{DEMO_DAY}.html", f"days/{WEEKEND}.html"}
+        "index.html", "search-index.js", "search.json", "feed.xml", f"days/{DEMO_DAY}.html", f"days/{WEEKEND}.html",
+        "saved.html"}
     assert not list(root.rglob("*.tmp"))  # written beside, then renamed
     index = (root / "index.html").read_text(encoding="utf-8")
     assert index.index(WEEKEND) < index.index(DEMO_DAY)  # newest first
@@ -141,7 +142,7 @@ def test_browser_shows_papers_search_and_keeps_hostile_text_inert(site, tmp_path
                     "authors": ["Eve"], "matched_keywords": ["vla"], "keywords": None, "tldr": None}]
     render_site(hostile, context, "zh", [], search_rows, "", dt.datetime.now(dt.UTC))
     page_dom = browser("--virtual-time-budget=3000", "--dump-dom", f"file://{hostile / 'days' / (DEMO_DAY + '.html')}")
-    assert "<img" not in page_dom and page_dom.count("<script") == 0
+    assert "<img" not in page_dom and page_dom.count("<script") == 1  # the page's own (marks, when served)
     assert "&lt;script&gt;alert(\"t\")&lt;/script&gt;" in page_dom
     search_dom = browser("--virtual-time-budget=5000", "--dump-dom", f"file://{hostile / 'index.html'}?q=bold")
     assert search_dom.count('class="hit"') == 1 and "<img" not in search_dom

@@ -1,6 +1,6 @@
 -- Everything the report shows about one day's filtered papers, in report order.
 SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_keywords, f.matched_authors,
-       f.semantic_score, f.closest_interest, f.kept_by, f.combined_score,
+       f.semantic_score, f.closest_interest, f.kept_by, f.combined_score, f.learned_score, f.closest_liked,
        l.title, l.authors, l.abstract, l.primary_category, l.categories, l.comment,
        t.status AS fulltext_status, t.links, t.evidence,
        s.status, s.error, s.basis, s.dropped_sections, s.tldr, s.summary, s.motivation, s.contributions,

@@ -18,5 +18,10 @@ CREATE TABLE IF NOT EXISTS filtered_papers (
 -- columns: no profile was configured that day.
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS semantic_score DOUBLE;    -- best cosine to a profile item
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS closest_interest VARCHAR; -- that item (interest text, example, BibTeX title)
-ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS kept_by VARCHAR[];        -- keyword | author | semantic
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS kept_by VARCHAR[];        -- keyword | author | semantic | learned
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS combined_score DOUBLE;    -- score + semantic_weight x semantic_score: report order
+-- Added with the reader's loop (assets/learning.py). NULL: no calibration (history too small) / no learned
+-- ranking yet (too few labels).
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS calibrated_score DOUBLE; -- best z-score over the profile items
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS learned_score DOUBLE;    -- learned probability that it is wanted
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS closest_liked VARCHAR;   -- title of the nearest liked paper
