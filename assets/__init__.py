@@ -1,8 +1,10 @@
-"""The pipeline's assets, one module per asset, each built over the announcement-day partitions.
+"""The pipeline's assets, one module per asset, each built over the announcement-day partitions, and
+the weekly ones built from them.
 
     raw_listings → listing_embeddings → filtered_papers → paper_fulltext → paper_summaries → daily_report
                                                                                           ├→ report_site
-                                                                                          └→ report_delivery
+                                                                                          ├→ report_delivery
+                                                  (a week's days of) daily_report → weekly_digest → weekly_delivery
 """
 
 from __future__ import annotations
@@ -36,3 +38,10 @@ def build_assets(
         build_report_site(partitions),
         build_report_delivery(partitions),
     ]
+
+
+def build_weekly_assets(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """weekly_digest (from the week's daily partitions) and weekly_delivery, over `weeks`."""
+    from assets.weekly import build_weekly_delivery, build_weekly_digest
+
+    return [build_weekly_digest(days, weeks), build_weekly_delivery(weeks)]

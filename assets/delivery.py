@@ -54,7 +54,8 @@ def digest(context: dict, language: str, base_url: str) -> dict:
         link = f"{site}#{paper_anchor(p['arxiv_id'])}" if site else f"https://arxiv.org/abs/{p['arxiv_id']}v{p['version']}"
         papers.append({"arxiv_id": p["arxiv_id"], "title": " ".join(p["title"].split()), "why": p["why_short"],
                        "tldr": (p.get("tldr") or "").strip() if p.get("status") == "ok" else "",
-                       "analysed": p.get("status") == "ok", "url": link})
+                       "analysed": p.get("status") == "ok", "url": link,
+                       **({"figure": paper_anchor(p["arxiv_id"])} if p.get("has_figure") else {})})
     kept, analysed = len(papers), len(context["papers"])
     return {"day": context["day"], "subject": w["subject"].format(day=context["day"], kept=kept, analysed=analysed),
             "announces": context["announces"], "kept": kept, "analysed": analysed, "failed": len(context["failed"]),
@@ -110,14 +111,17 @@ def email_html(d: dict, language: str, update: bool) -> str:
         "{% if not d.papers %}<p>{{ w.no_paper if d.announces else w.no_announcement }}</p>{% endif %}"
         "<ol>{% for p in d.papers %}<li><p><a href=\"{{ p.url }}\">{{ p.title }}</a><br>"
         "<small>{{ w.matched }}: {{ p.why }}</small><br>{{ p.tldr or w.failed }}"
+        "{% if base and p.figure %}<br><img src=\"{{ base }}/figures/{{ p.figure }}.png\" width=\"240\" "
+        "alt=\"{{ t.figure }}\">{% endif %}"
         "{% if marks %}<br><small>{{ w.mark }}:{% for signal in ('up', 'down', 'save') %} "
         "<a href=\"{{ marks }}?{{ {'id': p.arxiv_id, 'signal': signal} | urlencode }}\">{{ t[signal] }}</a>"
         "{% endfor %}</small>{% endif %}</p></li>{% endfor %}</ol>"
         "</body></html>")
     w = DIGEST[language]
     # Marks open the served site's confirmation page (arxiv-monitor serve): a link never records by itself.
-    marks = d["site_url"].rsplit("/days/", 1)[0] + "/feedback" if d["site_url"] else ""
-    return template.render(d=d, w=w, t=LABELS[language], marks=marks, prefix=w["updated"] if update else "")
+    base = d["site_url"].rsplit("/days/", 1)[0] if d["site_url"] else ""
+    return template.render(d=d, w=w, t=LABELS[language], base=base, marks=base and base + "/feedback",
+                           prefix=w["updated"] if update else "")
 
 
 def channel_message(channel: Channel, d: dict, language: str, update: bool) -> tuple[dict, int]:

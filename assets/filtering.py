@@ -10,6 +10,8 @@ import numpy as np
 import polars as pl
 
 from arxiv_domain.calendar import parse_day
+from arxiv_domain.revision import compare
+from arxiv_domain.venue import parse_venue
 from assets.learning import calibrated_scores, train
 from assets.partitions import clear_failures, daily_asset
 from assets.relevance import (
@@ -35,7 +37,8 @@ FILTERED_SCHEMA = {
     "matched_authors": pl.List(pl.Utf8), "matched_in": pl.List(pl.Utf8), "matches": pl.Utf8,
     "score": pl.Int32, "rank": pl.Int32, "semantic_score": pl.Float64, "closest_interest": pl.Utf8,
     "kept_by": pl.List(pl.Utf8), "combined_score": pl.Float64, "calibrated_score": pl.Float64,
-    "learned_score": pl.Float64, "closest_liked": pl.Utf8,
+    "learned_score": pl.Float64, "closest_liked": pl.Utf8, "venue": pl.Utf8, "venue_year": pl.Int32,
+    "venue_status": pl.Utf8, "revision_of": pl.Int32, "revision_kind": pl.Utf8, "revision": pl.Utf8,
 }
 
 
@@ -168,12 +171,36 @@ def filter_listings(rows: list[dict], rules: FilterRules, closeness: dict | None
             "closest_interest": c.closest, "kept_by": kept_by,
             "combined_score": round(combined_score(result.score, similarity, keep.semantic_weight, c.learned), 4),
             "calibrated_score": _rounded(c.calibrated), "learned_score": _rounded(c.learned),
-            "closest_liked": c.liked,
+            "closest_liked": c.liked, **_venue(row), "revision_of": None, "revision_kind": None, "revision": None,
         })
     kept.sort(key=lambda r: (-r["combined_score"], r["arxiv_id"], r["version"]))
     for rank, row in enumerate(kept, start=1):
         row["rank"] = rank
     return kept
+
+
+def add_revisions(kept: list[dict], listing: list[dict], warehouse: WarehouseResource, day) -> None:
+    """Each kept new version against the latest earlier version stored (arxiv_domain/revision.py)."""
+    updates = [r for r in kept if r["version"] > 1]
+    if not updates:
+        return
+    earlier: dict[str, list[dict]] = {}
+    for e in warehouse.query_rows("earlier_versions", arxiv_ids=[r["arxiv_id"] for r in updates], partition_date=day):
+        earlier.setdefault(e["arxiv_id"], []).append(e)
+    listed = {(r["arxiv_id"], r["version"]): r for r in listing}
+    for row in updates:
+        before = [e for e in earlier.get(row["arxiv_id"], []) if e["version"] < row["version"]]
+        if not before:
+            continue  # no earlier version in the history: nothing to compare with
+        revision = compare(max(before, key=lambda e: e["version"]), listed[(row["arxiv_id"], row["version"])])
+        row.update(revision_of=revision.from_version, revision_kind=revision.kind,
+                   revision=json.dumps(revision.as_row(), ensure_ascii=False))
+
+
+def _venue(row: dict) -> dict:
+    venue = parse_venue(row.get("comment"), row.get("journal_ref"))
+    return {"venue": venue.label if venue else None, "venue_year": venue.year if venue else None,
+            "venue_status": venue.status if venue else None}
 
 
 def _rounded(value: float | None) -> float | None:
@@ -273,6 +300,7 @@ def build_filtered_papers(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         except (ProfileError, EmbeddingError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         kept = filter_listings(listing, rules_from(monitor), closeness, keep_rule(monitor))
+        add_revisions(kept, listing, warehouse, day)
         warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
         lines = ["| # | arXiv id | type | score | semantic | matched | title |", "|---|---|---|---|---|---|---|"]
         for r in kept:

@@ -27,10 +27,12 @@ FULLTEXT_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "pages": pl.Int32,
     "chars": pl.Int32, "text": pl.Utf8, "sections": pl.List(_SECTION), "links": pl.List(_LINK),
     "pdf_sha256": pl.Utf8, "pdf_bytes": pl.Int64, "from_cache": pl.Boolean, "extract_seconds": pl.Float64,
-    "evidence": pl.List(_EVIDENCE), "extractor": pl.Utf8,
+    "evidence": pl.List(_EVIDENCE), "extractor": pl.Utf8, "figure_png": pl.Binary, "figure_caption": pl.Utf8,
+    "figure_page": pl.Int32,
 }
 # Columns of a stored row that a re-run re-uses as they are (the rest describe the run itself).
-_REUSED = ("status", "error", "pages", "chars", "text", "sections", "links", "evidence", "extractor")
+_REUSED = ("status", "error", "pages", "chars", "text", "sections", "links", "evidence", "extractor", "figure_png",
+           "figure_caption", "figure_page")
 
 
 @functools.cache
@@ -39,9 +41,10 @@ def extractor_identity() -> str:
     PDF into sections, links and evidence, and the row (this one). Any change to them re-extracts."""
     import pymupdf
 
-    from assets import evidence, pdf_extraction, pdf_links
+    from assets import evidence, figures, pdf_extraction, pdf_links
 
-    code = "".join(inspect.getsource(m) for m in (pdf_extraction, pdf_links, evidence, sys.modules[__name__]))
+    code = "".join(inspect.getsource(m) for m in (pdf_extraction, pdf_links, evidence, figures,
+                                                  sys.modules[__name__]))
     return f"pymupdf {pymupdf.__version__} {hashlib.sha256(code.encode()).hexdigest()[:12]}"
 
 
@@ -76,7 +79,9 @@ def read_papers(papers: list[dict], store: PdfStore, *, workers: int = 2, time_l
             **made, "status": extraction.status, "error": extraction.error, "pages": extraction.pages,
             "chars": extraction.chars, "text": extraction.text, "sections": sections,
             "evidence": [e.as_row() for e in evidence], "links": links, "extract_seconds": data.get("seconds"),
-            "extractor": identity,
+            "extractor": identity, "figure_png": (data.get("figure") or {}).get("png"),
+            "figure_caption": (data.get("figure") or {}).get("caption"),
+            "figure_page": (data.get("figure") or {}).get("page"),
         })
     return rows, len(reusable)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assets.figures import main_figure_of_file
 from assets.pdf_extraction import Extraction, extract_file
 
 
@@ -17,6 +18,14 @@ def extract_in_child(path: str, conn) -> None:
         result["title"] = None
     except BaseException as exc:  # noqa: BLE001 - whatever happens, the parent gets a status
         result = Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}").to_json(with_text=True)
+    if result.get("status") == "ok":
+        try:
+            figure = main_figure_of_file(path)
+            result["figure"] = None if figure is None else {"png": figure.png, "caption": figure.caption,
+                                                            "page": figure.page, "found_by": figure.found_by}
+        except Exception as exc:  # noqa: BLE001 - a figure that cannot be read leaves the text as it is
+            result["figure"] = None
+            result["figure_error"] = f"{type(exc).__name__}: {exc}"[:300]
     result["seconds"] = _time.perf_counter() - started
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     conn.send(result)

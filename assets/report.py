@@ -15,7 +15,16 @@ import polars as pl
 
 from arxiv_domain.calendar import announcement_day, parse_day
 from assets.partitions import clear_failures, daily_asset
-from assets.wording import EVIDENCE_KINDS, FULLTEXT_STATUS, LABELS, REASONS, REPORT, SECTION_KINDS, WHERE
+from assets.wording import (
+    EVIDENCE_KINDS,
+    FULLTEXT_STATUS,
+    LABELS,
+    REASONS,
+    REPORT,
+    SECTION_KINDS,
+    VENUE_STATUS,
+    WHERE,
+)
 from resources.data_dir import DataDirResource
 from resources.models import label_for
 from resources.monitor import MonitorResource
@@ -90,6 +99,30 @@ def why_short(matched: list[str], semantic: float | None, learned: float | None,
     return "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)
 
 
+def revision_label(revision_json: str | None, reused_from: int | None, language: str) -> str | None:
+    """"修订 v1 → v2：摘要改动 12%；新增：ICRA 2026；小修订，沿用 v1 的分析" from filtered_papers.revision."""
+    if not revision_json:
+        return None
+    import json
+
+    r, rev = REPORT[language], json.loads(revision_json)
+    parts = []
+    if rev["title_changed"]:
+        parts.append(r["revision_title"])
+    parts.append(r["revision_abstract"].format(share=rev["abstract_changed"]))
+    if rev["pages_before"] and rev["pages_after"] and rev["pages_before"] != rev["pages_after"]:
+        parts.append(r["revision_pages"].format(a=rev["pages_before"], b=rev["pages_after"]))
+    if rev["venue_added"]:
+        parts.append(r["revision_venue"].format(venue=rev["venue_added"]))
+    if rev["kind"] == "major":
+        parts.append(r["revision_major"].format(reasons=r["list_separator"].join(
+            r["revision_reasons"][k] for k in rev["reasons"])))
+    else:
+        parts.append(r["revision_minor"].format(a=reused_from) if reused_from else r["revision_minor_new"])
+    head = r["revision_head"].format(a=rev["from_version"], b=rev["to_version"])
+    return head + r["revision_sep"].join(parts)
+
+
 def report_context(
     day: dt.date, monitor: MonitorResource, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
     similar: dict[str, list[dict]] | None = None,
@@ -121,6 +154,9 @@ def report_context(
             "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
+            "revision_label": revision_label(row.get("revision"), row.get("reused_from"), language),
+            "venue_label": REPORT[language]["venue_value"].format(
+                venue=row["venue"], status=VENUE_STATUS[language][row["venue_status"]]) if row.get("venue") else None,
             "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
             "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
             "keywords": row.get("keywords") or [],
@@ -205,12 +241,12 @@ def render_report(context: dict, language: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
+def write_atomically(path: Path, text: str | bytes, mode: int = 0o644) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     os.chmod(tmp, mode)  # mkstemp makes 0600; a report or site page is for readers (a web server, a team)
     os.replace(tmp, path)
 

@@ -24,7 +24,7 @@ import jinja2
 from arxiv_domain.calendar import parse_day
 from assets.partitions import clear_failures, daily_asset
 from assets.report import stored_context, write_atomically
-from assets.wording import EVIDENCE_KINDS, LABELS
+from assets.wording import EVIDENCE_KINDS, LABELS, WEEKLY
 from resources.data_dir import DataDirResource
 from resources.models import label_for
 from resources.monitor import MonitorResource
@@ -60,6 +60,7 @@ def day_page(context: dict, language: str) -> str:
     for paper in context["papers"] + context["failed"]:
         paper["site_anchor"] = paper_anchor(paper["arxiv_id"])
         paper["code_url"] = safe_url(paper["code"]["url"]) if paper.get("code") else None
+        paper["figure_src"] = f"../figures/{paper['site_anchor']}.png" if paper.get("has_figure") else None
         paper["safe_links"] = [{"url": safe_url(l["url"]), "where": l["where"], "label": _link_label(l["kind"], t)}
                                for l in paper["links"] if safe_url(l["url"])]
     return _environment().get_template("day.html.j2").render(
@@ -72,6 +73,12 @@ def index_page(days: list[dict], language: str) -> str:
     for d in days:
         d["reason"] = t.get(d.get("reason") or "", d.get("reason") or "")
     return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor")
+
+
+def render_page(template: str, language: str, root: str, title: str, **context) -> str:
+    """Any page of the site from its template, with the language's words."""
+    return _environment().get_template(template).render(t=LABELS[language], w=WEEKLY[language], root=root,
+                                                        title=title, **context)
 
 
 def saved_page(rows: list[dict], language: str, root: str = "") -> str:
@@ -106,15 +113,25 @@ def search_script(entries: list[dict]) -> str:
     return f"window.ARXIV_MONITOR_SEARCH = {body};\n"
 
 
-def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, updated: dt.datetime) -> str:
-    """RFC 4287 Atom, one entry per materialised day (newest first). Links are absolute when
-    `[site].base_url` is set, relative to the feed otherwise."""
+def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, updated: dt.datetime,
+              weeks: list[dict] | None = None) -> str:
+    """RFC 4287 Atom, one entry per weekly digest, then one per materialised day (newest first). Links
+    are absolute when `[site].base_url` is set, relative to the feed otherwise."""
     root = base_url.rstrip("/") + "/" if base_url else ""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
              "  <title>arxiv-monitor</title>", "  <id>urn:arxiv-monitor:feed</id>",
              f"  <updated>{updated.isoformat(timespec='seconds')}</updated>",
              "  <author><name>arxiv-monitor</name></author>",
              f'  <link rel="self" href="{xml_escape(root + "feed.xml", {chr(34): "&quot;"})}"/>']
+    for w in (weeks or [])[:FEED_DAYS // 5]:
+        week = w["partition_date"].isoformat()
+        rising = ", ".join(w.get("rising") or [])
+        title = f"week of {week}: {w['shown']} of {w['kept']} papers" + (f"; rising: {rising}" if rising else "")
+        href = xml_escape(f"{root}weeks/{week}.html", {'"': "&quot;"})
+        lines += ["  <entry>", f"    <title>{xml_escape(title)}</title>", f"    <id>urn:arxiv-monitor:week:{week}</id>",
+                  f"    <updated>{(w['generated_at'] or updated).isoformat(timespec='seconds')}</updated>",
+                  f'    <link rel="alternate" type="text/html" href="{href}"/>',
+                  f"    <summary>{xml_escape(title)}</summary>", "  </entry>"]
     for d in days[:FEED_DAYS]:
         day = d["day"]
         generated = d["generated_at"] or updated
@@ -133,7 +150,8 @@ def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, upd
 
 
 def render_site(site: Path, day_context: dict | None, language: str, days: list[dict], search_rows: list[dict],
-                base_url: str, now: dt.datetime, saved_rows: list[dict] | None = None) -> dict[str, int]:
+                base_url: str, now: dt.datetime, saved_rows: list[dict] | None = None,
+                figures: dict[str, bytes] | None = None, weeks: list[dict] | None = None) -> dict[str, int]:
     """Write the day's page (when given) and the index, search index, feed and reading list (as it
     stands now; `arxiv-monitor serve` shows it live); returns bytes per file."""
     files: dict[str, str] = {"saved.html": saved_page(saved_rows or [], language)}
@@ -145,10 +163,12 @@ def render_site(site: Path, day_context: dict | None, language: str, days: list[
         titles.setdefault(e["day"], []).append(f"{e['title']} ({e['arxiv_id']})")
     files["search-index.js"] = search_script(entries)
     files["search.json"] = json.dumps(entries, ensure_ascii=False) + "\n"
-    files["feed.xml"] = atom_feed(days, titles, base_url, now)
+    files["feed.xml"] = atom_feed(days, titles, base_url, now, weeks)
     files["index.html"] = index_page(days, language)  # last: it links to what was written before it
     for name, text in files.items():
         write_atomically(site / name, text)
+    for arxiv_id, png in (figures or {}).items():  # the day's main figures, one PNG per paper
+        write_atomically(site / "figures" / f"{paper_anchor(arxiv_id)}.png", png)
     return {name: len(text.encode("utf-8")) for name, text in files.items()}
 
 
@@ -178,7 +198,10 @@ def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         days = stored_days(warehouse)
         sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language,
                             days, warehouse.query_rows("site_search"), publish.base_url, now,
-                            warehouse.query_rows("saved_papers", profile=monitor.profile))
+                            warehouse.query_rows("saved_papers", profile=monitor.profile),
+                            {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures",
+                                                                                         partition_date=day)},
+                            warehouse.query_rows("site_weeks"))
         page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
             "page": dg.MetadataValue.path(str(page)),

@@ -44,7 +44,7 @@ SUMMARY_SCHEMA = {
     "tokens_in": pl.Int32, "tokens_out": pl.Int32, "latency_seconds": pl.Float64, "finish_reason": pl.Utf8,
     "grounding_score": pl.Float64, "cached": pl.Boolean, "attempts": pl.Int32, "raw_output": pl.Utf8,
     "analysed_at": pl.Datetime("us", "UTC"), "cited_sections": pl.List(pl.Utf8), "citation_share": pl.Float64,
-    "quality": QUALITY_STRUCT,
+    "quality": QUALITY_STRUCT, "reused_from": pl.Int32,
 }
 # Per backend: (max output tokens, max input tokens; 0 = the context decides). The CPU model is
 # small: a capped input keeps it from looping (measured on the 135M model); six Chinese fields from a GPU
@@ -278,6 +278,24 @@ def load_papers(warehouse: WarehouseResource, day: dt.date) -> list[dict]:
     return papers
 
 
+def reuse_for_minor_revisions(papers: list[dict], analyses: list[dict],
+                              now: dt.datetime) -> tuple[list[dict], list[dict]]:
+    """(rows re-used, papers still to analyse): a minor revision (arxiv_domain/revision.py) takes the
+    stored ok analysis of the version it revises (`analyses`: revised_analyses, in the report's
+    language), without asking the model."""
+    reused, rest = [], []
+    for paper in papers:
+        earlier = [r for r in analyses
+                   if r["arxiv_id"] == paper["arxiv_id"] and r["version"] == paper.get("revision_of")]
+        if paper.get("revision_kind") == "minor" and earlier:
+            row = max(earlier, key=lambda r: r["analysed_at"])
+            reused.append({**{k: row.get(k) for k in SUMMARY_SCHEMA}, "version": paper["version"], "cached": True,
+                           "tokens_in": 0, "tokens_out": 0, "analysed_at": now, "reused_from": row["version"]})
+        else:
+            rest.append(paper)
+    return reused, rest
+
+
 def load_cache(warehouse: WarehouseResource, papers: list[dict]) -> dict:
     """Earlier ok analyses of these papers, from any partition, keyed by the cache key."""
     ids = sorted({p["arxiv_id"] for p in papers})
@@ -315,8 +333,12 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         def store(rows: list[dict]) -> None:
             warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
 
-        rows = analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config,
-                              context.log, save=store)
+        ids = sorted({p["arxiv_id"] for p in papers})
+        reused, papers = reuse_for_minor_revisions(
+            papers, warehouse.query_rows("revised_analyses", arxiv_ids=ids, language=monitor.language) if ids else [],
+            dt.datetime.now(dt.UTC))
+        rows = reused + analyse_papers(papers, load_cache(warehouse, papers), llm_server, monitor.language, config,
+                                       context.log, save=lambda done: store(reused + done))
         store(rows)
         ok = [r for r in rows if r["status"] == "ok"]
         lines = ["| arXiv id | status | basis | tokens in/out | repetition | echo | language | numbers | terms "
@@ -338,6 +360,7 @@ def build_paper_summaries(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
                 "failed": sum(r["status"] == "failed" for r in rows),
                 "language_mismatch": sum(not (r.get("quality") or {}).get("language_ok", True) for r in ok),
                 "cache_hits": sum(r["cached"] for r in rows),
+                "minor_revisions_reused": len(reused),
                 "retryable_failures": sum(bool(r["retryable"]) for r in rows if r["status"] == "failed"),
                 "requests": sum(r["attempts"] or 0 for r in rows if not r["cached"]),
                 "tokens_in": sum(r["tokens_in"] for r in rows),

@@ -20,6 +20,10 @@ FULLTEXT_STATUS = {
     "en": {None: "not read"},
 }
 
+# Where a venue was read, and what the text says of it (arxiv_domain/venue.py).
+VENUE_STATUS = {"zh": {"published": "已发表", "accepted": "已录用", "named": "备注所列"},
+                "en": {"published": "published", "accepted": "accepted", "named": "named in the comments"}}
+
 LABELS = {
     "zh": {"lang": "zh-CN", "home": "首页", "report": "arXiv论文监控报告", "categories": "监控分类",
            "keywords": "关键词",
@@ -41,7 +45,10 @@ LABELS = {
            "search": "搜索全部历史（标题、作者、关键词、一句话总结）",
            "search_hint": "例如 VLA 或 forecasting", "results": "条结果", "days": "每日报告", "day": "公告日",
            "papers": "论文", "analysed": "已分析", "failed": "失败", "link_code": "源码地址", "link_model": "模型/数据",
-           "link_page": "项目主页", "up": "👍 相关", "down": "👎 不相关", "save": "🔖 收藏", "read": "✓ 已读",
+           "link_page": "项目主页", "venue": "发表", "figure": "主图", "weekly": "每周", "trends": "趋势",
+           "revision": "修订",
+           "figure_note": "论文第 {page} 页，由 PDF 渲染",
+           "up": "👍 相关", "down": "👎 不相关", "save": "🔖 收藏", "read": "✓ 已读",
            "saved_title": "阅读清单",
            "saved_empty": "还没有收藏的论文（点 🔖 收藏，或 arxiv-monitor feedback ID save）。",
            "saved_on": "收藏于", "bibtex": "BibTeX 导出：arxiv-monitor saved --bibtex",
@@ -67,7 +74,10 @@ LABELS = {
            "search_hint": "e.g. VLA or forecasting",
            "results": "results", "days": "Daily reports", "day": "Announcement day", "papers": "Papers",
            "analysed": "Analysed", "failed": "Failed", "link_code": "Code", "link_model": "Model/data",
-           "link_page": "Project page", "up": "👍 relevant", "down": "👎 not relevant", "save": "🔖 save",
+           "link_page": "Project page", "venue": "Venue", "figure": "Main figure",
+           "weekly": "Weekly", "trends": "Trends", "revision": "Revision",
+           "figure_note": "page {page} of the paper, rendered from its PDF",
+           "up": "👍 relevant", "down": "👎 not relevant", "save": "🔖 save",
            "read": "✓ read",
            "saved_title": "Reading list",
            "saved_empty": "Nothing saved yet (🔖 save, or arxiv-monitor feedback ID save).",
@@ -93,6 +103,12 @@ REPORT = {
                       "它们的原始信息、原文要点和原因见文末“分析失败的论文”。",
         "none_matched": "今天没有论文匹配所配置的关键词（共检查 {n} 篇公告论文）。",
         "details": "基本信息", "authors": "作者", "announce_type": "公告类型", "new_version": "（旧论文的新版本）",
+        "venue": "发表", "venue_value": "{venue}（{status}）",
+        "revision": "修订", "revision_head": "v{a} → v{b}：", "revision_abstract": "摘要改动 {share:.0%}",
+        "revision_title": "标题已改", "revision_pages": "页数 {a} → {b}", "revision_venue": "新增：{venue}",
+        "revision_new": "新增句子：{sentences}", "revision_minor": "小修订，沿用 v{a} 的分析（未重新调用模型）",
+        "revision_minor_new": "小修订", "revision_major": "大修订（{reasons}），已重新分析", "revision_sep": "；",
+        "revision_reasons": {"title": "标题", "abstract": "摘要", "pages": "页数"},
         "announced": "发布日期", "announced_value": "{day}（arXiv 公告日）", "paper_categories": "分类",
         "matched": "匹配", "links": "论文链接", "arxiv_link": "arXiv链接", "found_in": "（见于{where}）",
         "abstract": "原文摘要", "evidence": "原文要点",
@@ -141,6 +157,14 @@ REPORT = {
                       "sentences and the reason are at the end (\"Papers whose analysis failed\").",
         "none_matched": "No paper matched the configured keywords today ({n} announced papers checked).",
         "details": "Details", "authors": "Authors", "announce_type": "Announce type",
+        "venue": "Venue", "venue_value": "{venue} ({status})",
+        "revision": "Revision", "revision_head": "v{a} → v{b}: ",
+        "revision_abstract": "{share:.0%} of the abstract changed",
+        "revision_title": "title changed", "revision_pages": "pages {a} → {b}", "revision_venue": "new: {venue}",
+        "revision_new": "new sentences: {sentences}",
+        "revision_minor": "a minor revision: the analysis of v{a} still applies (the model was not asked again)",
+        "revision_minor_new": "a minor revision", "revision_major": "a major revision ({reasons}): analysed again",
+        "revision_sep": "; ", "revision_reasons": {"title": "title", "abstract": "abstract", "pages": "pages"},
         "new_version": " (a new version of an earlier paper)", "announced": "Announced", "announced_value": "{day}",
         "paper_categories": "Categories", "matched": "Matched", "links": "Links", "arxiv_link": "arXiv",
         "found_in": " (found in the {where})", "abstract": "Abstract", "evidence": "From the paper",
@@ -188,6 +212,34 @@ DIGEST = {
            "no_paper": "No paper matched today.", "no_announcement": "arXiv made no announcement that day.",
            "matched": "matched", "left_out": "{n} more papers are not listed here; see the full report.",
            "site": "Full report", "failed": "(no usable analysis)", "mark": "Mark"},
+}
+
+
+# The weekly digest: its page, the trends page, the weeks' list and its message (assets/weekly.py).
+WEEKLY = {
+    "zh": {"title": "arXiv 每周摘要：{week} 至 {end}", "weeks": "每周摘要", "trends": "趋势",
+           "subject": "arXiv 每周摘要（{week} 当周）：{kept} 篇论文，精选 {shown} 篇",
+           "top": "本周最相关的论文", "counts": "本周统计", "keyword": "关键词", "interest": "兴趣",
+           "category": "主分类（全部公告）", "papers": "论文数", "rising": "上升的主题",
+           "rising_note": "本周公告中出现某词的论文占比，与前四周的平均占比相比（增长倍数）。",
+           "no_rising": "没有明显上升的主题（或没有更早的几周可供比较）。", "term": "词", "growth": "增长倍数",
+           "days": "本周的每日报告", "announced": "公告日", "none": "本周没有论文入选。",
+           "listings": "本周首次公告的论文数", "kept": "入选论文数", "chart_week": "近几周各关键词入选论文数",
+           "chart_keyword": "每周入选论文数（按关键词）", "chart_interest": "每周入选论文数（按兴趣）",
+           "chart_category": "每周公告论文数（按主分类）", "week": "周", "shown": "精选"},
+    "en": {"title": "arXiv weekly digest: {week} to {end}", "weeks": "Weekly digests", "trends": "Trends",
+           "subject": "arXiv weekly digest (week of {week}): {kept} papers, the best {shown}",
+           "top": "The week's most relevant papers", "counts": "The week in numbers", "keyword": "Keyword",
+           "interest": "Interest", "category": "Primary category (all listings)", "papers": "Papers",
+           "rising": "Rising topics",
+           "rising_note": "Share of the week's listings using a term, against its mean share over the four weeks "
+                          "before (growth).",
+           "no_rising": "No topic rose clearly (or no earlier weeks to compare with).", "term": "Term",
+           "growth": "Growth", "days": "This week's daily reports", "announced": "Announced",
+           "none": "No paper was kept this week.", "listings": "First-version listings this week",
+           "kept": "Papers kept", "chart_week": "Papers kept per keyword, recent weeks",
+           "chart_keyword": "Papers kept per week, by keyword", "chart_interest": "Papers kept per week, by interest",
+           "chart_category": "Listings per week, by primary category", "week": "Week", "shown": "In the digest"},
 }
 
 

@@ -103,6 +103,7 @@ def main() -> None:
     from bench.extraction import throughput_and_recall, workers
     from bench.history import history_year
     from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
+    from bench.over_time import main_figures, trends_year, venues
     from bench.reader_loop import reader_loop
     from bench.relevance import relevance
     from bench.site import site_render
@@ -110,7 +111,8 @@ def main() -> None:
 
     benches = {b.__name__: b for b in (requests_per_partition, partition_write, workers, throughput_and_recall,
                                        client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days,
-                                       history_year, analysis_quality, relevance, reader_loop, site_render)}
+                                       history_year, analysis_quality, relevance, reader_loop, site_render, venues,
+                                       main_figures, trends_year)}
     everything = {**benches, "test_suite": test_suite, "test_suite_fresh_clone": test_suite_fresh_clone,
                   "demo_fresh_clone": demo_fresh_clone}
     # the suite and fresh-clone benchmarks (~13, ~30 and ~15 min) run only when named

@@ -215,6 +215,46 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     return 1 if failures else 0
 
 
+def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool = False) -> int:
+    """Materialise the weekly digest (and its delivery) of every ended week that has a day in [first, last]."""
+    from arxiv_domain.calendar import parse_day
+    from orchestration.definitions import build_pipeline
+    from orchestration.runner import materializations, materialize_stretch
+    from resources.settings import load_settings
+
+    try:
+        start = parse_day(first)
+        end = parse_day(last) if last else start
+        settings = load_settings()
+    except (ValueError, ConfigError) as exc:
+        return _fail(str(exc))
+    pipeline = build_pipeline(settings)
+    mondays = sorted({day - dt.timedelta(days=day.weekday()) for day in _days(start, end)})
+    ended = set(pipeline.weeks.get_partition_keys())
+    missing = [m for m in mondays if m.isoformat() not in ended]
+    if missing:
+        return _fail(f"the week of {missing[0]} has not ended (or is before [calendar].start_date): its digest is "
+                     "made once its Sunday has passed")
+    instance = _dagster_instance()
+    config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+              "ops": {"weekly_delivery": {"config": {"backfill": len(mondays) > 1, "deliver": deliver,
+                                                     "resend": resend}}}}
+    failures = 0
+    for monday in mondays:
+        result = materialize_stretch(pipeline.weekly, [], monday, pipeline.resources, instance, config)
+        if _stopped_by_user(result):
+            raise KeyboardInterrupt
+        if result.success:
+            meta = materializations(result).get("weekly_digest", {})
+            print(f"week of {monday}: {meta.get('shown', 0)} of {meta.get('kept', 0)} papers in the digest; "
+                  f"rising: {meta.get('rising_topics', 'none')}")
+        else:
+            failures += 1
+            print(f"week of {monday}: FAILED {_failure(result)}", file=sys.stderr)
+    print(f"site: {settings.home / 'site' / 'weeks.html'}")
+    return 1 if failures else 0
+
+
 def cmd_demo(args) -> int:
     from replay.corpus import RealdataMissing
     from replay.server import ReplayServer
@@ -594,6 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--refresh", action="store_true", help="ignore the raw HTTP cache")
     run.add_argument("--deliver", action="store_true", help="deliver the digest even for a range of days (a backfill)")
     run.add_argument("--resend", action="store_true", help="deliver again even where this content was sent")
+    week = sub.add_parser("week", help="materialise the weekly digest of the weeks that have a day in a range")
+    week.add_argument("--date", required=True, help="a day of the first week, YYYY-MM-DD")
+    week.add_argument("--to", help="a day of the last week (inclusive)")
+    week.add_argument("--deliver", action="store_true", help="deliver even for several weeks (a backfill)")
+    week.add_argument("--resend", action="store_true", help="deliver again where this content was already sent")
     serve = sub.add_parser("serve", help="serve the static site ($ARXIV_MONITOR_HOME/site) on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -642,12 +687,14 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("--json", action="store_true")
     extract.add_argument("--time-limit", type=float, help="seconds before the worker is killed")
     args = parser.parse_args(argv)
-    if args.command in ("run", "demo"):
+    if args.command in ("run", "demo", "week"):
         _stop_on_sigterm()
     try:
         if args.command == "run":
             select = [s.strip() for s in args.select.split(",")] if args.select else None
             return run_days(args.date, args.to, select, args.refresh, args.deliver, args.resend)
+        if args.command == "week":
+            return run_weeks(args.date, args.to, args.deliver, args.resend)
         return {
             "demo": cmd_demo,
             "replay": cmd_replay,

@@ -7,8 +7,14 @@ partition at 02:00 on D is D itself. Weekend ticks materialise the "no announcem
 
 import dagster as dg
 
-from orchestration.jobs import daily_digest
+from orchestration.jobs import daily_digest, weekly_digest
 
 daily_schedule = dg.build_schedule_from_partitioned_job(
     daily_digest, hour_of_day=2, minute_of_hour=0, default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+# Monday 04:00 America/New_York: the week that just ended (its last daily runs are done by then).
+weekly_schedule = dg.build_schedule_from_partitioned_job(
+    weekly_digest, hour_of_day=4, minute_of_hour=0, day_of_week=1, default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -145,6 +145,7 @@ SETTINGS = [
     _s("relevance", "learned_threshold", "ARXIV_MONITOR_LEARNED_THRESHOLD", "monitor"),
     _s("relevance", "semantic_weight", "ARXIV_MONITOR_SEMANTIC_WEIGHT", "monitor"),
     _s("relevance", "similar_papers", "ARXIV_MONITOR_SIMILAR_PAPERS", "monitor"),
+    _s("weekly", "weekly_papers", "ARXIV_MONITOR_WEEKLY_PAPERS", "monitor"),
     _s("embeddings", "backend", "ARXIV_MONITOR_EMBEDDING_BACKEND", "embedder"),
     _s("embeddings", "url", "ARXIV_MONITOR_EMBEDDING_URL", "embedder"),
     _s("embeddings", "model", "ARXIV_MONITOR_EMBEDDING_MODEL", "embedder"),

@@ -256,6 +256,10 @@ def test_marks_change_the_next_runs_order_and_each_entry_says_why(replay, tmp_pa
                                                "('2512.20014', '2512.21118', '2512.20276')")}
     assert all(a[3] in liked_titles for a in after)  # each entry names the liked paper it resembles
     assert not {"1706.03762", "1602.02830"} & {a[0] for a in after}  # disliked: never kept by closeness
+    assert dg.materialize(pipeline.assets_named("daily_report"), resources=pipeline.resources,
+                          partition_key=DEMO_DAY).success
+    report = next((home / "reports").glob(f"*{DEMO_DAY}*.md")).read_text(encoding="utf-8")
+    assert report.count("像你赞过的：") >= len(after)  # every entry says which liked paper it is like
 
 
 # ---------------------------------------------------------------- plain functions

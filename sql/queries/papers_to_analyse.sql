@@ -1,5 +1,5 @@
 -- The filtered papers of one day with their listing metadata and full text (when it was read).
-SELECT f.arxiv_id, f.version, l.title, l.authors, l.categories, l.abstract, l.comment,
+SELECT f.arxiv_id, f.version, f.revision_of, f.revision_kind, l.title, l.authors, l.categories, l.abstract, l.comment,
        t.status AS fulltext_status, t.sections
 FROM filtered_papers f
 JOIN raw_listings l USING (partition_date, arxiv_id, version)

@@ -25,3 +25,11 @@ ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS combined_score DOUBLE;    -
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS calibrated_score DOUBLE; -- best z-score over the profile items
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS learned_score DOUBLE;    -- learned probability that it is wanted
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS closest_liked VARCHAR;   -- title of the nearest liked paper
+-- Where the paper was accepted or published, read from its comment / journal-ref (arxiv_domain/venue.py).
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS venue VARCHAR;          -- "ICST 2025", or the venue's name as written
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS venue_year INTEGER;
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS venue_status VARCHAR;   -- published | accepted | named
+-- A new version against the one already stored (arxiv_domain/revision.py); NULL: v1, or no earlier version stored.
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision_of INTEGER;    -- the stored version compared with
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision_kind VARCHAR;  -- minor | major
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision JSON;          -- what changed (Revision.as_row)

@@ -21,3 +21,8 @@ ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS evidence STRUCT(kind VARCHAR
 -- What made the extraction: PyMuPDF's version and a hash of the extraction code (assets/fulltext.py:
 -- extractor_identity). A re-run re-uses a stored extraction of the same PDF bytes by the same code.
 ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS extractor VARCHAR;
+-- The paper's main figure (assets/figures.py): a PNG rendered from the PDF, its caption and page; NULL when
+-- none was found (or the PDF was not read).
+ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS figure_png BLOB;
+ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS figure_caption VARCHAR;
+ALTER TABLE paper_fulltext ADD COLUMN IF NOT EXISTS figure_page INTEGER;

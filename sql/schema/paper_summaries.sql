@@ -37,3 +37,5 @@ ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS citation_share DOUBLE;
 ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS quality STRUCT(junk VARCHAR[], problems VARCHAR[],
     max_repetition DOUBLE, max_echo DOUBLE, short_fields VARCHAR[], copied_fields VARCHAR[], language_share DOUBLE,
     language_ok BOOLEAN, number_grounding DOUBLE, term_grounding DOUBLE);
+-- A minor revision (arxiv_domain/revision.py) re-uses the analysis of the version it revises: that version.
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS reused_from INTEGER;

@@ -1,0 +1,2 @@
+-- What was last delivered per channel for one week's digest.
+SELECT * EXCLUDE (partition_date) FROM weekly_deliveries WHERE partition_date = $partition_date;
