@@ -141,7 +141,7 @@ def render_trends(site, warehouse: WarehouseResource, language: str, weeks: list
     for kind in ("keyword", "interest", "category"):
         series = trend_series(rows, kind)
         if series and all_weeks:
-            charts.append({"title": t[f"chart_{kind}"], "svg": weekly_lines(series, all_weeks, t[f"chart_{kind}"])})
+            charts.append({"title": t[f"chart_{kind}"], "svg": weekly_lines(series, all_weeks)})
     topics = warehouse.query_rows("rising_topics", start=dt.date(2000, 1, 1), end=dt.date(2999, 12, 31))
     page = render_page("trends.html.j2", language, root="", title=t["trends"], charts=charts,
                        weeks=weeks[:12], topics=[r for r in topics if r["week"] in {w["partition_date"]

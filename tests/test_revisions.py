@@ -141,3 +141,26 @@ def test_venue_rules_on_plain_phrases():
                         "Automation (ICRA 2026)", None)
     assert (venue.label, venue.status) == ("ICRA 2026", "accepted")
     assert parse_venue(None, "Phys. Rev. D 85, 123 (2012)").year == 2012
+
+
+def test_main_figures_of_the_demo_days_pdfs_reach_the_site(replay, tmp_path):
+    """The demo day with the watched authors of its three real PDFs: each PDF's Figure 1 is stored, written
+    under the site and shown on the day page with its caption; a paper without a PDF shows none."""
+    from assets.figures import main_figure_of_file
+    from tests.conftest import DEMO_DAY
+
+    home = tmp_path / "home"
+    pipeline = pipeline_for(home, replay, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
+    for names in (("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext"), ("daily_report",),
+                  ("report_site",)):
+        assert dg.materialize(pipeline.assets_named(*names), resources=pipeline.resources,
+                              partition_key=DEMO_DAY).success
+    figures = dict(stored(home, "select arxiv_id, figure_page from paper_fulltext where figure_png is not null"))
+    assert figures == {"1706.03762": 3, "1505.04597": 2, "1602.02830": 5}
+    unet = main_figure_of_file(str(realdata_dir() / "pdf" / "1505.04597v1_Unet.pdf"))
+    assert (home / "site" / "figures" / "p-1505.04597.png").read_bytes() == unet.png
+    page = (home / "site" / "days" / f"{DEMO_DAY}.html").read_text(encoding="utf-8")
+    assert page.count('<figure class="fig">') == 3 and 'src="../figures/p-1505.04597.png"' in page
+    assert "Fig. 1. U-net architecture" in page
+    one_page_table = main_figure_of_file(str(realdata_dir() / "pdf" / "1903.10676_SciBERT_onepage_table.pdf"))
+    assert one_page_table is None
