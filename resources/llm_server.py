@@ -86,7 +86,7 @@ _LOWERCASE_WORD = re.compile(r" ?[a-z]{2,}")
 def lowercase_word_tokens(gguf: Path) -> tuple[int, ...]:
     """Ids of the model's vocabulary pieces that are lowercase Latin letters only ("man", " the",
     "ipulation"): the pieces of ordinary English words, not of names (capitals, digits, hyphens). Read
-    from the GGUF's vocabulary (llama.cpp loads only that: about a second for Qwen's 151,936 pieces)."""
+    from the GGUF's vocabulary (llama.cpp loads only the vocabulary, not the weights)."""
     import llama_cpp
 
     vocab = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)

@@ -178,3 +178,22 @@ def test_request_shapes_for_llama_cpp_and_vllm():
     assert "repeat_penalty" not in vllm and "repeat_penalty" not in vllm["extra_body"]
     messages = messages_for(section_prompts("en"), run(Scripted({q: [a] for q, a in GOOD.items()}))[1], "method")
     assert [m["role"] for m in messages] == ["system", "user"]
+
+
+def test_the_latin_word_bias_covers_lowercase_word_pieces_only():
+    """The zh prompt's bias targets ordinary English word pieces of the real model's vocabulary (the
+    bundled SmolLM2 GGUF's), never a piece with a capital, a digit or a non-Latin letter."""
+    import llama_cpp
+
+    from assets.section_questions import section_prompts
+    from resources.llm_server import bundled_gguf, lowercase_word_tokens
+
+    ids = lowercase_word_tokens(bundled_gguf())
+    vocab = llama_cpp.Llama(model_path=str(bundled_gguf()), vocab_only=True, verbose=False)
+    pieces = [vocab.detokenize([i]).decode("utf-8") for i in ids]
+    assert len(ids) > 1000 and all(p.strip().isascii() and p.strip().isalpha() and p.strip().islower() for p in pieces)
+    the = vocab.tokenize(b" the", add_bos=False)
+    assert len(the) == 1 and the[0] in ids
+    capital = vocab.tokenize(b" The", add_bos=False)
+    assert len(capital) == 1 and capital[0] not in ids
+    assert section_prompts("zh").sampling["latin_word_bias"] < 0 and section_prompts("en").sampling == {}
