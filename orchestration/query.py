@@ -147,7 +147,8 @@ def write_result(cursor: duckdb.DuckDBPyConnection, fmt: str, out: IO[str], max_
 
 
 def export_parquet(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
-    """Every table as Parquet, hive-partitioned by partition_date (target/<table>/partition_date=D/*.parquet).
+    """Every table as Parquet, hive-partitioned by partition_date (target/<table>/partition_date=D/*.parquet;
+    a table not kept by day, feedback, as target/<table>/data.parquet).
     Written beside the target first and swapped in per table, so a failed export leaves the last one whole."""
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target))
@@ -157,10 +158,12 @@ def export_parquet(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, i
         for table in [t for t in sql.all_table_names() if t in existing]:
             rows = conn.table(table)
             counts[table] = rows.count("*").fetchall()[0][0]
-            if counts[table]:
+            if counts[table] and "partition_date" in rows.columns:
                 rows.write_parquet(str(staging / table), partition_by=["partition_date"], compression="zstd")
-            else:
+            else:  # empty, or not kept by day (feedback): one file, or none
                 (staging / table).mkdir()
+                if counts[table]:
+                    rows.write_parquet(str(staging / table / "data.parquet"), compression="zstd")
         for table in counts:
             old = target / table
             if old.exists():

@@ -292,3 +292,16 @@ def test_calibration_needs_a_background_and_does_not_move_with_a_constant_offset
     assert calibrated_scores(background[:5], profile, background[:10]) is None
     z = calibrated_scores(background, profile, background)
     assert z.argmax() == 0 and abs(float(np.mean(z))) < 1e-6
+
+
+def test_marks_are_exported_with_the_tables(reader, tmp_path):
+    import duckdb
+
+    home = reader[0]
+    assert mark(reader, "feedback", "2512.20276", "read").returncode == 0
+    out = mark(reader, "export", "--to", str(tmp_path / "lake"))
+    assert out.returncode == 0, out.stderr
+    with duckdb.connect() as conn:
+        exported = conn.execute("select arxiv_id, signal, source from read_parquet($f) order by seq",
+                                {"f": str(tmp_path / "lake" / "feedback" / "data.parquet")}).fetchall()
+    assert exported == feedback_rows(home)

@@ -290,7 +290,8 @@ def test_export_is_hive_partitioned_parquet_that_reads_back_unchanged(demo_env, 
     assert cli("export", "--to", str(tmp_path / "lake"), env_extra=demo_env).returncode == 0
     assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == sorted(
         ["raw_listings", "listing_days", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries",
-         "daily_report", "report_deliveries"])
+         "daily_report", "report_deliveries", "feedback", "weekly_digests", "weekly_papers", "weekly_topics",
+         "weekly_deliveries"])
     files = list((tmp_path / "lake" / "raw_listings").rglob("*.parquet"))
     assert len(files) == 1
 
