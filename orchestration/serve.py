@@ -12,6 +12,7 @@ JSON or form posts; everything else is the static files under the site folder, n
 from __future__ import annotations
 
 import hmac
+import html
 import http.server
 import json
 import os
@@ -198,7 +199,5 @@ def _form(raw: str) -> dict:
 
 
 def _html(text: str) -> str:
-    import html
-
     return html.escape(str(text), quote=True)
 

@@ -56,7 +56,8 @@ class MonitorResource(dg.ConfigurableResource):
     learned_threshold: float = Field(0.5, description=(
         "A paper with no keyword is kept when the learned ranking gives it at least this probability of being "
         "one you want."))
-    semantic_weight: float = Field(20.0, description="Report order: keyword score + weight x semantic score.")
+    semantic_weight: float = Field(20.0, description=(
+        "Report order: keyword score + weight x the learned score once there is one, else the semantic score."))
     weekly_papers: int = Field(10, description=(
         "Papers in the weekly digest: the week's best by the daily ranking."))
     similar_papers: int = Field(3, description=(

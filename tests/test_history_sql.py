@@ -1,4 +1,4 @@
-"""Issue 6: the views, every saved query against the demo data, the read-only `query` command, its
+"""The views, every saved query against the demo data, the read-only `query` command, its
 lock behaviour, and `export` to hive-partitioned Parquet. The demo's database is only read here;
 tests that need to write use a copy."""
 

@@ -1,4 +1,4 @@
-"""Issue 17: `arxiv-monitor query` reads the warehouse and nothing else. Its connection is opened with
+"""`arxiv-monitor query` reads the warehouse and nothing else. Its connection is opened with
 DuckDB's external access off, extensions neither installed nor loaded and the configuration locked;
 file functions, hidden in a CTE or a subquery or not, are refused with a one-line message naming them,
 exit code 2, nothing changed. A small real warehouse (the demo day's listings and filter, no LLM)."""
