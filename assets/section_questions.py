@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from arxiv_domain.acronyms import defined_acronyms
 from assets.analysis import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
 from assets.quality import (
     COPY_LIMIT,
@@ -140,12 +141,20 @@ class SectionRequest:
     language: str
     section_titles: list[str] = field(default_factory=list)
     from_abstract_only: bool = False
+    logit_bias: dict = field(default_factory=dict)  # {token id: bias} for this paper's questions only
 
 
 def paper_block(paper: dict, body: str) -> str:
     header = [f"Title: {inert(paper['title'])}", f"Authors: {inert(', '.join(paper.get('authors') or []))}"]
     return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {inert(paper['abstract'])}\n\n{inert(body)}".rstrip() \
         + "\n</paper>"
+
+
+def named_long_forms(paper: dict) -> dict[str, str]:
+    """{abbreviation: long form} the title and abstract define for names, a long form with a capital
+    ("Stage-Aware Reinforcement (STARE)"); common terms ("behavioral cloning (BC)") are left out."""
+    defined = defined_acronyms(f"{paper.get('title', '')}. {paper.get('abstract', '')}")
+    return {short: long for short, long in defined.items() if any(w[:1].isupper() for w in long.split())}
 
 
 def messages_for(prompts: SectionPrompts, request: SectionRequest, question: str) -> list[dict]:
@@ -217,6 +226,8 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     busy = 0.0
     raw_parts: list[str] = []
     finish = None
+    if request.logit_bias:
+        sampling = {**sampling, "logit_bias": {**sampling.get("logit_bias", {}), **request.logit_bias}}
     options = sampling_options(backend, sampling)
     repair_options = sampling_options(backend, {**sampling, **REPAIR_SAMPLING})
     for question in QUESTIONS:

@@ -105,6 +105,21 @@ def search_entries(rows: list[dict]) -> list[dict]:
     return entries
 
 
+def day_titles(rows: list[dict]) -> dict[str, list[str]]:
+    """{day: ["title (id)", ...]}: what each day's feed entry lists."""
+    titles: dict[str, list[str]] = {}
+    for r in rows:
+        titles.setdefault(r["partition_date"].isoformat(), []).append(f"{r['title']} ({r['arxiv_id']})")
+    return titles
+
+
+def refresh_feed(site: Path, warehouse: WarehouseResource, base_url: str, now: dt.datetime,
+                 weeks: list[dict]) -> None:
+    """feed.xml alone, from the newest days only (a new weekly digest changes nothing else of the index)."""
+    titles = day_titles(warehouse.query_rows("feed_titles", days=FEED_DAYS))
+    write_atomically(site / "feed.xml", atom_feed(stored_days(warehouse), titles, base_url, now, weeks))
+
+
 def search_script(entries: list[dict]) -> str:
     """search-index.js: the index as a script (browsers refuse fetch() of a file:// JSON). JSON with
     '<', '>' and '&' escaped can never close the script element."""
@@ -158,12 +173,9 @@ def render_site(site: Path, day_context: dict | None, language: str, days: list[
     if day_context is not None:
         files[f"days/{day_context['day']}.html"] = day_page(day_context, language)
     entries = search_entries(search_rows)
-    titles: dict[str, list[str]] = {}
-    for e in entries:
-        titles.setdefault(e["day"], []).append(f"{e['title']} ({e['arxiv_id']})")
     files["search-index.js"] = search_script(entries)
     files["search.json"] = json.dumps(entries, ensure_ascii=False) + "\n"
-    files["feed.xml"] = atom_feed(days, titles, base_url, now, weeks)
+    files["feed.xml"] = atom_feed(days, day_titles(search_rows), base_url, now, weeks)
     files["index.html"] = index_page(days, language)  # last: it links to what was written before it
     for name, text in files.items():
         write_atomically(site / name, text)

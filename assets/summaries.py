@@ -26,13 +26,14 @@ from assets.section_questions import (
     SAMPLING,
     SectionRequest,
     analyse_sections,
+    named_long_forms,
     section_prompts,
     select_text,
 )
 from assets.section_questions import paper_block as section_paper_block
 from assets.wording import analysis_headings
 from resources.data_dir import DataDirResource
-from resources.llm_server import LLMServer, LLMServerResource, lowercase_word_tokens
+from resources.llm_server import LLMServer, LLMServerResource, capitalised_pieces, lowercase_word_tokens
 from resources.monitor import MonitorResource
 from resources.warehouse import WarehouseResource
 
@@ -113,6 +114,19 @@ def build_section_request(paper: dict, language: str, budget: int, count=estimat
     request = SectionRequest(paper["arxiv_id"], block, block, paper["abstract"], language, titles,
                              from_abstract_only=basis == "abstract")
     return request, basis, fitted.dropped if fitted else []
+
+
+def long_name_bias(paper: dict, gguf, bias: float) -> dict[str, float]:
+    """{token id: bias} that keeps the names the paper abbreviates from being spelled out ("Stage-Aware
+    Reinforcement" rather than STARE): every capitalised piece of their long forms, except pieces the rest
+    of the title and abstract use in other names."""
+    long_forms = list(named_long_forms(paper).values())
+    if not long_forms:
+        return {}
+    rest = f"{paper['title']} {paper['abstract']}"
+    for long in long_forms:
+        rest = rest.replace(long, " ")
+    return dict.fromkeys(map(str, capitalised_pieces(gguf, long_forms, rest)), float(bias))
 
 
 def reuse_cached(papers: list[dict], cached: dict, prompt_version: str, model: str, language: str,
@@ -212,6 +226,10 @@ def analyse_papers_by_section(papers: list[dict], cached: dict, llm: LLMServerRe
                                                                 float(bias))}
         count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
         built = {i: build_section_request(papers[i], language, budget, count) for i in missing}
+        name_bias = prompts.sampling.get("long_name_bias")
+        if name_bias and server.backend == "llama-cpp":
+            for i in missing:
+                built[i][0].logit_bias = long_name_bias(papers[i], llm.gguf_path(), name_bias)
         headings = analysis_headings(language)
         if log:
             log.info(f"analysing {len(missing)} papers with {model} ({server.backend}, one question per request, "

@@ -22,7 +22,7 @@ from assets.charts import weekly_lines
 from assets.delivery import DELIVERIES_SCHEMA, DeliveryConfig, deliver_day, delivery_mode
 from assets.partitions import clear_failures
 from assets.report import why_kept, why_short, write_atomically
-from assets.site import paper_anchor, render_page, render_site, stored_days
+from assets.site import paper_anchor, refresh_feed, render_page, stored_days
 from assets.wording import WEEKLY
 from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
@@ -209,10 +209,7 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
         write_atomically(site / "weeks.html", render_page("weeks.html.j2", language, root="", title=w["weeks"],
                                                           weeks=weeks))
         trends_bytes = render_trends(site, warehouse, language, weeks)
-        # index, search, feed (now with this week) and reading list, as report_site writes them
-        render_site(site, None, language, stored_days(warehouse), warehouse.query_rows("site_search"),
-                    publish.base_url, now, warehouse.query_rows("saved_papers", profile=monitor.profile), None,
-                    weeks)
+        refresh_feed(site, warehouse, publish.base_url, now, weeks)  # its entries now include this week
         return dg.MaterializeResult(metadata={
             "days_reported": len(reported), "listings": listings, "kept": len(candidates), "shown": len(papers),
             "rising_topics": ", ".join(t["term"] for t in topics) or "none",

@@ -80,16 +80,22 @@ def bundled_gguf() -> Path:
 
 
 _LOWERCASE_WORD = re.compile(r" ?[a-z]{2,}")
+_CAPITALISED_PIECE = re.compile(r"[ -]?[A-Z][a-z]*")
+
+
+@functools.cache
+def _vocabulary(gguf: Path):
+    """The GGUF's tokenizer alone (llama.cpp loads the vocabulary, not the weights: half a second)."""
+    import llama_cpp
+
+    return llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
 
 
 @functools.cache
 def lowercase_word_tokens(gguf: Path) -> tuple[int, ...]:
     """Ids of the model's vocabulary pieces that are lowercase Latin letters only ("man", " the",
-    "ipulation"): the pieces of ordinary English words, not of names (capitals, digits, hyphens). Read
-    from the GGUF's vocabulary (llama.cpp loads only the vocabulary, not the weights)."""
-    import llama_cpp
-
-    vocab = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+    "ipulation"): the pieces of ordinary English words, not of names (capitals, digits, hyphens)."""
+    vocab = _vocabulary(gguf)
     found = []
     for token in range(vocab.n_vocab()):
         try:
@@ -99,6 +105,22 @@ def lowercase_word_tokens(gguf: Path) -> tuple[int, ...]:
         if _LOWERCASE_WORD.fullmatch(piece):
             found.append(token)
     return tuple(found)
+
+
+def capitalised_pieces(gguf: Path, names: list[str], keep: str = "") -> tuple[int, ...]:
+    """Ids of the capitalised pieces (" Stage", "-A", " Rein", "-Language") that spell `names`, written after
+    a space or straight after a Chinese character, less any piece `keep` also uses (the paper's own
+    "ActionFlow" shares "Action" with "Vision-Language-Action")."""
+    vocab = _vocabulary(gguf)
+
+    def pieces(text: str) -> set[int]:
+        tokens = set(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return {t for t in tokens if _CAPITALISED_PIECE.fullmatch(vocab.detokenize([t]).decode("utf-8", "replace"))}
+
+    def all_pieces(words: list[str]) -> set[int]:
+        return set().union(set(), *(pieces(w) | pieces(" " + w) for w in words))
+
+    return tuple(sorted(all_pieces(names) - all_pieces(re.findall(r"[\w-]+", keep))))
 
 
 def cuda_available() -> bool:

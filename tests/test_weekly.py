@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import dagster as dg
+import feedparser
 import pytest
 
 from assets.weekly import STOP_WORDS, rising_topics, week_window
@@ -65,6 +66,9 @@ def test_the_weeks_page_and_its_chart_render_in_a_real_browser(week):
     assert f'href="weeks/{WEEK}.html"' in weeks
     feed = (home / "site" / "feed.xml").read_text(encoding="utf-8")
     assert f"urn:arxiv-monitor:week:{WEEK}" in feed and f"urn:arxiv-monitor:day:{DAYS[3]}" in feed
+    # The weekly stage rewrites the feed alone; each day's entry still lists that day's papers.
+    days = {e.id: e.summary for e in feedparser.parse(feed).entries}
+    assert "(2512.20014)" in days["urn:arxiv-monitor:day:2025-12-25"]
     trends = (home / "site" / "trends.html").read_text(encoding="utf-8")
     assert trends.count("<svg") >= 2  # keywords and categories at least
 
