@@ -37,11 +37,12 @@ def weekly_lines(series: dict[str, dict[dt.date, int]], weeks: list[dt.date], ti
     if len(series) > 1:
         axes.legend(fontsize=7, frameon=False, loc="upper left")
     figure.autofmt_xdate()
-    figure.tight_layout()
     out = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "arxiv-monitor"}), warnings.catch_warnings():
-        # Text stays text in the SVG: the browser's fonts draw it, so matplotlib's lack of CJK glyphs is moot.
+        # Text stays text in the SVG: the browser's fonts draw it, so matplotlib's lack of CJK glyphs (met
+        # when the layout measures the labels, and again when saving) is moot.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure.tight_layout()
         figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     return svg[svg.index("<svg"):]  # inline in a page: no XML declaration or doctype

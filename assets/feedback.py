@@ -45,10 +45,11 @@ def record(warehouse, profile: str, arxiv_id: str, signal: str, source: str) -> 
         raise FeedbackError(f"{arxiv_id} is not in the history (no stored day lists it): run the day that "
                             "announced it first")
     warehouse.append("feedback", profile=profile, arxiv_id=arxiv_id, signal=signal, source=source)
-    return states(warehouse, profile).get(arxiv_id, {"arxiv_id": arxiv_id, "rating": None, "saved": False,
-                                                     "read": False})
+    return states(warehouse, profile, arxiv_id).get(arxiv_id, {"arxiv_id": arxiv_id, "rating": None, "saved": False,
+                                                               "read": False})
 
 
-def states(warehouse, profile: str) -> dict[str, dict]:
-    """{arxiv_id: {rating, saved, read, changed_at, title}} of every paper the profile said something about."""
-    return {r["arxiv_id"]: r for r in warehouse.query_rows("feedback_state", profile=profile)}
+def states(warehouse, profile: str, arxiv_id: str = "") -> dict[str, dict]:
+    """{arxiv_id: {rating, saved, read, changed_at, title}} of every paper the profile said something about
+    (of that one paper only, given `arxiv_id`)."""
+    return {r["arxiv_id"]: r for r in warehouse.query_rows("feedback_state", profile=profile, arxiv_id=arxiv_id)}

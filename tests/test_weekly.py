@@ -107,3 +107,15 @@ def test_weekly_partitions_are_weeks_of_the_daily_ones(replay, tmp_path):
     mapped = dep.partition_mapping.get_upstream_mapped_partitions_result_for_partitions(
         pipeline.weeks.subset_with_partition_keys([WEEK]), pipeline.weeks, pipeline.partitions)
     assert sorted(mapped.partitions_subset.get_partition_keys()) == DAYS
+
+
+def test_a_chart_with_chinese_labels_is_text_and_warns_nothing():
+    import warnings
+
+    from assets.charts import weekly_lines
+
+    weeks = [dt.date(2025, 12, 1) + dt.timedelta(weeks=i) for i in range(4)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph warning would fail here
+        svg = weekly_lines({"视觉语言动作模型": {weeks[1]: 3}, "时空预测": {weeks[2]: 2}}, weeks, "每周论文数")
+    assert svg.startswith("<svg") and "视觉语言动作模型" in svg and "每周论文数" in svg
