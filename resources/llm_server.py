@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import io
 import os
 import re
 import secrets
@@ -88,7 +89,13 @@ def _vocabulary(gguf: Path):
     """The GGUF's tokenizer alone (llama.cpp loads the vocabulary, not the weights: half a second)."""
     import llama_cpp
 
-    return llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+    with _quiet_stderr():  # llama.cpp's C code warns about the context a vocabulary-only load never uses
+        return llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+
+
+def _quiet_stderr():
+    """llama-cpp-python prints llama.cpp's log lines to sys.stderr from Python."""
+    return contextlib.redirect_stderr(io.StringIO())
 
 
 @functools.cache

@@ -59,3 +59,12 @@ def test_long_forms_are_biased_piece_by_piece_on_a_real_vocabulary():
     assert "Action" not in action and " Action" not in action
     unet = _corpus()["1505.04597"]
     assert long_name_bias({"title": unet.title, "abstract": unet.abstract}, bundled_gguf(), -5.0) == {}
+
+
+def test_reading_a_vocabulary_prints_nothing(capfd):
+    from resources.llm_server import _vocabulary
+
+    vocab = _vocabulary.__wrapped__(bundled_gguf())  # uncached: the load itself is under test
+    assert vocab.n_vocab() > 40_000
+    out, err = capfd.readouterr()
+    assert out == "" and err == "", err  # llama.cpp's own context warning included
