@@ -18,6 +18,9 @@ the default wording) and under the calibrated rule ([relevance].calibrated_thres
 default wording too): its size, the seed papers it keeps, its overlap (Jaccard) with the default
 wording's kept set.
 
+Rewording with feedback: the same wordings after k likes and k dislikes (the feedback draws), kept sets
+under the pipeline's keep rule (calibrated or learned) and under the learned score alone.
+
 HELD_OUT: three more wordings, measured the same way, that no comparison of keep rules has looked at.
 
 Speed: training and scoring a 2,000-listing day against a 1,000-vector history sample; peak memory.
@@ -125,6 +128,47 @@ def rewording(vectors: dict[str, np.ndarray], embed, default: list[str], thresho
             "held_out_wordings": HELD_OUT, "by_wording": out}
 
 
+def rewording_with_feedback(vectors: dict[str, np.ndarray], embed, default: list[str], calibrated_threshold: float,
+                            learned_threshold: float) -> dict:
+    """Per wording, after the reader has liked k seed papers and disliked k others (the feedback draws): the
+    papers the pipeline's keep rule keeps among the rest (calibrated score or learned score over its
+    threshold, the classifier trained with the wording's interests as positives too), and the learned
+    score's alone; their size, recall of the seed papers left, and overlap with the default wording's set
+    under the same draw."""
+    from assets.learning import calibrated_scores, train
+
+    ids = sorted(vectors)
+    others = [i for i in ids if i not in SEED]
+    profiles = {name: embed(wording or default) for name, wording in {**WORDINGS, **HELD_OUT}.items()}
+    out = {}
+    for k in (1, 2, 3):
+        rng = random.Random(k)
+        rows = {name: {"keep_rule": [], "learned_alone": []} for name in profiles}
+        for _ in range(DRAWS):
+            likes = rng.sample(sorted(SEED), k)
+            dislikes = rng.sample(others, k)
+            rest = [i for i in ids if i not in likes and i not in dislikes]
+            rest_vectors = np.array([vectors[i] for i in rest])
+            liked = np.array([vectors[i] for i in likes])
+            disliked = np.array([vectors[i] for i in dislikes])
+            relevant = SEED - set(likes)
+            kept = {}
+            for name, profile in profiles.items():
+                model = train(liked, likes, disliked, profile, rest_vectors, learn_after=1)
+                learned = {i for i, s in zip(rest, model.scores(rest_vectors)) if s >= learned_threshold}
+                semantic = {i for i, s in zip(rest, calibrated_scores(rest_vectors, profile, rest_vectors))
+                            if s >= calibrated_threshold}
+                kept[name] = {"keep_rule": semantic | learned, "learned_alone": learned}
+            for name in profiles:
+                for rule, chosen in kept[name].items():
+                    base = kept["default"][rule]
+                    rows[name][rule].append({"kept": len(chosen), "seed_recall": len(chosen & relevant) / len(relevant),
+                                             "jaccard_with_default": len(chosen & base) / len(chosen | base)
+                                             if chosen | base else 1.0})
+        out[f"k={k}"] = {name: {rule: _mean(r) for rule, r in by_rule.items()} for name, by_rule in rows.items()}
+    return {"calibrated_threshold": calibrated_threshold, "learned_threshold": learned_threshold, "by_k": out}
+
+
 def speed(vectors: dict[str, np.ndarray], interests: np.ndarray) -> dict:
     from assets.learning import calibrated_scores, train
 
@@ -168,6 +212,9 @@ def reader_loop() -> dict:
         "vague_profile": {"interests": VAGUE, **feedback_ranking(vectors, embedder.embed(VAGUE), learn_after)},
         "rewording": rewording(vectors, embedder.embed, default, settings.get("monitor", "threshold"),
                                settings.get("monitor", "calibrated_threshold")),
+        "rewording_with_feedback": rewording_with_feedback(vectors, embedder.embed, default,
+                                                           settings.get("monitor", "calibrated_threshold"),
+                                                           settings.get("monitor", "learned_threshold")),
         "speed": speed(vectors, embedder.embed(default)),
         "target": "with feedback, 'both' ranks at least as well as interests alone (AP, P@5); the calibrated rule "
                   "keeps nearly the same papers across wordings (Jaccard with the default wording and seed recall "
