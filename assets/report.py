@@ -99,13 +99,15 @@ def why_short(matched: list[str], semantic: float | None, learned: float | None,
     return "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)
 
 
-def revision_label(revision_json: str | None, reused_from: int | None, language: str) -> str | None:
-    """"修订 v1 → v2：摘要改动 12%；新增：ICRA 2026；小修订，沿用 v1 的分析" from filtered_papers.revision."""
+def revision_label(revision_json: str | None, reused_from: int | None, version: int, language: str) -> str | None:
+    """"修订 v1 → v2：摘要改动 12%；新增：ICRA 2026；小修订，沿用 v1 的分析" from filtered_papers.revision; for a
+    new version whose predecessor the history lacks, that it could not be compared."""
+    r = REPORT[language]
     if not revision_json:
-        return None
+        return r["revision_unknown"].format(b=version) if version > 1 else None
     import json
 
-    r, rev = REPORT[language], json.loads(revision_json)
+    rev = json.loads(revision_json)
     parts = []
     if rev["title_changed"]:
         parts.append(r["revision_title"])
@@ -154,7 +156,7 @@ def report_context(
             "similar": similar.get(row["arxiv_id"], []),
             "links": links,
             "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
-            "revision_label": revision_label(row.get("revision"), row.get("reused_from"), language),
+            "revision_label": revision_label(row.get("revision"), row.get("reused_from"), row["version"], language),
             "venue_label": REPORT[language]["venue_value"].format(
                 venue=row["venue"], status=VENUE_STATUS[language][row["venue_status"]]) if row.get("venue") else None,
             "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",

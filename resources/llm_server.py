@@ -85,7 +85,7 @@ _CAPITALISED_PIECE = re.compile(r"[ -]?[A-Z][a-z]*")
 
 
 @functools.cache
-def _vocabulary(gguf: Path):
+def gguf_vocabulary(gguf: Path):
     """The GGUF's tokenizer alone (llama.cpp loads the vocabulary, not the weights: half a second)."""
     import llama_cpp
 
@@ -102,7 +102,7 @@ def _quiet_stderr():
 def lowercase_word_tokens(gguf: Path) -> tuple[int, ...]:
     """Ids of the model's vocabulary pieces that are lowercase Latin letters only ("man", " the",
     "ipulation"): the pieces of ordinary English words, not of names (capitals, digits, hyphens)."""
-    vocab = _vocabulary(gguf)
+    vocab = gguf_vocabulary(gguf)
     found = []
     for token in range(vocab.n_vocab()):
         try:
@@ -118,7 +118,7 @@ def capitalised_pieces(gguf: Path, names: list[str], keep: str = "") -> tuple[in
     """Ids of the capitalised pieces (" Stage", "-A", " Rein", "-Language") that spell `names`, written after
     a space or straight after a Chinese character, less any piece `keep` also uses (the paper's own
     "ActionFlow" shares "Action" with "Vision-Language-Action")."""
-    vocab = _vocabulary(gguf)
+    vocab = gguf_vocabulary(gguf)
 
     def pieces(text: str) -> set[int]:
         tokens = set(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))

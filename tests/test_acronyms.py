@@ -62,9 +62,9 @@ def test_long_forms_are_biased_piece_by_piece_on_a_real_vocabulary():
 
 
 def test_reading_a_vocabulary_prints_nothing(capfd):
-    from resources.llm_server import _vocabulary
+    from resources.llm_server import gguf_vocabulary
 
-    vocab = _vocabulary.__wrapped__(bundled_gguf())  # uncached: the load itself is under test
+    vocab = gguf_vocabulary.__wrapped__(bundled_gguf())  # uncached: the load itself is under test
     assert vocab.n_vocab() > 40_000
     out, err = capfd.readouterr()
     assert out == "" and err == "", err  # llama.cpp's own context warning included

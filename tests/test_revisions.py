@@ -162,5 +162,10 @@ def test_main_figures_of_the_demo_days_pdfs_reach_the_site(replay, tmp_path):
     page = (home / "site" / "days" / f"{DEMO_DAY}.html").read_text(encoding="utf-8")
     assert page.count('<figure class="fig">') == 3 and 'src="../figures/p-1505.04597.png"' in page
     assert "Fig. 1. U-net architecture" in page
+    # The demo day's updates were never stored at an earlier version: the report says it could not compare.
+    report = (home / "reports" / f"{DEMO_DAY}.md").read_text(encoding="utf-8")
+    assert "**修订**: v7：历史中没有更早的版本，无从比较" in report and "v3：历史中没有更早的版本" in report
+    assert "v1：历史中" not in report
+    assert page.count('class="revision">修订 v') == 4  # the four updates among the day's nine papers
     one_page_table = main_figure_of_file(str(realdata_dir() / "pdf" / "1903.10676_SciBERT_onepage_table.pdf"))
     assert one_page_table is None
