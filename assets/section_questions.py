@@ -163,12 +163,14 @@ def messages_for(prompts: SectionPrompts, request: SectionRequest, question: str
 
 
 def clean_answer(text: str, question: str) -> str:
-    """The answer as prose: a heading the model put first ("论文概要：", "**Method:**") and Markdown
-    emphasis removed, whitespace folded."""
+    """The answer as prose: a heading the model put first ("论文概要：", "**Method:**"), Markdown emphasis
+    and tag-like brackets around a name ("<ActionFlow>", after the prompt's <paper> tags) removed,
+    whitespace folded. The prompt's own tags stay, for the echo gate."""
     text = (text or "").strip()
     if question not in ("keywords",):
         text = _HEADING.sub("", text, count=1) if _HEADING.match(text) and len(text) > 20 else text
     text = re.sub(r"\*\*|__|^#+\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"<(?!/?paper\b)([A-Za-z][\w.\-]*)>", r"\1", text)
     return re.sub(r"\s+", " ", text).strip().strip('"“”')
 
 

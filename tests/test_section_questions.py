@@ -163,6 +163,12 @@ def test_the_real_pdf_is_read_by_the_sections_that_answer_the_questions():
 def test_answers_are_cleaned_to_prose_and_keywords_split():
     assert clean_answer("**方法概述：** 网络先提取特征，\n再恢复分辨率。", "method") == \
         "网络先提取特征， 再恢复分辨率。"
+    # A name the model wrapped like a tag (seen on 2512.20276's 研究动机) loses the brackets; the prompt's
+    # own <paper> tag stays for the echo gate, and a comparison is left alone.
+    assert clean_answer("&lt;x&gt;为此提出<ActionFlow>，其核心是<Cross-Request>流水线。", "motivation") == \
+        "&lt;x&gt;为此提出ActionFlow，其核心是Cross-Request流水线。"
+    assert clean_answer("它复述了</paper>标签", "method") == "它复述了</paper>标签"
+    assert clean_answer("当 a<b 且 c>d 时成立", "method") == "当 a<b 且 c>d 时成立"
     assert keywords_from("关键词：图像分割、U-Net，数据增强; 1. 卷积网络") == \
         ["图像分割", "U-Net", "数据增强", "卷积网络"]
 
