@@ -77,6 +77,7 @@ class SectionPrompts:
     questions: dict[str, str]
     unsupported: str
     unverifiable: str
+    withheld: str  # {problem}, where used: the repair note's words for the repeat ("与「论文概要」一节重复")
     repair: dict[str, str]
     version: str
     sampling: dict = field(default_factory=dict)  # per-language sampling ([sampling] of the prompt file)
@@ -94,7 +95,8 @@ def section_prompts(language: str) -> SectionPrompts:
     data = tomllib.loads(raw.decode("utf-8"))
     unsupported = data["unsupported_experiments"]
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
-    return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"], data["repair"],
+    return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"],
+                          data["withheld_section"], data["repair"],
                           f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}", data.get("sampling", {}))
 
 
@@ -228,6 +230,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     busy = 0.0
     raw_parts: list[str] = []
     finish = None
+    withheld = ""  # the section a left-out answer repeated
     if request.logit_bias:
         sampling = {**sampling, "logit_bias": {**sampling.get("logit_bias", {}), **request.logit_bias}}
     options = sampling_options(backend, sampling)
@@ -286,6 +289,13 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             # The text cannot support the section the model wrote: it says so, as when the text reports no
             # experiment; the invented names are never shown, and the other sections stand on their own.
             analysis[question] = prompts.unverifiable
+            continue
+        if accepted is None and question != "summary" and gates <= {"repeated_sections", "language"} \
+                and "repeated_sections" in gates and not withheld:
+            # A later section that only says again what an earlier one said: left out in words, once per paper;
+            # the repeat is never shown, and the sections that passed stand on their own.
+            withheld = next(p for g, p in found if g == "repeated_sections")
+            analysis[question] = prompts.withheld.format(problem=withheld)
             continue
         if accepted is None and gates == {"cut_off"}:  # a limit too small: not the model's junk
             return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "

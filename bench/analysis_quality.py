@@ -133,6 +133,9 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         # Shown with 实验说明 replaced by the sentence that says the text could not support one (the model's
         # version, repaired once, still named things the text lacks): counted apart, never hidden.
         "shown_with_experiments_omitted": sum(r[14] in _omitted_sentences() for r in ok),
+        # Shown with one later section left out in words because it repeated an earlier one after a repair.
+        "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes()) for v in r[11:15])
+                                             for r in ok),
         "mean_language_share_shown": mean(script_share(" ".join(r[10:16]), "zh") for r in ok),
         "mean_term_grounding": mean(q["term_grounding"] for q in qualities),
         "evidence_quotes_per_paper": round(statistics.mean(len(r[8] or []) for r in rows), 2),
@@ -153,6 +156,12 @@ def _omitted_sentences() -> set[str]:
     from assets.section_questions import section_prompts
 
     return {section_prompts(language).unverifiable for language in ("zh", "en")}
+
+
+def _withheld_prefixes() -> tuple[str, ...]:
+    from assets.section_questions import section_prompts
+
+    return tuple(section_prompts(language).withheld.split("{problem}")[0][:12] for language in ("zh", "en"))
 
 
 def seed_language_share() -> dict:

@@ -130,6 +130,29 @@ def test_a_section_repeating_an_earlier_one_is_asked_again_naming_it():
     repair = [r for r in client.requests if r[0] == "method"][1]
     assert "与「论文概要」一节重复" in repair[1][-1]["content"]
 
+    # Repeated again after the repair: 方法概述 says in words that it was left out, and why; the repeat is not
+    # shown and the other sections stand. A second section that repeats makes the whole analysis rejected.
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [GOOD["summary"]]})
+    outcome, _, _ = run(stubborn)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.analysis["method"] == "此节从略：模型对本节的回答与「论文概要」一节重复，未予显示。"
+    assert outcome.analysis["experiments"] == GOOD["experiments"]
+    assert [q for q, *_ in stubborn.requests].count("method") == 2
+    twice = Scripted({**{q: [a] for q, a in GOOD.items()}, "contributions": [GOOD["summary"]],
+                      "method": [GOOD["motivation"]]})
+    outcome, _, _ = run(twice)
+    assert outcome.status == "rejected" and outcome.error.startswith("rejected by repeated_sections: 方法概述:")
+
+
+def test_the_sentences_leaving_a_section_out_pass_the_gates_they_stand_in_for():
+    from assets.quality import ECHO_MARKS, invented
+
+    for language in ("zh", "en"):
+        prompts = section_prompts(language)
+        withheld = prompts.withheld.format(problem=prompts.repair["repeats"].format(other=GOOD["summary"][:4]))
+        for sentence in (withheld, prompts.unverifiable, prompts.unsupported):
+            assert invented(sentence, "") == [] and not ECHO_MARKS.search(sentence), (language, sentence)
+
 
 def test_text_without_any_experiment_gets_the_sentence_that_says_so_and_no_question():
     paper = {**PAPER, "abstract": "We discuss how a contracting path and an expanding path can be combined in one "
