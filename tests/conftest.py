@@ -163,8 +163,9 @@ def demo(tmp_path_factory, shared_llm):
            "ARXIV_MONITOR_LLM_API_KEY": server.api_key,
            # The suite checks the demo's plumbing, not the 135M model's prose (tests/test_quality.py does
            # that on its real answers; `make bench` analysis_quality measures it): answers are capped at
-           # 64 tokens, which takes the demo from ~6 min to ~1.5 min here. `make demo` runs uncapped.
-           "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS": "64"}
+           # 48 tokens, the paper at 800, which takes the demo from ~6 min to ~1.5 min here. `make demo` runs
+           # uncapped.
+           "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS": "48", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS": "800"}
     return env, cli("demo", env_extra=env)
 
 

@@ -26,7 +26,7 @@ def answered(log: Path) -> int:
 def environment(server, home: Path, port: int) -> dict:
     env = replay_env(server, home, ARXIV_MONITOR_WATCH_AUTHORS=DEMO_WATCH_AUTHORS,
                      ARXIV_MONITOR_LLAMA_MODEL="smollm2-135m", ARXIV_MONITOR_LLM_PORT=str(port),
-                     ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS="48")
+                     ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS="48", ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS="800")
     env.pop("ARXIV_MONITOR_LLM_API_KEY", None)
     return env
 
