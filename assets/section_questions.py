@@ -68,6 +68,7 @@ _EXPERIMENTAL = re.compile(
     r"\d+(?:\.\d+)?\s?(?:%|percent|x\b|×)|\b(?:experiment|evaluat|benchmark|dataset|outperform|baseline|accuracy|"
     r"state[- ]of[- ]the[- ]art|ablation|we (?:show|demonstrate|achieve)|results? (?:show|demonstrate)|achiev)",
     re.IGNORECASE)
+_TAGGED_NAME = re.compile(r"<(?!/?paper\b)([A-Za-z][\w.\-]*)>")  # "<ActionFlow>"; the prompt's own tag stays
 _HEADING = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?\s*[\w\u4e00-\u9fff /&-]{0,14}?\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*")
 
 
@@ -172,7 +173,7 @@ def clean_answer(text: str, question: str) -> str:
     if question not in ("keywords",):
         text = _HEADING.sub("", text, count=1) if _HEADING.match(text) and len(text) > 20 else text
     text = re.sub(r"\*\*|__|^#+\s*", "", text, flags=re.MULTILINE)
-    text = re.sub(r"<(?!/?paper\b)([A-Za-z][\w.\-]*)>", r"\1", text)
+    text = _TAGGED_NAME.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip().strip('"“”')
 
 
@@ -230,7 +231,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     busy = 0.0
     raw_parts: list[str] = []
     finish = None
-    withheld = ""  # the section a left-out answer repeated
+    withheld = False  # a section was already left out as a repeat
     if request.logit_bias:
         sampling = {**sampling, "logit_bias": {**sampling.get("logit_bias", {}), **request.logit_bias}}
     options = sampling_options(backend, sampling)
@@ -285,17 +286,10 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
                         {"role": "user", "content": note}]
         gates = {g for g, _ in found}
-        if accepted is None and question == "experiments" and "invented" in gates and gates <= {"invented", "language"}:
-            # The text cannot support the section the model wrote: it says so, as when the text reports no
-            # experiment; the invented names are never shown, and the other sections stand on their own.
-            analysis[question] = prompts.unverifiable
-            continue
-        if accepted is None and question != "summary" and gates <= {"repeated_sections", "language"} \
-                and "repeated_sections" in gates and not withheld:
-            # A later section that only says again what an earlier one said: left out in words, once per paper;
-            # the repeat is never shown, and the sections that passed stand on their own.
-            withheld = next(p for g, p in found if g == "repeated_sections")
-            analysis[question] = prompts.withheld.format(problem=withheld)
+        left_out = None if accepted is not None else left_out_sentence(question, found, prompts, withheld)
+        if left_out:
+            withheld = withheld or "repeated_sections" in gates
+            analysis[question] = left_out
             continue
         if accepted is None and gates == {"cut_off"}:  # a limit too small: not the model's junk
             return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "
@@ -322,6 +316,23 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     # to that): nothing shown stopped at the limit.
     return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, "stop", "\n\n".join(raw_parts),
                            attempts, quality=quality)
+
+
+def left_out_sentence(question: str, found: list[tuple[str, str]], prompts: SectionPrompts,
+                      withheld: bool) -> str | None:
+    """The sentence that stands for a section whose repaired answer still failed, when the paper can do
+    without it (None: the paper is rejected). The failing answer is never shown; the sections that passed
+    stand on their own.
+    - 实验说明 naming things the text lacks: the text cannot support the section (as when it reports no
+      experiment at all);
+    - a later section that only repeats an earlier one: left out, once per paper."""
+    gates = {g for g, _ in found}
+    if question == "experiments" and "invented" in gates and gates <= {"invented", "language"}:
+        return prompts.unverifiable
+    if question != "summary" and not withheld and "repeated_sections" in gates \
+            and gates <= {"repeated_sections", "language"}:
+        return prompts.withheld.format(problem=next(p for g, p in found if g == "repeated_sections"))
+    return None
 
 
 def sampling_options(backend: str, sampling: dict) -> dict:

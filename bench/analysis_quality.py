@@ -161,7 +161,7 @@ def _omitted_sentences() -> set[str]:
 def _withheld_prefixes() -> tuple[str, ...]:
     from assets.section_questions import section_prompts
 
-    return tuple(section_prompts(language).withheld.split("{problem}")[0][:12] for language in ("zh", "en"))
+    return tuple(section_prompts(language).withheld.split("{problem}")[0] for language in ("zh", "en"))
 
 
 def seed_language_share() -> dict:

@@ -32,6 +32,8 @@ import random
 import statistics
 import time
 import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -65,6 +67,8 @@ HELD_OUT = {
                    "networks on road graphs"],
 }
 
+ALL_WORDINGS = {**WORDINGS, **HELD_OUT}
+
 
 def _ranking_figures(scores: np.ndarray, ids: list[str], relevant: set[str]) -> dict:
     order = np.argsort(-scores, kind="stable")
@@ -78,27 +82,43 @@ def _mean(rows: list[dict]) -> dict:
     return {k: round(statistics.fmean(r[k] for r in rows), 3) for k in rows[0]}
 
 
+@dataclass(frozen=True)
+class Draw:
+    """One simulated reader: k seed papers liked, k others disliked, the rest to rank or keep."""
+
+    likes: list[str]
+    liked: np.ndarray
+    disliked: np.ndarray
+    rest: list[str]
+    rest_vectors: np.ndarray
+    relevant: set[str]  # the seed papers among the rest
+
+
+def feedback_draws(vectors: dict[str, np.ndarray], k: int) -> Iterator[Draw]:
+    """DRAWS draws for k likes and k dislikes, the same ones for every measure (seeded by k)."""
+    ids = sorted(vectors)
+    others = [i for i in ids if i not in SEED]
+    rng = random.Random(k)
+    for _ in range(DRAWS):
+        likes = rng.sample(sorted(SEED), k)
+        dislikes = rng.sample(others, k)
+        rest = [i for i in ids if i not in likes and i not in dislikes]
+        yield Draw(likes, np.array([vectors[i] for i in likes]), np.array([vectors[i] for i in dislikes]), rest,
+                   np.array([vectors[i] for i in rest]), SEED - set(likes))
+
+
 def feedback_ranking(vectors: dict[str, np.ndarray], interests: np.ndarray, learn_after: int) -> dict:
     from assets.learning import train
 
-    ids = sorted(vectors)
-    others = [i for i in ids if i not in SEED]
     out = {}
     for k in (1, 2, 3):
-        rng = random.Random(k)
         rows = {"interests": [], "learned": [], "both": []}
-        for _ in range(DRAWS):
-            likes = rng.sample(sorted(SEED), k)
-            dislikes = rng.sample(others, k)
-            rest = [i for i in ids if i not in likes and i not in dislikes]
-            rest_vectors = np.array([vectors[i] for i in rest])
-            liked = np.array([vectors[i] for i in likes])
-            disliked = np.array([vectors[i] for i in dislikes])
-            relevant = SEED - set(likes)
-            rows["interests"].append(_ranking_figures((rest_vectors @ interests.T).max(axis=1), rest, relevant))
-            for name, examples in (("learned", np.zeros((0, liked.shape[1]))), ("both", interests)):
-                model = train(liked, likes, disliked, examples, rest_vectors, learn_after=1)
-                rows[name].append(_ranking_figures(model.scores(rest_vectors), rest, relevant))
+        for d in feedback_draws(vectors, k):
+            rows["interests"].append(_ranking_figures((d.rest_vectors @ interests.T).max(axis=1), d.rest,
+                                                      d.relevant))
+            for name, examples in (("learned", np.zeros((0, d.liked.shape[1]))), ("both", interests)):
+                model = train(d.liked, d.likes, d.disliked, examples, d.rest_vectors, learn_after=1)
+                rows[name].append(_ranking_figures(model.scores(d.rest_vectors), d.rest, d.relevant))
         out[f"k={k}"] = {name: _mean(r) for name, r in rows.items()}
     return out
 
@@ -110,7 +130,7 @@ def rewording(vectors: dict[str, np.ndarray], embed, default: list[str], thresho
     ids = sorted(vectors)
     listing = np.array([vectors[i] for i in ids])
     kept_sets = {}
-    for name, wording in {**WORDINGS, **HELD_OUT}.items():
+    for name, wording in ALL_WORDINGS.items():
         profile = embed(wording or default)
         raw = (listing @ profile.T).max(axis=1)
         calibrated = calibrated_scores(listing, profile, listing)
@@ -137,32 +157,23 @@ def rewording_with_feedback(vectors: dict[str, np.ndarray], embed, default: list
     under the same draw."""
     from assets.learning import calibrated_scores, train
 
-    ids = sorted(vectors)
-    others = [i for i in ids if i not in SEED]
-    profiles = {name: embed(wording or default) for name, wording in {**WORDINGS, **HELD_OUT}.items()}
+    profiles = {name: embed(wording or default) for name, wording in ALL_WORDINGS.items()}
     out = {}
     for k in (1, 2, 3):
-        rng = random.Random(k)
         rows = {name: {"keep_rule": [], "learned_alone": []} for name in profiles}
-        for _ in range(DRAWS):
-            likes = rng.sample(sorted(SEED), k)
-            dislikes = rng.sample(others, k)
-            rest = [i for i in ids if i not in likes and i not in dislikes]
-            rest_vectors = np.array([vectors[i] for i in rest])
-            liked = np.array([vectors[i] for i in likes])
-            disliked = np.array([vectors[i] for i in dislikes])
-            relevant = SEED - set(likes)
+        for d in feedback_draws(vectors, k):
             kept = {}
             for name, profile in profiles.items():
-                model = train(liked, likes, disliked, profile, rest_vectors, learn_after=1)
-                learned = {i for i, s in zip(rest, model.scores(rest_vectors)) if s >= learned_threshold}
-                semantic = {i for i, s in zip(rest, calibrated_scores(rest_vectors, profile, rest_vectors))
+                model = train(d.liked, d.likes, d.disliked, profile, d.rest_vectors, learn_after=1)
+                learned = {i for i, s in zip(d.rest, model.scores(d.rest_vectors)) if s >= learned_threshold}
+                semantic = {i for i, s in zip(d.rest, calibrated_scores(d.rest_vectors, profile, d.rest_vectors))
                             if s >= calibrated_threshold}
                 kept[name] = {"keep_rule": semantic | learned, "learned_alone": learned}
             for name in profiles:
                 for rule, chosen in kept[name].items():
                     base = kept["default"][rule]
-                    rows[name][rule].append({"kept": len(chosen), "seed_recall": len(chosen & relevant) / len(relevant),
+                    rows[name][rule].append({"kept": len(chosen),
+                                             "seed_recall": len(chosen & d.relevant) / len(d.relevant),
                                              "jaccard_with_default": len(chosen & base) / len(chosen | base)
                                              if chosen | base else 1.0})
         out[f"k={k}"] = {name: {rule: _mean(r) for rule, r in by_rule.items()} for name, by_rule in rows.items()}

@@ -89,13 +89,10 @@ def gguf_vocabulary(gguf: Path):
     """The GGUF's tokenizer alone (llama.cpp loads the vocabulary, not the weights: half a second)."""
     import llama_cpp
 
-    with _quiet_stderr():  # llama.cpp's C code warns about the context a vocabulary-only load never uses
+    # llama.cpp warns about the context a vocabulary-only load never uses; llama-cpp-python prints its log
+    # lines to sys.stderr from Python.
+    with contextlib.redirect_stderr(io.StringIO()):
         return llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
-
-
-def _quiet_stderr():
-    """llama-cpp-python prints llama.cpp's log lines to sys.stderr from Python."""
-    return contextlib.redirect_stderr(io.StringIO())
 
 
 @functools.cache
