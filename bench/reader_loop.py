@@ -67,7 +67,21 @@ HELD_OUT = {
                    "networks on road graphs"],
 }
 
-ALL_WORDINGS = {**WORDINGS, **HELD_OUT}
+# Three more, written on 2026-12-03 after HELD_OUT had been looked at by prototypes of other rules, and
+# committed before any rule was measured on them: the clean held-out measure.
+UNSEEN = {
+    "newcomer": ["Teaching robots to do tasks from what they see and what they are told, with big AI models that turn "
+                 "pictures and words into movements",
+                 "Predicting how things like traffic jams, rain or air pollution will change across a city over the "
+                 "next hours"],
+    "abstract": ["We study policies that condition a pretrained vision-language backbone on an instruction and camera "
+                 "frames and decode robot actions for manipulation",
+                 "We study models that forecast multivariate signals observed at many locations, such as traffic "
+                 "sensors or weather stations, capturing spatial and temporal dependencies"],
+    "short": ["robot foundation models with language and vision", "predicting traffic and weather over space and time"],
+}
+
+ALL_WORDINGS = {**WORDINGS, **HELD_OUT, **UNSEEN}
 
 
 def _ranking_figures(scores: np.ndarray, ids: list[str], relevant: set[str]) -> dict:
