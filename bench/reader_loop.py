@@ -21,7 +21,11 @@ wording's kept set.
 Rewording with feedback: the same wordings after k likes and k dislikes (the feedback draws), kept sets
 under the pipeline's keep rule (calibrated or learned) and under the learned score alone.
 
-HELD_OUT: three more wordings, measured the same way, that no comparison of keep rules has looked at.
+HELD_OUT: three more wordings, written after WORDINGS had compared keep rules; UNSEEN: three more, written
+after prototypes had looked at HELD_OUT and committed before any rule was measured on them.
+Calibrated threshold sweep (1.8 to 2.8): per threshold, the worst seed recall and the mean and worst overlap
+with the default wording's set over each group of wordings; the threshold is picked on the development
+wordings (WORDINGS) alone, by `pick_calibrated_threshold`, and read on HELD_OUT and UNSEEN.
 
 Speed: training and scoring a 2,000-listing day against a 1,000-vector history sample; peak memory.
 """
@@ -137,29 +141,61 @@ def feedback_ranking(vectors: dict[str, np.ndarray], interests: np.ndarray, lear
     return out
 
 
+CALIBRATED_SWEEP = [round(1.8 + 0.1 * i, 1) for i in range(11)]  # 1.8 .. 2.8
+
+
+def _kept_figures(kept: dict[str, set[str]], names) -> dict:
+    """Per wording: kept size, seed papers kept, Jaccard with the default wording's set."""
+    base = kept["default"]
+    return {name: {"kept": len(kept[name]), "seed_kept": len(kept[name] & SEED),
+                   "jaccard_with_default": round(len(kept[name] & base) / len(kept[name] | base), 3)
+                   if kept[name] | base else 1.0} for name in names}
+
+
+def _group_summary(figures: dict) -> dict:
+    return {"min_seed_kept": min(f["seed_kept"] for f in figures.values()),
+            "mean_jaccard": round(statistics.fmean(f["jaccard_with_default"] for f in figures.values()), 3),
+            "min_jaccard": min(f["jaccard_with_default"] for f in figures.values())}
+
+
+def pick_calibrated_threshold(sweep: dict[float, dict]) -> float:
+    """On the development wordings only: the threshold whose worst wording keeps the most seed papers, then the
+    highest mean overlap with the default wording's set, then the highest threshold (fewer papers kept)."""
+    return max(sweep, key=lambda t: (sweep[t]["development"]["min_seed_kept"],
+                                     sweep[t]["development"]["mean_jaccard"], t))
+
+
 def rewording(vectors: dict[str, np.ndarray], embed, default: list[str], threshold: float,
               calibrated_threshold: float) -> dict:
+    """Kept sets per wording under the raw threshold and the configured calibrated one; and a sweep of calibrated
+    thresholds, the pick made on the development wordings (WORDINGS) and measured on HELD_OUT and UNSEEN."""
     from assets.learning import calibrated_scores
 
     ids = sorted(vectors)
     listing = np.array([vectors[i] for i in ids])
-    kept_sets = {}
+    raw, calibrated = {}, {}
     for name, wording in ALL_WORDINGS.items():
         profile = embed(wording or default)
-        raw = (listing @ profile.T).max(axis=1)
-        calibrated = calibrated_scores(listing, profile, listing)
-        kept_sets[name] = {"raw": {i for i, s in zip(ids, raw) if s >= threshold},
-                           "calibrated": {i for i, s in zip(ids, calibrated) if s >= calibrated_threshold}}
-    out = {}
-    for name, kept in kept_sets.items():
-        out[name] = {}
-        for rule, chosen in kept.items():
-            base = kept_sets["default"][rule]
-            union = chosen | base
-            out[name][rule] = {"kept": len(chosen), "seed_kept": len(chosen & SEED),
-                               "jaccard_with_default": round(len(chosen & base) / len(union), 3) if union else 1.0}
+        raw[name] = (listing @ profile.T).max(axis=1)
+        calibrated[name] = calibrated_scores(listing, profile, listing)
+
+    def kept(scores: dict[str, np.ndarray], at: float) -> dict[str, set[str]]:
+        return {name: {i for i, s in zip(ids, values) if s >= at} for name, values in scores.items()}
+
+    by_rule = {"raw": _kept_figures(kept(raw, threshold), ALL_WORDINGS),
+               "calibrated": _kept_figures(kept(calibrated, calibrated_threshold), ALL_WORDINGS)}
+    groups = {"development": [n for n in WORDINGS if n != "default"], "held_out": list(HELD_OUT),
+              "unseen": list(UNSEEN)}
+    sweep = {}
+    for at in CALIBRATED_SWEEP:
+        figures = _kept_figures(kept(calibrated, at), ALL_WORDINGS)
+        sweep[at] = {"default": figures["default"],
+                     **{group: _group_summary({n: figures[n] for n in names}) for group, names in groups.items()}}
     return {"threshold": threshold, "calibrated_threshold": calibrated_threshold, "wordings": WORDINGS,
-            "held_out_wordings": HELD_OUT, "by_wording": out}
+            "held_out_wordings": HELD_OUT, "unseen_wordings": UNSEEN,
+            "by_wording": {name: {rule: figures[name] for rule, figures in by_rule.items()} for name in ALL_WORDINGS},
+            "calibrated_sweep": {str(t): v for t, v in sweep.items()},
+            "picked_on_development": pick_calibrated_threshold(sweep)}
 
 
 def rewording_with_feedback(vectors: dict[str, np.ndarray], embed, default: list[str], calibrated_threshold: float,

@@ -44,10 +44,10 @@ class MonitorResource(dg.ConfigurableResource):
     threshold: float = Field(0.40, description=(
         "A paper with no keyword is kept when its cosine to an interest reaches this, while the history is too "
         "small to calibrate (picked on the real recordings: bench/README.md, relevance)."))
-    calibrated_threshold: float = Field(2.3, description=(
+    calibrated_threshold: float = Field(2.2, description=(
         "A paper with no keyword is kept when its calibrated semantic score (how many spreads above the history's "
-        "mean similarity to that interest) reaches this; it does not move with the interests' wording "
-        "(bench/README.md, reader_loop)."))
+        "mean similarity to that interest) reaches this; it moves less with the interests' wording than the raw "
+        "cosine (picked on rewordings of the default interests: bench/README.md, reader_loop)."))
     profile: str = Field("default", description=(
         "Whose feedback (👍 👎 saved, read) this configuration reads and records: one name per reader."))
     learn_after: int = Field(3, description=(

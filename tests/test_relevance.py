@@ -341,3 +341,16 @@ def test_a_model_of_another_width_is_refused_before_anything_is_written(server, 
     message = str(next(e for e in result.all_events if e.is_step_failure).event_specific_data.error)
     assert "openai:narrow@test gives 8-d vectors" in message and "256-d vectors of wordllama" in message
     assert stored(home, "select * from listing_embeddings order by all") == before
+
+
+def test_the_calibrated_threshold_is_picked_on_the_development_wordings_alone():
+    from bench.reader_loop import pick_calibrated_threshold
+
+    def row(dev_seed, dev_jaccard, held_seed):
+        return {"development": {"min_seed_kept": dev_seed, "mean_jaccard": dev_jaccard},
+                "held_out": {"min_seed_kept": held_seed, "mean_jaccard": 1.0}}
+
+    # Recall of the worst development wording first, then its overlap, then the stricter threshold; the held-out
+    # figures never decide.
+    assert pick_calibrated_threshold({2.0: row(5, 0.6, 6), 2.2: row(5, 0.7, 3), 2.4: row(4, 0.9, 6)}) == 2.2
+    assert pick_calibrated_threshold({2.0: row(5, 0.7, 6), 2.3: row(5, 0.7, 1)}) == 2.3
