@@ -269,6 +269,36 @@ def closeness_of(day, listing: list[dict], monitor: MonitorResource, warehouse: 
     return closeness, info
 
 
+@dataclass(frozen=True)
+class KeepPreview:
+    """What the keep rule keeps of a stored day and the listings it just misses; nothing is written."""
+
+    listings: int
+    kept: list[dict]  # filter_listings rows, report order
+    near: list[dict]  # not kept, closest to the profile first: arxiv_id, version, title, semantic/calibrated score
+    basis: dict  # closeness_of's: profile items, history sample, calibrated or not
+
+
+def preview_keep(day, monitor: MonitorResource, warehouse: WarehouseResource, embedder: EmbedderResource,
+                 near: int = 5) -> KeepPreview:
+    """The day's keep decision under `monitor` (e.g. another wording of the interests), computed as the
+    asset computes it, from the stored listings and vectors."""
+    listing = warehouse.query_rows("partition_listings", partition_date=day)
+    closeness, basis = closeness_of(day, listing, monitor, warehouse, embedder)
+    kept = filter_listings(listing, rules_from(monitor), closeness, keep_rule(monitor))
+    taken = {(r["arxiv_id"], r["version"]) for r in kept}
+    missed = []
+    for row in listing:
+        c = (closeness or {}).get((row["arxiv_id"], row["version"]))
+        if (row["arxiv_id"], row["version"]) in taken or c is None or c.similarity is None:
+            continue
+        missed.append({"arxiv_id": row["arxiv_id"], "version": row["version"], "title": row["title"],
+                       "semantic_score": round(c.similarity, 4), "calibrated_score": _rounded(c.calibrated),
+                       "closest_interest": c.closest})
+    missed.sort(key=lambda r: -(r["calibrated_score"] if r["calibrated_score"] is not None else r["semantic_score"]))
+    return KeepPreview(len(listing), kept, missed[:near], basis)
+
+
 def _matrix(rows: list, width: int = 0) -> np.ndarray:
     if not rows:
         return np.zeros((0, width), dtype=np.float32)

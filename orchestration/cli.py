@@ -553,6 +553,71 @@ def cmd_saved(args) -> int:
     return 0
 
 
+def cmd_preview(args) -> int:
+    """What the keep rule keeps of a stored day and what it just misses, under the configured interests or
+    other wordings given with --interest; nothing is written."""
+    from assets.filtering import preview_keep
+    from assets.relevance import ProfileError
+    from assets.report import why_kept
+    from resources.configured import build_resources
+    from resources.embedder import EmbeddingError
+    from resources.settings import load_settings
+    from resources.warehouse import WarehouseBusy
+
+    settings = load_settings()
+    interests = [t.strip() for t in args.interest or [] if t.strip()]
+    if args.interest and not interests:
+        return _fail("--interest: an empty wording (write the interest in plain words)")
+    if args.near < 0:
+        return _fail(f"--near must be 0 or more, got {args.near}")
+    resources = build_resources(settings, monitor={"interests": interests} if interests else {})
+    warehouse, monitor = resources["warehouse"], resources["monitor"]
+    try:
+        if args.date:
+            try:
+                day = dt.date.fromisoformat(args.date)
+            except ValueError:
+                return _fail(f"--date: not a day: {args.date!r} (write YYYY-MM-DD)")
+        else:
+            day = warehouse.query_rows("latest_listing_day")[0]["day"]
+            if day is None:
+                return _fail("no listing stored yet: run a day first (arxiv-monitor run --date D)")
+        preview = preview_keep(day, monitor, warehouse, resources["embedder"], near=args.near)
+    except (ProfileError, EmbeddingError, WarehouseBusy, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    if not preview.listings:
+        return _fail(f"no listing stored for {day}: run it first (arxiv-monitor run --date {day})")
+    basis = preview.basis
+    if not basis.get("profile_items"):
+        rule = "keywords and watched authors only (no interests, examples or BibTeX)"
+    elif basis.get("calibrated"):
+        rule = (f"calibrated score ≥ {monitor.calibrated_threshold} (against {basis['history_sample']} earlier "
+                "listings and the day's)")
+    else:
+        rule = f"cosine ≥ {monitor.threshold} (too few listings to calibrate)"
+    if basis.get("learned"):
+        rule += (f", or learned score ≥ {monitor.learned_threshold} "
+                 f"({basis['liked']} liked, {basis['disliked']} disliked)")
+    print(f"{day}: {preview.listings} listings; closeness kept by {rule}")
+    for label in monitor.interests:
+        print(f"  interest: {label}")
+    print(f"\nkept ({len(preview.kept)}):")
+    for r in preview.kept:
+        matched = list(r["matched_keywords"] or []) + [f"@{a}" for a in r["matched_authors"] or []]
+        why = why_kept(matched, r["semantic_score"], r["closest_interest"], monitor.language, r["learned_score"],
+                       r["closest_liked"])
+        z = "" if r["calibrated_score"] is None else f" [calibrated {r['calibrated_score']:.2f}]"
+        print(f"  {r['rank']:>3}  {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
+              f"       {why}{z}")
+    if preview.near:
+        print(f"\njust below ({len(preview.near)}):")
+        for r in preview.near:
+            z = "" if r["calibrated_score"] is None else f", calibrated {r['calibrated_score']:.2f}"
+            print(f"       {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
+                  f"       cosine {r['semantic_score']:.2f}{z} to: {r['closest_interest']}")
+    return 0
+
+
 def cmd_export(args) -> int:
     from orchestration.query import export_parquet
     from resources.warehouse import WarehouseBusy
@@ -663,6 +728,12 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--format", choices=FORMATS, default="table")
     query.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
     query.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
+    preview = sub.add_parser("preview", help="what the keep rule keeps of a stored day and what it just misses "
+                                             "(try another wording with --interest; nothing is written)")
+    preview.add_argument("--date", help="a stored announcement day, YYYY-MM-DD (default: the latest)")
+    preview.add_argument("--interest", action="append", metavar="TEXT",
+                         help="an interest to try instead of the configured ones (repeat for several)")
+    preview.add_argument("--near", type=int, default=5, help="listings just below the rule to show (default 5)")
     export = sub.add_parser("export", help="the tables as Parquet, hive-partitioned by partition_date")
     export.add_argument("--to", required=True, metavar="DIR")
     export.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")
@@ -703,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
             "serve": cmd_serve,
             "feedback": cmd_feedback,
             "saved": cmd_saved,
+            "preview": cmd_preview,
             "export": cmd_export,
             "extract": cmd_extract,
             "llm-server": cmd_llm_server,

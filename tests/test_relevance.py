@@ -4,6 +4,7 @@ keep rule and ranking, and "similar papers" over the history, on the real replay
 import datetime as dt
 import json
 import os
+import re
 
 import dagster as dg
 import numpy as np
@@ -217,6 +218,35 @@ def test_default_keywords_report_shows_semantic_scores(server, home):
     assert "· 语义相关 0.56 · 最接近：Vision-language-action models" in report
     kept = stored(home, "select arxiv_id, kept_by from filtered_papers")
     assert {k[0] for k in kept} == SEED and all("keyword" in k[1] for k in kept)
+
+
+def test_preview_shows_what_another_wording_keeps_and_misses_and_writes_nothing(server, home):
+    """`arxiv-monitor preview` decides as filtered_papers decides (same kept papers, same order) and shows
+    what a wording just misses: a six-word wording keeps none of the seed papers on the demo day, and the two
+    papers closest below it are seed papers."""
+    env = {"ARXIV_MONITOR_KEYWORDS": "", "ARXIV_MONITOR_INTERESTS": INTERESTS}
+    pipeline = pipeline_for(home, server, **env)
+    assert dg.materialize(pipeline.assets_named(*EMBED_ASSETS), resources=pipeline.resources,
+                          partition_key=DEMO_DAY).success
+    before = stored(home, "select * from filtered_papers order by rank")
+    same = cli("preview", "--date", DEMO_DAY, env_extra=replay_env(server, home, **env))
+    assert same.returncode == 0, same.stderr
+    kept_ids = [a for (a,) in stored(home, "select arxiv_id from filtered_papers order by rank")]
+    shown = re.findall(r"^ +\d+  (\S+)v\d+  ", same.stdout.split("just below")[0], re.M)
+    assert shown == kept_ids and set(shown) == SEED
+    assert "cosine ≥ 0.4" in same.stdout  # 19 listings: too few to calibrate
+    short = cli("preview", "--date", DEMO_DAY, "--near", "3", "--interest", "robot foundation models with language",
+                env_extra=replay_env(server, home, **env))
+    assert short.returncode == 0, short.stderr
+    assert "kept (0):" in short.stdout and "just below (3):" in short.stdout
+    below = re.findall(r"^ +(\d{4}\.\d{4,5})v\d+  ", short.stdout.split("just below")[1], re.M)
+    assert len(below) == 3 and set(below[:2]) <= SEED, short.stdout
+    assert stored(home, "select * from filtered_papers order by rank") == before  # nothing written
+    for args, message in ((["--date", "2025-13-01"], "--date: not a day"),
+                          (["--date", "2025-12-01"], "no listing stored for 2025-12-01"),
+                          (["--interest", " "], "--interest: an empty wording")):
+        bad = cli("preview", *args, env_extra=replay_env(server, home, **env))
+        assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
 
 
 def test_an_unknown_example_fails_before_anything_is_kept(server, home):
