@@ -615,6 +615,8 @@ def cmd_preview(args) -> int:
             z = "" if r["calibrated_score"] is None else f", calibrated {r['calibrated_score']:.2f}"
             print(f"       {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
                   f"       cosine {r['semantic_score']:.2f}{z} to: {r['closest_interest']}")
+        print(f"\nWant one of these? arxiv-monitor feedback ID up (from {monitor.learn_after} marks on, "
+              "the ranking learns from them)")
     return 0
 
 

@@ -241,6 +241,7 @@ def test_preview_shows_what_another_wording_keeps_and_misses_and_writes_nothing(
     assert "kept (0):" in short.stdout and "just below (3):" in short.stdout
     below = re.findall(r"^ +(\d{4}\.\d{4,5})v\d+  ", short.stdout.split("just below")[1], re.M)
     assert len(below) == 3 and set(below[:2]) <= SEED, short.stdout
+    assert "arxiv-monitor feedback ID up" in short.stdout  # how to teach it the papers it misses
     assert stored(home, "select * from filtered_papers order by rank") == before  # nothing written
     for args, message in ((["--date", "2025-13-01"], "--date: not a day"),
                           (["--date", "2025-12-01"], "no listing stored for 2025-12-01"),
