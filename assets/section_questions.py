@@ -79,6 +79,8 @@ class SectionPrompts:
     unsupported: str
     unverifiable: str
     withheld: str  # {problem}, where used: the repair note's words for the repeat ("与「论文概要」一节重复")
+    first_person_section: str  # a section left out for speaking as the paper's authors
+    first_person: re.Pattern  # what speaks as the authors ("我们", "we")
     repair: dict[str, str]
     version: str
     sampling: dict = field(default_factory=dict)  # per-language sampling ([sampling] of the prompt file)
@@ -97,7 +99,8 @@ def section_prompts(language: str) -> SectionPrompts:
     unsupported = data["unsupported_experiments"]
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
     return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"],
-                          data["withheld_section"], data["repair"],
+                          data["withheld_section"], data["first_person_section"], re.compile(data["first_person"]),
+                          data["repair"],
                           f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}", data.get("sampling", {}))
 
 
@@ -203,6 +206,8 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
         found.append(("copies_abstract", prompts.repair["abstract"]))
     elif size(text) >= 6 and containment(text, request.source_text) >= COPY_LIMIT:
         found.append(("copies_abstract", prompts.repair["copies"]))
+    if prompts.first_person.search(text):
+        found.append(("first_person", prompts.repair["first_person"]))
     share = script_share(text, request.language)
     if share is not None and share < LANGUAGE_LIMIT:
         found.append(("language", prompts.repair["language"]))
@@ -231,7 +236,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
     busy = 0.0
     raw_parts: list[str] = []
     finish = None
-    withheld = False  # a section was already left out as a repeat
+    withheld = False  # a section was already left out as a repeat or for its voice
     if request.logit_bias:
         sampling = {**sampling, "logit_bias": {**sampling.get("logit_bias", {}), **request.logit_bias}}
     options = sampling_options(backend, sampling)
@@ -288,7 +293,7 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
         gates = {g for g, _ in found}
         left_out = None if accepted is not None else left_out_sentence(question, found, prompts, withheld)
         if left_out:
-            withheld = withheld or "repeated_sections" in gates
+            withheld = withheld or bool(gates & {"repeated_sections", "first_person"})
             analysis[question] = left_out
             continue
         if accepted is None and gates == {"cut_off"}:  # a limit too small: not the model's junk
@@ -325,10 +330,14 @@ def left_out_sentence(question: str, found: list[tuple[str, str]], prompts: Sect
     stand on their own.
     - 实验说明 naming things the text lacks: the text cannot support the section (as when it reports no
       experiment at all);
-    - a later section that only repeats an earlier one: left out, once per paper."""
+    - a later section that only repeats an earlier one, or a section written as the paper's authors
+      ("我们提出…", a translated abstract: "we" would be wrong in a report): one of these per paper."""
     gates = {g for g, _ in found}
     if question == "experiments" and "invented" in gates and gates <= {"invented", "language"}:
         return prompts.unverifiable
+    if question in PROSE_ORDER[1:] and "first_person" in gates and not withheld \
+            and gates <= {"first_person", "language"}:
+        return prompts.first_person_section
     if question != "summary" and not withheld and "repeated_sections" in gates \
             and gates <= {"repeated_sections", "language"}:
         return prompts.withheld.format(problem=next(p for g, p in found if g == "repeated_sections"))

@@ -144,13 +144,45 @@ def test_a_section_repeating_an_earlier_one_is_asked_again_naming_it():
     assert outcome.status == "rejected" and outcome.error.startswith("rejected by repeated_sections: 方法概述:")
 
 
+def test_a_section_written_as_the_authors_is_asked_again_in_the_third_person_then_left_out():
+    """"我们提出…" is the paper's voice (a translated abstract), not the report's: a real answer of the 1.5B model
+    to 研究动机 on the demo day (1706.03762, 2026-12-03)."""
+    voiced = "现有方法通常使用复杂的递归或卷积神经网络。我们提出了一种新的简单网络架构，仅基于注意力机制。"
+    client = Scripted({**{q: [a] for q, a in GOOD.items()}, "motivation": [voiced, GOOD["motivation"]]})
+    outcome, _, _ = run(client)
+    assert outcome.status == "ok" and outcome.analysis["motivation"] == GOOD["motivation"]
+    repair = [r for r in client.requests if r[0] == "motivation"][1]
+    assert "「我们」" in repair[1][-1]["content"] and "第三人称" in repair[1][-1]["content"]
+
+    # Still "我们" after the repair: left out in words, the rest stands; with a repeat left out too, or in the
+    # overview, the paper is rejected (one section left out per paper, and never the overview).
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "motivation": [voiced]})
+    outcome, _, _ = run(stubborn)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.analysis["motivation"] == section_prompts("zh").first_person_section
+    assert "我们提出" not in " ".join(str(v) for v in outcome.analysis.values())
+    both = Scripted({**{q: [a] for q, a in GOOD.items()}, "motivation": [voiced], "method": [GOOD["summary"]]})
+    assert run(both)[0].status == "rejected"
+    overview = Scripted({**{q: [a] for q, a in GOOD.items()}, "summary": [voiced]})
+    outcome, _, _ = run(overview)
+    assert outcome.status == "rejected" and outcome.error.startswith("rejected by first_person: 论文概要:")
+
+
+def test_the_first_person_pattern_of_each_language():
+    assert section_prompts("zh").first_person.search("我们的方法") and not section_prompts("zh").first_person.search(
+        "作者提出的方法")
+    english = section_prompts("en").first_person
+    assert all(english.search(t) for t in ("We propose a model.", "our method", "it helps us"))
+    assert not any(english.search(t) for t in ("The authors propose a model.", "US traffic data", "weather, power"))
+
+
 def test_the_sentences_leaving_a_section_out_pass_the_gates_they_stand_in_for():
     from assets.quality import ECHO_MARKS, invented
 
     for language in ("zh", "en"):
         prompts = section_prompts(language)
         withheld = prompts.withheld.format(problem=prompts.repair["repeats"].format(other=GOOD["summary"][:4]))
-        for sentence in (withheld, prompts.unverifiable, prompts.unsupported):
+        for sentence in (withheld, prompts.unverifiable, prompts.unsupported, prompts.first_person_section):
             assert invented(sentence, "") == [] and not ECHO_MARKS.search(sentence), (language, sentence)
 
 
