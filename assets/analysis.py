@@ -21,7 +21,10 @@ PROMPTS = Path(__file__).resolve().parent / "prompts"
 ANALYSIS_FIELDS = ("tldr", "summary", "motivation", "contributions", "method", "experiments")
 # Section priority when a paper does not fit: dropped first to last.
 DROP_ORDER = ("references", "appendix", "related_work")
-_SENTENCE_END = re.compile(r"[。！？.!?…」』”\"')）)\]]\s*$")
+# A full stop right after a digit is not taken for a sentence end: in a cut answer it is a decimal point whose
+# digits never came ("平均 8." of "平均 8.0%").
+_SENTENCE_MARK = r"(?:[。！？!?]|(?<!\d)\.)"
+_SENTENCE_END = re.compile(rf"(?:{_SENTENCE_MARK}|[…」』”\"')）)\]])\s*$")
 
 
 class PaperAnalysis(BaseModel):
@@ -59,7 +62,7 @@ def complete_sentences(text: str) -> str:
         raise ValueError("empty")
     if _SENTENCE_END.search(text):
         return text
-    cut = max(text.rfind(mark) for mark in "。！？.!?")
+    cut = max((m.start() for m in re.finditer(_SENTENCE_MARK, text)), default=-1)
     if cut < len(text) * 0.3:  # keeping less than a third would be a different, shorter answer
         raise ValueError(f"ends mid-sentence: …{text[-40:]!r}")
     return text[: cut + 1]

@@ -132,10 +132,13 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         "invented_names_or_numbers_shown": invented_shown,
         # Shown with 实验说明 replaced by the sentence that says the text could not support one (the model's
         # version, repaired once, still named things the text lacks): counted apart, never hidden.
-        "shown_with_experiments_omitted": sum(r[14] in _omitted_sentences() for r in ok),
+        "shown_with_experiments_omitted": sum(r[14] in _fixed_sentences("unverifiable") for r in ok),
         # Shown with one later section left out in words because it repeated an earlier one after a repair.
         "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes()) for v in r[11:15])
                                              for r in ok),
+        # Shown with one section left out in words because it spoke as the paper's authors ("我们") after a repair.
+        "shown_with_a_section_in_the_authors_voice_left_out": sum(
+            any(v in _fixed_sentences("first_person_section") for v in r[11:15]) for r in ok),
         "mean_language_share_shown": mean(script_share(" ".join(r[10:16]), "zh") for r in ok),
         "mean_term_grounding": mean(q["term_grounding"] for q in qualities),
         "evidence_quotes_per_paper": round(statistics.mean(len(r[8] or []) for r in rows), 2),
@@ -152,10 +155,12 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     }
 
 
-def _omitted_sentences() -> set[str]:
+def _fixed_sentences(kind: str) -> set[str]:
+    """One of the fixed sentences that stand for a section left out (`unverifiable`, `first_person_section`), in
+    every language."""
     from assets.section_questions import section_prompts
 
-    return {section_prompts(language).unverifiable for language in ("zh", "en")}
+    return {getattr(section_prompts(language), kind) for language in ("zh", "en")}
 
 
 def _withheld_prefixes() -> tuple[str, ...]:
