@@ -287,9 +287,14 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             if not found or (attempt and {g for g, _ in found} == {"language"}):
                 accepted = text  # in another language after a repair: shown, marked by the language measure
                 break
-            note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
-            messages = [*messages_for(prompts, request, question), {"role": "assistant", "content": raw},
-                        {"role": "user", "content": note}]
+            messages = messages_for(prompts, request, question)
+            if {g for g, _ in found} == {"first_person"}:
+                # Shown its own answer, the model copies it back word for word (measured on the demo day):
+                # asked afresh instead, the third person right after the question.
+                messages[1]["content"] += "\n" + prompts.repair["third_person"]
+            else:
+                note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
+                messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": note}]
         gates = {g for g, _ in found}
         left_out = None if accepted is not None else left_out_sentence(question, found, prompts, withheld)
         if left_out:

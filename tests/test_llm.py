@@ -136,7 +136,8 @@ def test_running_server_is_reused(llm, llm_resource):
         ("一句话。第二句话。还没写完", "一句话。第二句话。"),
         ("Complete sentence.", "Complete sentence."),
         # cut inside a decimal (a recorded answer, analysis_quality 2026-12-03): not a sentence end
-        ("该框架确保了动作执行的连续性。实验结果表明，CCoL 在三个仿真环境中实现了平均 8.", "该框架确保了动作执行的连续性。"),
+        ("该框架确保了动作执行的连续性。实验结果表明，CCoL 在三个仿真环境中实现了平均 8.",
+         "该框架确保了动作执行的连续性。"),
         ("Accuracy rose by 2.5 points. It improves by 8.", "Accuracy rose by 2.5 points."),
     ],
 )

@@ -152,7 +152,9 @@ def test_a_section_written_as_the_authors_is_asked_again_in_the_third_person_the
     outcome, _, _ = run(client)
     assert outcome.status == "ok" and outcome.analysis["motivation"] == GOOD["motivation"]
     repair = [r for r in client.requests if r[0] == "motivation"][1]
-    assert "「我们」" in repair[1][-1]["content"] and "第三人称" in repair[1][-1]["content"]
+    # Asked afresh (shown its own answer, the model copies it back), the third person after the question.
+    assert [m["role"] for m in repair[1]] == ["system", "user"]
+    assert repair[1][1]["content"].endswith(section_prompts("zh").repair["third_person"])
 
     # Still "我们" after the repair: left out in words, the rest stands; with a repeat left out too, or in the
     # overview, the paper is rejected (one section left out per paper, and never the overview).
