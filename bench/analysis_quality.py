@@ -134,8 +134,9 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         # version, repaired once, still named things the text lacks): counted apart, never hidden.
         "shown_with_experiments_omitted": sum(r[14] in _fixed_sentences("unverifiable") for r in ok),
         # Shown with one later section left out in words because it repeated an earlier one after a repair.
-        "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes()) for v in r[11:15])
-                                             for r in ok),
+        "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes())
+                                                 and v not in _fixed_sentences("first_person_section")
+                                                 for v in r[11:15]) for r in ok),
         # Shown with one section left out in words because it spoke as the paper's authors ("我们") after a repair.
         "shown_with_a_section_in_the_authors_voice_left_out": sum(
             any(v in _fixed_sentences("first_person_section") for v in r[11:15]) for r in ok),
