@@ -42,10 +42,12 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
-# Tags, JSON keys and template markers a model copies from its prompt or the request.
+# Tags, JSON keys and template markers a model copies from its prompt or the request, and markup copied from
+# the paper's text (a hostile abstract's `<script>alert("x")</def><img src=1 onerror=…>`, answered by SmolLM2).
 ECHO_MARKS = re.compile(
     r"<\s*/?\s*paper\b|‹\s*/?\s*paper|&lt;\s*/?\s*paper|\"(?:tldr|summary|motivation|contributions|method|"
-    r"experiments|keywords|cited_sections)\"\s*:|\{\{|\}\}|<\|im_(?:start|end)\|>|\bTitle:\s|\bAbstract:\s",
+    r"experiments|keywords|cited_sections)\"\s*:|\{\{|\}\}|<\|im_(?:start|end)\|>|\bTitle:\s|\bAbstract:\s|"
+    r"</[A-Za-z]|<[A-Za-z]+\s+[A-Za-z-]+\s*=|\bon(?:error|load|click|mouseover)\s*=|javascript:|alert\s*\(",
     re.IGNORECASE)
 # Named terms: acronyms (VLA, STLDM), CamelCase (OpenVLA, ResNet, mIoU), names with digits (GPT-4, Qwen3-8B).
 # ASCII boundaries rather than \b: in Chinese text a name touches CJK characters, which \b counts as word characters.
