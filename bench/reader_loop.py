@@ -191,8 +191,14 @@ def rewording(vectors: dict[str, np.ndarray], embed, default: list[str], thresho
         figures = _kept_figures(kept(calibrated, at), ALL_WORDINGS)
         sweep[at] = {"default": figures["default"],
                      **{group: _group_summary({n: figures[n] for n in names}) for group, names in groups.items()}}
+    # Where each seed paper ranks under each wording (calibrated score, 1 = first of all entries): what no
+    # threshold can change.
+    seed_ranks = {}
+    for name, values in calibrated.items():
+        order = [ids[i] for i in np.argsort(-values, kind="stable")]
+        seed_ranks[name] = {arxiv_id: order.index(arxiv_id) + 1 for arxiv_id in sorted(SEED)}
     return {"threshold": threshold, "calibrated_threshold": calibrated_threshold, "wordings": WORDINGS,
-            "held_out_wordings": HELD_OUT, "unseen_wordings": UNSEEN,
+            "held_out_wordings": HELD_OUT, "unseen_wordings": UNSEEN, "seed_ranks": seed_ranks,
             "by_wording": {name: {rule: figures[name] for rule, figures in by_rule.items()} for name in ALL_WORDINGS},
             "calibrated_sweep": {str(t): v for t, v in sweep.items()},
             "picked_on_development": pick_calibrated_threshold(sweep)}
