@@ -77,6 +77,11 @@ def _basis(paper: dict, language: str) -> str:
     return r["basis_abstract"].format(status=fulltext_label(paper.get("fulltext_status"), language))
 
 
+def matched_labels(row: dict) -> list[str]:
+    """The keyword and watched-author matches of a filtered_papers row as the report names them ("vla", "@Name")."""
+    return list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
+
+
 def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str,
              learned: float | None = None, liked: str | None = None) -> str:
     """Why the paper is in the report: its keyword/author matches, its similarity to the interest
@@ -142,7 +147,7 @@ def report_context(
         ]
         for link in links:
             link["url"] = href(link["url"])
-        matched = list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
+        matched = matched_labels(row)
         semantic = row.get("semantic_score")
         paper = {
             **row,

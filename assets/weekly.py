@@ -21,7 +21,7 @@ import polars as pl
 from assets.charts import weekly_lines
 from assets.delivery import DELIVERIES_SCHEMA, DeliveryConfig, deliver_day, delivery_mode
 from assets.partitions import clear_failures
-from assets.report import why_kept, why_short, write_atomically
+from assets.report import matched_labels, why_kept, why_short, write_atomically
 from assets.site import paper_anchor, refresh_feed, render_page, stored_days
 from assets.wording import WEEKLY
 from resources.data_dir import DataDirResource
@@ -89,7 +89,7 @@ def week_papers(rows: list[dict], limit: int, language: str) -> list[dict]:
     """The digest's papers (week_papers rows, best first), with why each is there."""
     papers = []
     for rank, r in enumerate(rows[:limit], start=1):
-        matched = list(r["matched_keywords"] or []) + [f"@{a}" for a in r["matched_authors"] or []]
+        matched = matched_labels(r)
         papers.append({
             "rank": rank, "arxiv_id": r["arxiv_id"], "version": r["version"], "announced_on": r["announced_on"],
             "title": " ".join(r["title"].split()), "combined_score": r["combined_score"], "tldr": r["tldr"],

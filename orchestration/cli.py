@@ -558,7 +558,7 @@ def cmd_preview(args) -> int:
     other wordings given with --interest; nothing is written."""
     from assets.filtering import preview_keep
     from assets.relevance import ProfileError
-    from assets.report import why_kept
+    from assets.report import matched_labels, why_kept
     from resources.configured import build_resources
     from resources.embedder import EmbeddingError
     from resources.settings import load_settings
@@ -603,9 +603,8 @@ def cmd_preview(args) -> int:
         print(f"  interest: {label}")
     print(f"\nkept ({len(preview.kept)}):")
     for r in preview.kept:
-        matched = list(r["matched_keywords"] or []) + [f"@{a}" for a in r["matched_authors"] or []]
-        why = why_kept(matched, r["semantic_score"], r["closest_interest"], monitor.language, r["learned_score"],
-                       r["closest_liked"])
+        why = why_kept(matched_labels(r), r["semantic_score"], r["closest_interest"], monitor.language,
+                       r["learned_score"], r["closest_liked"])
         z = "" if r["calibrated_score"] is None else f" [calibrated {r['calibrated_score']:.2f}]"
         print(f"  {r['rank']:>3}  {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
               f"       {why}{z}")
