@@ -9,9 +9,14 @@ definitions call, never at import.
 """
 
 import datetime as dt
+import functools
 import warnings
 
 import dagster as dg
+
+from arxiv_domain.calendar import parse_day
+from resources.data_dir import DataDirResource
+from resources.warehouse import MissingTable
 
 
 def announcement_days(start_date: dt.date) -> dg.DailyPartitionsDefinition:
@@ -41,10 +46,6 @@ def clear_failures(compute):
       body stored before it stopped stays.
     - An upstream table that was never written (a selection with a gap, on a new data directory) names
       the upstream asset and the day, instead of DuckDB's catalog error."""
-    import functools
-
-    from resources.warehouse import MissingTable
-
     @functools.wraps(compute)
     def body(context, *args, **kwargs):
         try:
@@ -57,3 +58,16 @@ def clear_failures(compute):
                              f"(arxiv-monitor run --date {day} --select {asset})", allow_retries=False) from None
 
     return body
+
+
+def weekly_partitions(start_date: dt.date) -> dg.WeeklyPartitionsDefinition:
+    """Weeks from the Monday on or before the first announcement day; a week is a partition once it ended."""
+    monday = start_date - dt.timedelta(days=start_date.weekday())
+    return dg.WeeklyPartitionsDefinition(start_date=monday.isoformat(), day_offset=1, timezone="America/New_York")
+
+
+def start_step(context: dg.AssetExecutionContext, data_dir: DataDirResource) -> dt.date:
+    """The partition's announcement day, once the data directory is known to take the step's output: a full
+    or read-only disk stops the step here, before any work."""
+    data_dir.check()
+    return parse_day(context.partition_key)

@@ -1,163 +1,55 @@
-"""`weekly_digest` and `weekly_delivery`: a week (Monday to Sunday, America/New_York) built from its
-daily partitions.
-
-The digest holds the week's most relevant papers by the daily ranking (each paper once, at its best
-score), counts per keyword, interest and category, and the rising topics: terms of the week's
-first-version listings whose share grew against the four weeks before,
-
-    growth = (share this week + 1/N) / (mean share over the previous four weeks + 1/N)
-
-(N the week's listings: a term unseen before needs a few papers to rise), kept when it is in at least
-`MIN_TOPIC_PAPERS` listings and has grown `MIN_GROWTH` times. The site gets a page per week with a
-chart, a trends page over the whole history and an entry per week in the feed; the channels get the
-digest once per content, exactly as the daily one (assets/delivery.py).
-"""
+"""The weekly stage: `weekly_digest` and `weekly_delivery`, a week (Monday to Sunday, America/New_York) built
+from its daily partitions (publishing/weekly.py)."""
 
 import datetime as dt
 
 import dagster as dg
 import polars as pl
 
-from assets.charts import weekly_lines
-from assets.delivery import DELIVERIES_SCHEMA, DeliveryConfig, deliver_day, delivery_mode
 from assets.partitions import clear_failures
-from assets.report import matched_labels, why_kept, why_short, write_atomically
-from assets.site import paper_anchor, refresh_feed, render_page, stored_days
-from assets.wording import WEEKLY
+from assets.publishing import DeliveryConfig, delivery_mode, stored_days
+from publishing.digests import DELIVERIES_SCHEMA, deliver_day
+from publishing.report import write_atomically
+from publishing.site import FEED_DAYS, refresh_feed, render_page
+from publishing.weekly import (
+    PREVIOUS_WEEKS,
+    STOP_WORDS,
+    WEEKLY_PAPERS_SCHEMA,
+    WEEKLY_TOPICS_SCHEMA,
+    render_trends,
+    render_week,
+    rising_topics,
+    week_context,
+    week_papers,
+    week_window,
+    weekly_digest_message,
+)
+from publishing.wording import WEEKLY
 from resources.data_dir import DataDirResource
 from resources.monitor import MonitorResource
 from resources.publish import PublishResource
 from resources.warehouse import WarehouseResource
 
-PREVIOUS_WEEKS = 4
-MIN_TOPIC_PAPERS = 3
-MIN_GROWTH = 2.0
-TOPICS = 10
-TREND_SERIES = 6  # lines per chart on the trends page
-# Words that say nothing about a topic (function words and the filler of every abstract).
-_STOP_TEXT = """
-about above after again against also although among another based because been before being below
-between both but can could does doing done during each either even every first from further given
-have having here however into itself just more most much must neither next only other over paper
-papers present presents propose proposed proposes provide provides same several should show shows
-since some such than that their them then there these they this those through thus under until upon
-using very well were what when where whether which while will with within without would your our
-approach approaches method methods result results work works study studies novel new existing
-across achieve achieves further significantly significant demonstrate demonstrates experiments
-"""
-STOP_WORDS = sorted(set(_STOP_TEXT.split()))
+WHOLE_HISTORY = {"start": dt.date(2000, 1, 1), "end": dt.date(2999, 12, 31)}
 
 
-def week_window(partition_key: str) -> tuple[dt.date, dt.date]:
-    """[Monday, next Monday) of a weekly partition key."""
-    start = dt.date.fromisoformat(partition_key)
-    return start, start + dt.timedelta(days=7)
-
-
-def weekly_partitions(start_date: dt.date) -> dg.WeeklyPartitionsDefinition:
-    """Weeks from the Monday on or before the first announcement day; a week is a partition once it ended."""
-    monday = start_date - dt.timedelta(days=start_date.weekday())
-    return dg.WeeklyPartitionsDefinition(start_date=monday.isoformat(), day_offset=1, timezone="America/New_York")
-
-
-def rising_topics(terms: list[dict], week: dt.date) -> list[dict]:
-    """The week's rising terms from `week_terms` rows ({week, term, papers, listings}) of the week and the
-    PREVIOUS_WEEKS before it; [] when no earlier week has listings to compare with."""
-    if not terms:
-        return []
-    frame = pl.DataFrame(terms)
-    now = frame.filter(pl.col("week") == week)
-    before = frame.filter(pl.col("week") < week)
-    if now.is_empty() or before.is_empty():
-        return []
-    listings = int(now["listings"][0])
-    earlier_weeks = before.select(pl.col("week").n_unique()).item()
-    previous = (before.with_columns(share=pl.col("papers") / pl.col("listings"))
-                .group_by("term").agg(previous_share=pl.col("share").sum() / earlier_weeks))
-    floor = 1.0 / listings
-    rising = (now.with_columns(share=pl.col("papers") / pl.col("listings"))
-              .join(previous, on="term", how="left").with_columns(pl.col("previous_share").fill_null(0.0))
-              .with_columns(growth=(pl.col("share") + floor) / (pl.col("previous_share") + floor))
-              .filter((pl.col("papers") >= MIN_TOPIC_PAPERS) & (pl.col("growth") >= MIN_GROWTH))
-              .sort(["growth", "papers", "term"], descending=[True, True, False]).head(TOPICS))
-    return [{"term": r["term"], "papers": r["papers"], "share": round(r["share"], 5),
-             "previous_share": round(r["previous_share"], 5), "growth": round(r["growth"], 3)}
-            for r in rising.iter_rows(named=True)]
-
-
-def week_papers(rows: list[dict], limit: int, language: str) -> list[dict]:
-    """The digest's papers (week_papers rows, best first), with why each is there."""
-    papers = []
-    for rank, r in enumerate(rows[:limit], start=1):
-        matched = matched_labels(r)
-        papers.append({
-            "rank": rank, "arxiv_id": r["arxiv_id"], "version": r["version"], "announced_on": r["announced_on"],
-            "title": " ".join(r["title"].split()), "combined_score": r["combined_score"], "tldr": r["tldr"],
-            "why": why_kept(matched, r["semantic_score"], r["closest_interest"], language, r["learned_score"],
-                            r["closest_liked"]),
-            "why_short": why_short(matched, r["semantic_score"], r["learned_score"], r["closest_liked"], language),
-        })
-    return papers
-
-
-def trend_series(rows: list[dict], kind: str, limit: int = TREND_SERIES) -> dict[str, dict[dt.date, int]]:
-    """{name: {week: papers}} of one kind of `weekly_trends` rows, the `limit` largest names overall."""
-    totals: dict[str, int] = {}
-    series: dict[str, dict[dt.date, int]] = {}
-    for r in rows:
-        if r["kind"] != kind or r["name"] is None:
-            continue
-        totals[r["name"]] = totals.get(r["name"], 0) + r["papers"]
-        series.setdefault(r["name"], {})[r["week"]] = r["papers"]
-    top = sorted(totals, key=lambda n: (-totals[n], n))[:limit]
-    return {name: series[name] for name in top}
-
-
-def weekly_digest_message(week: dt.date, papers: list[dict], kept: int, language: str, base_url: str) -> dict:
-    """What every channel says about the week, in the daily digest's shape (assets/delivery.py)."""
-    w = WEEKLY[language]
-    site = base_url.rstrip("/") + f"/weeks/{week.isoformat()}.html" if base_url else ""
-    items = [{"arxiv_id": p["arxiv_id"], "title": p["title"], "why": p["why_short"], "tldr": p["tldr"] or "",
-              "analysed": bool(p["tldr"]),
-              "url": f"{site}#{paper_anchor(p['arxiv_id'])}" if site else f"https://arxiv.org/abs/{p['arxiv_id']}"}
-             for p in papers]
-    return {"day": week.isoformat(), "subject": w["subject"].format(week=week.isoformat(), kept=kept, shown=len(items)),
-            "announces": True, "kept": len(items), "analysed": sum(i["analysed"] for i in items), "failed": 0,
-            "papers": items, "site_url": site}
-
-
-def render_week(site, week: dt.date, context: dict, language: str) -> None:
-    write_atomically(site / "weeks" / f"{week.isoformat()}.html",
-                     render_page("week.html.j2", language, root="../", title=context["title"], c=context))
-
-
-def render_trends(site, warehouse: WarehouseResource, language: str, weeks: list[dict]) -> int:
-    """trends.html over the whole history: a chart per kind (keywords, interests, categories) and the
-    rising topics of the latest weeks. Returns its size in bytes."""
-    t = WEEKLY[language]
-    rows = warehouse.query_rows("weekly_trends", start=dt.date(2000, 1, 1), end=dt.date(2999, 12, 31))
-    all_weeks = sorted({r["week"] for r in rows})
-    charts = []
-    for kind in ("keyword", "interest", "category"):
-        series = trend_series(rows, kind)
-        if series and all_weeks:
-            charts.append({"title": t[f"chart_{kind}"], "svg": weekly_lines(series, all_weeks)})
-    topics = warehouse.query_rows("rising_topics", start=dt.date(2000, 1, 1), end=dt.date(2999, 12, 31))
-    page = render_page("trends.html.j2", language, root="", title=t["trends"], charts=charts,
-                       weeks=weeks[:12], topics=[r for r in topics if r["week"] in {w["partition_date"]
-                                                                                   for w in weeks[:4]}])
-    write_atomically(site / "trends.html", page)
-    return len(page.encode("utf-8"))
+def publish_week(site, start: dt.date, context: dict, warehouse: WarehouseResource, language: str, base_url: str,
+                 now: dt.datetime) -> int:
+    """The week's page, the list of weeks, the trends page and the feed; returns the trends page's bytes."""
+    render_week(site, start, context, language)
+    weeks = warehouse.query_rows("site_weeks")
+    page = render_page("weeks.html.j2", language, root="", title=WEEKLY[language]["weeks"], weeks=weeks)
+    write_atomically(site / "weeks.html", page)
+    trends_bytes = render_trends(site, warehouse.query_rows("weekly_trends", **WHOLE_HISTORY),
+                                 warehouse.query_rows("rising_topics", **WHOLE_HISTORY), language, weeks)
+    refresh_feed(site, stored_days(warehouse), warehouse.query_rows("feed_titles", days=FEED_DAYS), base_url, now,
+                 weeks)  # its entries now include this week
+    return trends_bytes
 
 
 def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
-        partitions_def=weeks,
-        deps=[dg.AssetDep("daily_report", partition_mapping=dg.TimeWindowPartitionMapping())],
-        pool="duckdb",
-        kinds={"duckdb", "html"},
-        group_name="weekly",
-    )
+    @dg.asset(partitions_def=weeks, pool="duckdb", kinds={"duckdb", "html"}, group_name="weekly",
+              deps=[dg.AssetDep("daily_report", partition_mapping=dg.TimeWindowPartitionMapping())])
     @clear_failures
     def weekly_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
                       publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
@@ -166,54 +58,33 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
         the feed on the site."""
         data_dir.check()
         start, end = week_window(context.partition_key)
-        language = monitor.language
-        before = start - dt.timedelta(days=7 * PREVIOUS_WEEKS)
-        terms = warehouse.query_rows("week_terms", start=before, end=end, stop_words=STOP_WORDS)
+        terms = warehouse.query_rows("week_terms", start=start - dt.timedelta(days=7 * PREVIOUS_WEEKS), end=end,
+                                     stop_words=STOP_WORDS)
         topics = rising_topics(terms, start)
         candidates = warehouse.query_rows("week_papers", start=start, end=end)
-        papers = week_papers(candidates, monitor.weekly_papers, language)
-        reported = [d for d in stored_days(warehouse) if start <= d["partition_date"] < end]
+        papers = week_papers(candidates, monitor.weekly_papers, monitor.language)
+        reported = sorted((d for d in stored_days(warehouse) if start <= d["partition_date"] < end),
+                          key=lambda d: d["partition_date"])
         listings = next((int(r["listings"]) for r in terms if r["week"] == start), 0)
         now = dt.datetime.now(dt.UTC)
         summary = {"days_reported": len(reported), "listings": listings, "kept": len(candidates),
-                   "shown": len(papers), "language": language, "generated_at": now}
+                   "shown": len(papers), "language": monitor.language, "generated_at": now}
         warehouse.write_partition(start, {
             "weekly_digests": pl.DataFrame([summary]).to_arrow(),
-            "weekly_papers": pl.DataFrame([{k: p[k] for k in ("rank", "arxiv_id", "version", "announced_on", "title",
-                                                               "combined_score", "why", "tldr")} for p in papers],
-                                          schema={"rank": pl.Int32, "arxiv_id": pl.Utf8, "version": pl.Int32,
-                                                  "announced_on": pl.Date, "title": pl.Utf8,
-                                                  "combined_score": pl.Float64, "why": pl.Utf8,
-                                                  "tldr": pl.Utf8}).to_arrow(),
-            "weekly_topics": pl.DataFrame(topics, schema={"term": pl.Utf8, "papers": pl.Int32, "share": pl.Float64,
-                                                          "previous_share": pl.Float64,
-                                                          "growth": pl.Float64}).to_arrow(),
+            "weekly_papers": pl.DataFrame([{k: p[k] for k in WEEKLY_PAPERS_SCHEMA} for p in papers],
+                                          schema=WEEKLY_PAPERS_SCHEMA).to_arrow(),
+            "weekly_topics": pl.DataFrame(topics, schema=WEEKLY_TOPICS_SCHEMA).to_arrow(),
         })
-        counts = warehouse.query_rows("weekly_trends", start=start, end=end - dt.timedelta(days=1))
-        history = warehouse.query_rows("weekly_trends", start=start - dt.timedelta(days=7 * 11),
-                                       end=end - dt.timedelta(days=1))
-        shown_weeks = sorted({r["week"] for r in history})
-        series = trend_series(history, "keyword", 4) or trend_series(history, "interest", 4)
-        w = WEEKLY[language]
-        context = {
-            "title": w["title"].format(week=start.isoformat(), end=(end - dt.timedelta(days=1)).isoformat()),
-            "week": start.isoformat(), "papers": [{**p, "anchor": paper_anchor(p["arxiv_id"])} for p in papers],
-            "counts": {kind: [r for r in counts if r["kind"] == kind] for kind in ("keyword", "interest", "category")},
-            "topics": topics, "days": [d["day"] for d in sorted(reported, key=lambda d: d["partition_date"])],
-            "kept": len(candidates), "listings": listings,
-            "chart": weekly_lines(series, shown_weeks, w["chart_week"]) if series and shown_weeks else None,
-        }
-        site = data_dir.site_dir
-        render_week(site, start, context, language)
-        weeks = warehouse.query_rows("site_weeks")
-        write_atomically(site / "weeks.html", render_page("weeks.html.j2", language, root="", title=w["weeks"],
-                                                          weeks=weeks))
-        trends_bytes = render_trends(site, warehouse, language, weeks)
-        refresh_feed(site, warehouse, publish.base_url, now, weeks)  # its entries now include this week
+        last = end - dt.timedelta(days=1)
+        page = week_context(start, papers, warehouse.query_rows("weekly_trends", start=start, end=last), topics,
+                            [d["day"] for d in reported], len(candidates), listings,
+                            warehouse.query_rows("weekly_trends", start=start - dt.timedelta(days=7 * 11), end=last),
+                            monitor.language)
+        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, monitor.language, publish.base_url, now)
         return dg.MaterializeResult(metadata={
             "days_reported": len(reported), "listings": listings, "kept": len(candidates), "shown": len(papers),
             "rising_topics": ", ".join(t["term"] for t in topics) or "none",
-            "page": dg.MetadataValue.path(str(site / "weeks" / f"{start.isoformat()}.html")),
+            "page": dg.MetadataValue.path(str(data_dir.site_dir / "weeks" / f"{start.isoformat()}.html")),
             "trends_page_bytes": trends_bytes,
         })
 
@@ -239,12 +110,11 @@ def build_weekly_delivery(weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition
                                         monitor.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        rows = deliver_day(message, monitor.language, publish, previous, deliver, resend,
-                           dt.datetime.now(dt.UTC), context.log)
+        rows = deliver_day(message, monitor.language, publish.channels, publish.send, publish.send_empty, previous,
+                           deliver, resend, dt.datetime.now(dt.UTC), context.log)
         warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         return dg.MaterializeResult(metadata={"channels": len(publish.channels),
                                               **{f"status_{k}": v for k, v in statuses.items()}})
 
     return weekly_delivery
-

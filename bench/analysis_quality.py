@@ -7,7 +7,7 @@ with an analysis, rejected by which gate, failed, repetition between sections, n
 or numbers the paper lacks, language share (and the seed report's under the same measure), seconds
 per paper with and without full text, prompt and generation tokens/s and the server's peak memory.
 
-Evidence on the 12 real PDFs: our cue-phrase rules (assets/evidence.py) vs sumy's LexRank and
+Evidence on the 12 real PDFs: our cue-phrase rules (pdf_reading/evidence.py) vs sumy's LexRank and
 TextRank (the same number of sentences per paper, our sentence splitter: sumy's own needs NLTK data
 that cannot be downloaded here). Measured: seconds per paper, the share of picked sentences that state
 a contribution, a result with a figure, or a limitation (each judged by the same cue test), and
@@ -62,10 +62,10 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     import dagster as dg
     import duckdb
 
-    from assets.quality import invented, script_share
+    from llm_analysis.gates import invented, script_share
+    from llm_analysis.models import REGISTRY
     from orchestration.cli import pull_model
     from orchestration.definitions import build_pipeline
-    from resources.models import REGISTRY
     from resources.settings import load_settings
 
     if model in REGISTRY:
@@ -159,20 +159,20 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
 def _fixed_sentences(kind: str) -> set[str]:
     """One of the fixed sentences that stand for a section left out (`unverifiable`, `first_person_section`), in
     every language."""
-    from assets.section_questions import section_prompts
+    from llm_analysis.questions import section_prompts
 
     return {getattr(section_prompts(language), kind) for language in ("zh", "en")}
 
 
 def _withheld_prefixes() -> tuple[str, ...]:
-    from assets.section_questions import section_prompts
+    from llm_analysis.questions import section_prompts
 
     return tuple(section_prompts(language).withheld.split("{problem}")[0] for language in ("zh", "en"))
 
 
 def seed_language_share() -> dict:
     """The seed report's own analyses under the pipeline's language measure (share of CJK letters)."""
-    from assets.quality import script_share
+    from llm_analysis.gates import script_share
     from replay.corpus import realdata_dir
 
     seed = (realdata_dir().parent / "reference" / "seed-report-2025-12-26.md").read_text(encoding="utf-8")
@@ -191,8 +191,8 @@ def evidence_methods() -> dict:
     from sumy.summarizers.text_rank import TextRankSummarizer
     from sumy.utils import get_stop_words
 
-    from assets.evidence import KINDS, extract_evidence, matches, sentences
-    from assets.pdf_extraction import extract_file
+    from pdf_reading.evidence import KINDS, extract_evidence, matches, sentences
+    from pdf_reading.extraction import extract_file
     from replay.corpus import realdata_dir
 
     class OurSplitter:  # sumy's Tokenizer needs NLTK's punkt data, which cannot be downloaded here

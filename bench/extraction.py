@@ -6,8 +6,8 @@ import re
 import time
 from pathlib import Path
 
-from assets.pdf_extraction import extract_file, normal_title
-from assets.pdf_workers import extract_many
+from pdf_reading.extraction import extract_file, normal_title
+from pdf_reading.workers import extract_many
 from replay.corpus import realdata_dir
 
 

@@ -34,15 +34,15 @@ def _sentences(text: str, n: int) -> list[str]:
 def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -> dict:
     """Write the synthetic year into `database` with the project's own partition writes."""
     from arxiv_domain.announce import classify
-    from assets.filtering import FILTERED_SCHEMA, FilterRules, filter_listings
-    from assets.fulltext import FULLTEXT_SCHEMA
-    from assets.listings import RAW_LISTINGS_SCHEMA
-    from assets.pdf_extraction import extract_file
-    from assets.pdf_links import find_links, merge_links
-    from assets.summaries import SUMMARY_SCHEMA
     from bench.backfill import KEYWORDS, WATCH_AUTHORS
     from bench.synthetic import announcing_days, synthetic_corpus
+    from llm_analysis.papers import SUMMARY_SCHEMA
+    from pdf_reading.extraction import extract_file
+    from pdf_reading.links import find_links, merge_links
+    from pdf_reading.papers import FULLTEXT_SCHEMA
+    from ranking.keywords import FILTERED_SCHEMA, FilterRules, filter_listings
     from replay.corpus import realdata_dir
+    from resources.arxiv_listing import RAW_LISTINGS_SCHEMA
     from resources.settings import load_settings
     from resources.warehouse import WarehouseResource
 

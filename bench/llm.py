@@ -15,8 +15,42 @@ from pathlib import Path
 
 import requests
 
-from assets.analysis import analysis_schema, request_options
+from llm_analysis.answers import ANALYSIS_FIELDS
 from resources.llm_server import LLMServerResource
+
+
+# One JSON-schema constrained request: the plumbing this benchmark times (the product asks one question per
+# request, llm_analysis/questions.py).
+def analysis_schema(field_max_chars: int) -> dict:
+    """The JSON schema the server constrains the answer to. `field_max_chars` 0: no `maxLength` on
+    the prose fields (a string maxLength is reported to slow vLLM's xgrammar badly; max_tokens and
+    the validation bound the answer instead)."""
+    text = {"type": "string", "minLength": 1}
+    if field_max_chars > 0:
+        text["maxLength"] = field_max_chars
+    return {
+        "type": "object",
+        "properties": {**{name: text for name in ANALYSIS_FIELDS},
+                       "keywords": {"type": "array", "items": {"type": "string", "maxLength": 60},
+                                    "minItems": 1, "maxItems": 6},
+                       "cited_sections": {"type": "array", "items": {"type": "string", "maxLength": 100},
+                                          "maxItems": 8}},
+        "required": [*ANALYSIS_FIELDS, "keywords", "cited_sections"],
+        "additionalProperties": False,
+    }
+
+
+def request_options(backend: str, schema: dict, attempt: int) -> dict:
+    """The structured-output shape per server, and sampling that keeps a small model from looping."""
+    if backend == "llama-cpp":
+        return {"response_format": {"type": "json_object", "schema": schema},
+                "temperature": 0.2 if attempt == 0 else 0.0,
+                "seed": 42 + attempt,  # reproducible on the CPU server
+                "extra_body": {"repeat_penalty": 1.3 if attempt == 0 else 1.4}}
+    return {"response_format": {"type": "json_schema", "json_schema": {"name": "paper_analysis", "schema": schema}},
+            "temperature": 0.3 if attempt == 0 else 0.0,
+            "extra_body": {"chat_template_kwargs": {"enable_thinking": False}, "repetition_penalty": 1.05}}
+
 
 PROMPT = [{"role": "system", "content": "Answer in JSON."},
           {"role": "user", "content": "Summarise: The Transformer relies entirely on attention, without recurrence."}]

@@ -5,7 +5,7 @@ either (../shared/realdata/api), against a person's reading of each (bench/venue
 output judged and whether it was right). Found, right, wrong, missed; an output that differs from the
 one judged is counted as unjudged (read it again).
 
-main_figures: assets/figures.py over the 12 real PDFs (../shared/realdata/pdf), best of 3 per PDF after
+main_figures: pdf_reading/figures.py over the 12 real PDFs (../shared/realdata/pdf), best of 3 per PDF after
 a warm-up, against a person's look at each rendered PNG (bench/figure_labels.json).
 """
 
@@ -62,7 +62,7 @@ def venues() -> dict:
 
 
 def main_figures() -> dict:
-    from assets.figures import main_figure_of_file
+    from pdf_reading.figures import main_figure_of_file
     from replay.corpus import realdata_dir
 
     labels = json.loads((HERE / "figure_labels.json").read_text(encoding="utf-8"))["labels"]
@@ -97,9 +97,10 @@ def trends_year() -> dict:
 
     import dagster as dg
 
-    from assets.weekly import render_trends
+    from assets.weekly import WHOLE_HISTORY
     from bench.history import build_year
     from orchestration.definitions import build_pipeline
+    from publishing.weekly import render_trends
     from resources.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +123,8 @@ def trends_year() -> dict:
         year = []
         for _ in range(3):
             started = time.perf_counter()
-            size = render_trends(home / "site", warehouse, language, stored_weeks)
+            size = render_trends(home / "site", warehouse.query_rows("weekly_trends", **WHOLE_HISTORY),
+                                 warehouse.query_rows("rising_topics", **WHOLE_HISTORY), language, stored_weeks)
             year.append(time.perf_counter() - started)
         topics = warehouse.query_rows("rising_topics", start=dt.date(2000, 1, 1), end=dt.date(2999, 12, 31))
     return {"benchmark": "trends_year", "synthetic": True, "days": built["days"], "weeks": len(weeks),

@@ -7,7 +7,7 @@ replay corpus), embedded by wordllama; relevant = the seed report's six papers.
 Feedback (simulated reader): k = 1, 2, 3 seed papers liked and k other papers disliked (DRAWS random
 draws per k, fixed seed); the remaining entries ranked by
 - interests: the best cosine to the profile's interests (today's rule),
-- learned: the classifier of assets/learning.py (likes positive; dislikes and the unlabelled entries as
+- learned: the classifier of ranking/learning.py (likes positive; dislikes and the unlabelled entries as
   the history's negatives, as arxiv-sanity trains),
 - both: the same classifier with the interests' own vectors as positives too (what the pipeline does);
 average precision and precision@5, averaged over the draws. Also a vague profile (one short sentence).
@@ -126,7 +126,7 @@ def feedback_draws(vectors: dict[str, np.ndarray], k: int) -> Iterator[Draw]:
 
 
 def feedback_ranking(vectors: dict[str, np.ndarray], interests: np.ndarray, learn_after: int) -> dict:
-    from assets.learning import train
+    from ranking.learning import train
 
     out = {}
     for k in (1, 2, 3):
@@ -169,7 +169,7 @@ def rewording(vectors: dict[str, np.ndarray], embed, default: list[str], thresho
               calibrated_threshold: float) -> dict:
     """Kept sets per wording under the raw threshold and the configured calibrated one; and a sweep of calibrated
     thresholds, the pick made on the development wordings (WORDINGS) and measured on HELD_OUT and UNSEEN."""
-    from assets.learning import calibrated_scores
+    from ranking.learning import calibrated_scores
 
     ids = sorted(vectors)
     listing = np.array([vectors[i] for i in ids])
@@ -211,7 +211,7 @@ def rewording_with_feedback(vectors: dict[str, np.ndarray], embed, default: list
     threshold, the classifier trained with the wording's interests as positives too), and the learned
     score's alone; their size, recall of the seed papers left, and overlap with the default wording's set
     under the same draw."""
-    from assets.learning import calibrated_scores, train
+    from ranking.learning import calibrated_scores, train
 
     profiles = {name: embed(wording or default) for name, wording in ALL_WORDINGS.items()}
     out = {}
@@ -237,7 +237,7 @@ def rewording_with_feedback(vectors: dict[str, np.ndarray], embed, default: list
 
 
 def speed(vectors: dict[str, np.ndarray], interests: np.ndarray) -> dict:
-    from assets.learning import calibrated_scores, train
+    from ranking.learning import calibrated_scores, train
 
     pool = np.array(list(vectors.values()))
     rng = np.random.default_rng(0)
@@ -261,7 +261,7 @@ def speed(vectors: dict[str, np.ndarray], interests: np.ndarray) -> dict:
 
 
 def reader_loop() -> dict:
-    from assets.embeddings import listing_text
+    from ranking.vectors import listing_text
     from resources.embedder import EmbedderResource
     from resources.settings import load_settings
 

@@ -98,8 +98,8 @@ def _figures(scores: np.ndarray, ids: list[str], relevant: set[str]) -> dict:
 
 
 def quality(threshold: float) -> dict:
-    from assets.embeddings import listing_text
-    from assets.filtering import FilterRules, match_paper
+    from ranking.keywords import FilterRules, match_paper
+    from ranking.vectors import listing_text
     from resources.embedder import EmbedderResource
     from resources.settings import load_settings
 
@@ -142,7 +142,7 @@ def _best_of(fn, repeat: int = 3) -> float:
 
 
 def speed(entries: dict[str, dict], n: int = 2000) -> dict:
-    from assets.embeddings import listing_text
+    from ranking.vectors import listing_text
     from resources import embedder as embedder_module
     from resources.embedder import EmbedderResource
 
@@ -167,8 +167,8 @@ def speed(entries: dict[str, dict], n: int = 2000) -> dict:
 def _write_history(warehouse, days: list[dt.date], corpus: list, per_day: int, embedder) -> None:
     """`per_day` entries per day, in corpus order: raw_listings and listing_embeddings through the
     asset's own write (WarehouseResource.write_partition, writes/listing_embeddings.sql)."""
-    from assets.embeddings import embedding_table, listing_text, text_hash
-    from assets.listings import RAW_LISTINGS_SCHEMA
+    from ranking.vectors import embedding_table, listing_text, text_hash
+    from resources.arxiv_listing import RAW_LISTINGS_SCHEMA
 
     now = dt.datetime.now(dt.UTC)
     for n, day in enumerate(days):

@@ -74,9 +74,9 @@ def cases() -> dict[str, tuple[dt.date, dict | None, list[dict], dict]]:
 
 def renders() -> dict[str, str]:
     """{"<case>/<output>.<language>": text} for every case, output and language."""
-    from assets.delivery import digest, email_html, fit_text
-    from assets.report import render_report, report_context
-    from assets.site import day_page
+    from publishing.digests import digest, email_html, fit_text
+    from publishing.report import render_report, report_context
+    from publishing.site import day_page
     from resources.monitor import MonitorResource
 
     similar = {"2512.00001": [{"arxiv_id": "2405.00009", "title": "An earlier one", "first_announced": "2024-05-02",

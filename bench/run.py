@@ -16,9 +16,9 @@ import duckdb
 import polars as pl
 
 from arxiv_domain.calendar import announcement_day
-from assets.listings import RAW_LISTINGS_SCHEMA, fetch_day_listing
 from replay.server import ReplayServer
 from resources.arxiv_api import ArxivClient, RawHttpCache
+from resources.arxiv_listing import RAW_LISTINGS_SCHEMA, fetch_day_listing
 from resources.settings import load_settings
 from resources.warehouse import WarehouseResource
 

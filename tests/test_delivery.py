@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 import dagster as dg
 import pytest
 
-from assets.delivery import channel_message, content_hash, fit_text
+from publishing.digests import channel_message, content_hash, fit_text
 from resources.publish import Channel, dingtalk_sign, feishu_sign
 from resources.settings import ConfigError
 from tests.conftest import DEMO_DAY, free_port, pipeline_for, settings_for, stored

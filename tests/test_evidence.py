@@ -1,12 +1,12 @@
-"""Evidence quoted from the paper itself (assets/evidence.py) on the real PDFs: verbatim, with the
+"""Evidence quoted from the paper itself (pdf_reading/evidence.py) on the real PDFs: verbatim, with the
 section named, from the abstract alone when there is no full text."""
 
 import re
 
 import pytest
 
-from assets.evidence import KINDS, extract_evidence, sentences
-from assets.pdf_extraction import extract_file
+from pdf_reading.evidence import KINDS, extract_evidence, sentences
+from pdf_reading.extraction import extract_file
 from tests.conftest import REALDATA
 
 PDF_DIR = REALDATA / "pdf"

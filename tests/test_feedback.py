@@ -14,8 +14,8 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from assets.delivery import email_html
-from assets.learning import calibrated_scores, train
+from publishing.digests import email_html
+from ranking.learning import calibrated_scores, train
 from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, stored
 from tests.test_site import browser, materialise_site
 

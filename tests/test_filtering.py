@@ -8,7 +8,7 @@ import feedparser
 import pymupdf
 import pytest
 
-from assets.filtering import FilterRules, filter_listings, keyword_pattern, match_paper
+from ranking.keywords import FilterRules, filter_listings, keyword_pattern, match_paper
 from resources.settings import load_settings
 from tests.conftest import API_RECORDINGS, DEMO_DAY, REALDATA, pipeline_for
 

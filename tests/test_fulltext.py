@@ -12,9 +12,9 @@ import duckdb
 import pymupdf
 import pytest
 
-from assets.pdf_extraction import extract_file, extract_pdf
-from assets.pdf_links import find_links, normalise_url
-from assets.pdf_workers import extract_many
+from pdf_reading.extraction import extract_file, extract_pdf
+from pdf_reading.links import find_links, normalise_url
+from pdf_reading.workers import extract_many
 from resources.pdf_store import PdfStore
 from tests.conftest import DEMO_DAY, REALDATA, pipeline_for
 
@@ -156,7 +156,7 @@ def hanging_or_real_extraction(path, conn):
     """A worker that hangs on one file (what a pathological PDF does to MuPDF) and extracts the rest."""
     import time
 
-    from assets.pdf_workers import extract_in_child
+    from pdf_reading.workers import extract_in_child
 
     if path.endswith("2203.00130v1.pdf"):
         time.sleep(60)
@@ -246,7 +246,7 @@ def test_partition_materialises_with_real_pdfs(home, server):
 
 
 def test_a_rerun_reuses_extractions_of_the_same_pdf_by_the_same_code(home, server, monkeypatch):
-    import assets.fulltext as fulltext
+    import pdf_reading.papers as fulltext
 
     pipeline = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
     assets = pipeline.assets_named("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext")

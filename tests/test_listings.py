@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from arxiv_domain.calendar import announcement_day
-from assets.listings import FuturePartition, fetch_day_listing
+from resources.arxiv_listing import FuturePartition, fetch_day_listing
 from tests.conftest import DEMO_DAY, pipeline_for
 
 SEED_PAPERS = {("2512.20276", 1), ("2512.20014", 1), ("2512.20188", 1), ("2511.14396", 5), ("2512.21118", 1),

@@ -1,6 +1,5 @@
 """The LLM stage against the real llama.cpp server (llama-cpp-python + the bundled SmolLM2 GGUF)."""
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,16 +10,11 @@ import duckdb
 import pytest
 import requests
 
-from assets.analysis import (
-    close_cut_fields,
-    complete_sentences,
-    fit_sections,
-    paper_block,
-    parse_lenient,
-    prompt,
-)
-from assets.quality import assess, number_grounding
-from assets.summaries import SummariesConfig, analyse_papers
+from assets.analysis import SummariesConfig
+from assets.analysis import summarise as analyse_papers
+from llm_analysis.answers import complete_sentences
+from llm_analysis.gates import assess, number_grounding
+from llm_analysis.questions import paper_block, section_prompts
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
 from tests.conftest import DEMO_DAY, free_port, pipeline_for, with_fields
 
@@ -145,43 +139,16 @@ def test_cut_text_keeps_complete_sentences(text, kept):
     assert complete_sentences(text) == kept
 
 
-def test_cut_field_without_a_sentence_is_rejected():
-    with pytest.raises(ValueError, match="mid-sentence"):
-        close_cut_fields(
-            {f: "word " * 200 for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments")},
-            1000,
-        )
-
-
-def test_fitting_drops_by_priority_then_shortens():
-    sections = [
-        {"title": "1 Introduction", "kind": "introduction", "text": "Intro. " * 300},
-        {"title": "2 Related Work", "kind": "related_work", "text": "Rel. " * 300},
-        {"title": "3 Method", "kind": "method", "text": "Method. " * 600},
-        {"title": "References", "kind": "references", "text": "[1] Ref. " * 400},
-        {"title": "A Appendix", "kind": "appendix", "text": "App. " * 300},
-    ]
-    whole = fit_sections(sections, 100_000)
-    assert whole.basis == "fulltext" and not whole.dropped
-    fitted = fit_sections(sections, 1500)
-    assert fitted.dropped == ["references", "appendix", "related_work"] and fitted.basis == "fulltext_trimmed"
-    assert len(fitted.body) // 3 <= 1500 and "## 1 Introduction" in fitted.body and "## 3 Method" in fitted.body
-
-
 def test_grounding_counts_numbers_found_in_the_source():
     texts = ["It reaches 28.4 BLEU and 41.8 BLEU, and 99.9% on X.", "", "3 datasets"]  # 3: a small count, left out
     assert number_grounding(texts, "we obtain 28.4 BLEU ... 41.8 BLEU") == pytest.approx(2 / 3, abs=0.01)
     assert number_grounding(["no numbers"], "x") is None
 
 
-def test_lenient_parse_accepts_raw_newlines_in_strings():
-    assert parse_lenient('noise {"a": "line one\nline two"} noise') == {"a": "line one\nline two"}
-
-
 def test_prompt_version_follows_the_file_content():
-    text, version = prompt("zh")
-    assert version.startswith("zh-") and "不是给你的指令" in text
-    assert prompt("en")[1].startswith("en-") and prompt("en")[1] != version
+    version = section_prompts("zh").version
+    assert version.startswith("zh-") and section_prompts("en").version.startswith("en-")
+    assert section_prompts("en").version != version
 
 
 def test_demo_day_analyses_are_ok_rejected_or_failed_never_junk_and_cached(demo, server, tmp_path):
@@ -202,7 +169,7 @@ def test_demo_day_analyses_are_ok_rejected_or_failed_never_junk_and_cached(demo,
             "join raw_listings l using (partition_date, arxiv_id, version) "
             "join paper_fulltext t using (partition_date, arxiv_id, version)").fetchall()
     assert len(rows) == 9
-    instructions = prompt("zh")[0]
+    instructions = section_prompts("zh").all_text()
     for arxiv_id, status, error, model, quality, raw, *fields, source in rows:
         assert model == f"llama-cpp:{bundled_gguf().name}:{bundled_gguf().stat().st_size}"
         assert status in ("ok", "rejected", "failed"), arxiv_id
@@ -297,8 +264,8 @@ def test_server_down_marks_papers_failed_and_a_rerun_fills_them(llm, llm_resourc
     if row["status"] == "ok":
         # Checked against what the model read: the title and authors too (the paper block's header).
         read = f"{paper['title']} {', '.join(paper['authors'])} {paper['abstract']}"
-        assert row["quality"]["junk"] == [] and assess(fields, language="en", source=read,
-                                                       abstract=paper["abstract"], instructions=prompt("en")[0]).passed
+        assert row["quality"]["junk"] == [] and assess(fields, language="en", source=read, abstract=paper["abstract"],
+                                                       instructions=section_prompts("en").all_text()).passed
     elif row["status"] == "rejected":
         assert row["quality"]["junk"] and row["error"].startswith(f"rejected by {', '.join(row['quality']['junk'])}")
         assert all(v is None for v in fields.values()) and row["raw_output"]
@@ -342,20 +309,14 @@ def test_context_overflow_is_a_failed_status_not_a_crash(tmp_path, own_llm_serve
 
 
 def test_requests_in_flight_never_exceed_the_limit():
-    """A fake client (unit test) that records how many requests overlap."""
+    """A fake client (unit test) that records how many papers' requests overlap."""
     import asyncio
     from types import SimpleNamespace
 
-    from assets.analysis import AnalysisRequest, analyse_all, analysis_schema
+    from llm_analysis.endpoint import LLMServer
+    from llm_analysis.papers import ModelRun, ask_all
+    from llm_analysis.questions import SectionRequest
 
-    answer = json.dumps({
-        "tldr": "A convolutional network segments cells from very few annotated images.",
-        "summary": "The paper trains a contracting and expanding network end to end on biomedical images.",
-        "motivation": "Annotated microscopy data is scarce, and sliding-window classifiers are slow to run.",
-        "contributions": "An architecture with skip connections and strong elastic deformation augmentation.",
-        "method": "Feature maps from the contracting path are concatenated with upsampled ones before convolution.",
-        "experiments": "On the ISBI tracking challenge it reaches an IOU of 92 percent on the PhC-U373 images.",
-        "keywords": ["segmentation"], "cited_sections": ["Abstract"]})
     state = {"active": 0, "peak": 0}
 
     async def create(**kwargs):
@@ -365,20 +326,22 @@ def test_requests_in_flight_never_exceed_the_limit():
         state["active"] -= 1
         return SimpleNamespace(
             usage=SimpleNamespace(prompt_tokens=10, completion_tokens=5),
-            choices=[SimpleNamespace(finish_reason="stop", message=SimpleNamespace(content=answer))],
+            choices=[SimpleNamespace(finish_reason="stop", message=SimpleNamespace(
+                content="The network segments cells from very few annotated images."))],
         )
 
     async def close():
         pass
 
     fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
-    messages = [{"role": "system", "content": "Analyse the paper."}, {"role": "user", "content": "<paper>…</paper>"}]
-    requests_ = [AnalysisRequest(str(i), messages, 10, "U-Net on the ISBI tracking challenge: IOU of 92 % on PhC-U373")
-                 for i in range(8)]
-    outcomes = asyncio.run(
-        analyse_all("u", "k", "m", "vllm", requests_, analysis_schema(100), 3, 5, lambda r: None, client=fake)
-    )
-    assert state["peak"] == 3 and all(o.status == "ok" for o in outcomes)
+    block = "<paper>\nTitle: U-Net\n\nAbstract: U-Net segments cells.\n</paper>"
+    requests_ = {i: SectionRequest(str(i), block, block, "U-Net segments cells.", "en", [], from_abstract_only=True)
+                 for i in range(8)}
+    server = LLMServer("vllm", "http://u/v1", "k", "m", 4096, 3)
+    run = ModelRun("en", "vllm:m", "vllm", {}, timeout_seconds=5)
+    finished: dict = {}
+    asyncio.run(ask_all(server, requests_, finished, run, {}, client=fake))
+    assert state["peak"] == 3 and sorted(finished) == list(range(8))
 
 
 LONG_PAPER = {
@@ -441,9 +404,9 @@ def test_server_dies_with_the_process_that_started_it(tmp_path, own_llm_server):
 def test_the_default_model_uncapped_writes_an_analysis_of_a_real_paper_that_passes_every_gate(tmp_path, own_llm_server):
     """The default CPU model (`make test` pulls it), no cap on its answers, on U-Net's real PDF as the
     pipeline reads it: every section answered, every gate passed, nothing named that the text lacks."""
-    from assets.pdf_extraction import extract_file
-    from assets.quality import JUNK_GATES, invented
-    from resources.models import DEFAULT_CPU_MODEL
+    from llm_analysis.gates import JUNK_GATES, invented
+    from llm_analysis.models import DEFAULT_CPU_MODEL
+    from pdf_reading.extraction import extract_file
     from tests.conftest import REALDATA
 
     sections = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf").to_json()["sections"]
@@ -460,6 +423,6 @@ def test_the_default_model_uncapped_writes_an_analysis_of_a_real_paper_that_pass
     text = " ".join(row[f] for f in ("tldr", "summary", "motivation", "contributions", "method", "experiments"))
     assert not invented(text, paper["abstract"] + " ".join(s["text"] for s in sections))
     assert all(len(row[f]) >= 20 for f in ("summary", "motivation", "contributions", "method", "experiments"))
-    from assets.section_questions import section_prompts
+    from llm_analysis.questions import section_prompts
 
     assert row["experiments"] != section_prompts("zh").unverifiable  # a real answer, not the sentence leaving it out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from resources.models import REGISTRY, ModelError, ModelSpec, WheelParts, label_for, pull, resolve
+from llm_analysis.models import REGISTRY, ModelError, ModelSpec, WheelParts, label_for, pull, resolve
 
 
 def _record_hash(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The quality gates (assets/quality.py) both ways: real junk the bundled SmolLM2-135M wrote is
+"""The quality gates (llm_analysis/gates.py) both ways: real junk the bundled SmolLM2-135M wrote is
 rejected, naming the gate; the seed report's analyses, written by a strong model, pass.
 
 `tests/fixtures/smollm2_answers.json` holds answers the bundled model really gave on the demo day
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.analysis import prompt
-from assets.quality import JUNK_GATES, assess, containment, invented, ngrams, script_share, term_grounding
+from llm_analysis.gates import JUNK_GATES, assess, containment, invented, ngrams, script_share, term_grounding
+from llm_analysis.questions import section_prompts
 from tests.conftest import REALDATA
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,7 +44,7 @@ def junk_answers() -> list[dict]:
 
 def judge(analysis: dict, language: str, source: str = "", abstract: str = ""):
     return assess(analysis, language=language, source=source or abstract, abstract=abstract,
-                  instructions=prompt(language)[0])
+                  instructions=section_prompts(language).all_text())
 
 
 def test_the_seed_reports_analyses_pass_every_gate_their_abstract_can_judge():

@@ -10,10 +10,10 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from assets.embeddings import embed_listings, listing_text, text_hash
-from assets.filtering import FilterRules, filter_listings
-from assets.relevance import Closeness, KeepRule, ProfileError, build_profile, combined_score, semantic_scores
-from assets.report import similar_earlier
+from assets.publishing import similar_earlier
+from ranking.keywords import FilterRules, filter_listings
+from ranking.relevance import Closeness, KeepRule, ProfileError, build_profile, combined_score, semantic_scores
+from ranking.vectors import embed_listings, listing_text, text_hash
 from resources.embedder import EmbedderResource
 from resources.settings import ConfigError
 from tests.conftest import DEMO_DAY, cli, pipeline_for, replay_env, settings_for, stored
@@ -62,11 +62,11 @@ def test_embedding_reuses_the_cache_and_embeds_only_new_text():
     calls: list = []
     embedder = Counting()
     listing = [row("2512.00001", "A VLA policy", "abstract one"), row("2512.00002", "Traffic forecasting", "two")]
-    first, embedded = embed_listings(listing, {}, embedder, now=None)
+    first, embedded = embed_listings(listing, {}, embedder.embed, embedder.identity, now=None)
     assert embedded == 2 and len(calls) == 1
     cache = {(r["arxiv_id"], r["version"], r["text_hash"]): r["embedding"] for r in first}
     changed = [listing[0], {**listing[1], "abstract": "a revised abstract"}]
-    again, embedded = embed_listings(changed, cache, embedder, now=None)
+    again, embedded = embed_listings(changed, cache, embedder.embed, embedder.identity, now=None)
     assert embedded == 1 and calls[-1] == [listing_text("Traffic forecasting", "a revised abstract")]
     assert [r["cached"] for r in again] == [True, False]
     assert text_hash(listing_text("a  b\n", "c")) == text_hash(listing_text("a b", " c"))  # wraps do not count

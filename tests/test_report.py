@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.report import md, render_report, report_context
+from publishing.report import md, render_report, report_context
 from resources.configured import build_resources
 from tests.conftest import settings_for
 
@@ -196,10 +196,10 @@ def test_an_analysis_in_the_wrong_language_is_shown_with_a_note():
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_report_and_the_site_name_the_analysis_sections_alike(language):
-    """One wording (assets/wording.py) for both: the site once said "1. Summary" where the report said
+    """One wording (publishing/wording.py) for both: the site once said "1. Summary" where the report said
     "1. Overview"."""
-    from assets.site import day_page
-    from assets.wording import LABELS
+    from publishing.site import day_page
+    from publishing.wording import LABELS
 
     rows = [paper()]
     context = report_context(DAY, monitor(language), LISTING, rows, dt.datetime(2025, 12, 26, 1, 0, tzinfo=dt.UTC))

@@ -14,7 +14,7 @@ import polars as pl
 from arxiv_domain.calendar import announcement_day
 from arxiv_domain.revision import compare
 from arxiv_domain.venue import parse_venue
-from assets.summaries import SUMMARY_SCHEMA, reuse_for_minor_revisions
+from llm_analysis.papers import SUMMARY_SCHEMA, reuse_for_minor_revisions
 from replay.corpus import load_corpus, realdata_dir
 from replay.server import ReplayServer
 from tests.conftest import REPO, pipeline_for, stored
@@ -146,7 +146,7 @@ def test_venue_rules_on_plain_phrases():
 def test_main_figures_of_the_demo_days_pdfs_reach_the_site(replay, tmp_path):
     """The demo day with the watched authors of its three real PDFs: each PDF's Figure 1 is stored, written
     under the site and shown on the day page with its caption; a paper without a PDF shows none."""
-    from assets.figures import main_figure_of_file
+    from pdf_reading.figures import main_figure_of_file
     from tests.conftest import DEMO_DAY
 
     home = tmp_path / "home"

@@ -1,11 +1,11 @@
-"""One question per request (assets/section_questions.py): what is asked, what is checked per answer, how
+"""One question per request (llm_analysis/questions.py): what is asked, what is checked per answer, how
 a repair is asked. A scripted client stands in for the server here; tests/test_llm.py runs the real one."""
 
 import asyncio
 from types import SimpleNamespace
 
-from assets.pdf_extraction import extract_file
-from assets.section_questions import (
+from llm_analysis.papers import build_section_request
+from llm_analysis.questions import (
     MAX_TOKENS,
     QUESTIONS,
     REPAIR_SAMPLING,
@@ -19,8 +19,8 @@ from assets.section_questions import (
     section_prompts,
     select_text,
 )
-from assets.summaries import build_section_request
-from assets.wording import analysis_headings
+from pdf_reading.extraction import extract_file
+from publishing.wording import analysis_headings
 from tests.conftest import REALDATA
 
 ABSTRACT = ("There is large consent that successful training of deep networks requires many thousand annotated "
@@ -179,7 +179,7 @@ def test_the_first_person_pattern_of_each_language():
 
 
 def test_the_sentences_leaving_a_section_out_pass_the_gates_they_stand_in_for():
-    from assets.quality import ECHO_MARKS, invented
+    from llm_analysis.gates import ECHO_MARKS, invented
 
     for language in ("zh", "en"):
         prompts = section_prompts(language)
@@ -248,8 +248,9 @@ def test_the_latin_word_bias_covers_lowercase_word_pieces_only():
     bundled SmolLM2 GGUF's), never a piece with a capital, a digit or a non-Latin letter."""
     import llama_cpp
 
-    from assets.section_questions import section_prompts
-    from resources.llm_server import bundled_gguf, lowercase_word_tokens
+    from llm_analysis.bias import lowercase_word_tokens
+    from llm_analysis.questions import section_prompts
+    from resources.llm_server import bundled_gguf
 
     ids = lowercase_word_tokens(bundled_gguf())
     vocab = llama_cpp.Llama(model_path=str(bundled_gguf()), vocab_only=True, verbose=False)

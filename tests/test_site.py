@@ -16,8 +16,8 @@ import dagster as dg
 import feedparser
 import pytest
 
-from assets.report import stored_context
-from assets.site import day_page, paper_anchor, render_site, safe_url, search_script
+from assets.publishing import stored_context
+from publishing.site import day_page, paper_anchor, render_site, safe_url, search_script
 from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env
 
 SEED = {"2512.20276", "2512.20014", "2512.20188", "2511.14396", "2512.21118", "2512.05107"}
@@ -163,7 +163,7 @@ def test_rerendering_a_day_replaces_its_files_whole(site, tmp_path):
     before = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
                              pipeline.resources["monitor"])
-    from assets.site import stored_days
+    from assets.publishing import stored_days
 
     render_site(copy_root, context, "zh", stored_days(pipeline.resources["warehouse"]),
                 pipeline.resources["warehouse"].query_rows("site_search"), "https://example.org/arxiv",

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import sql
-from assets.listings import RAW_LISTINGS_SCHEMA
+from resources.arxiv_listing import RAW_LISTINGS_SCHEMA
 from resources.warehouse import WarehouseBusy, WarehouseResource
 
 D1, D2 = dt.date(2025, 12, 24), dt.date(2025, 12, 25)

@@ -9,7 +9,7 @@ import dagster as dg
 import feedparser
 import pytest
 
-from assets.weekly import STOP_WORDS, rising_topics, week_window
+from publishing.weekly import STOP_WORDS, rising_topics, week_window
 from tests.conftest import free_port, pipeline_for, stored
 from tests.receivers import SmtpReceiver
 from tests.test_site import browser
@@ -112,7 +112,7 @@ def test_weekly_partitions_are_weeks_of_the_daily_ones(replay, tmp_path):
 def test_a_chart_with_chinese_labels_is_text_and_warns_nothing():
     import warnings
 
-    from assets.charts import weekly_lines
+    from publishing.charts import weekly_lines
 
     weeks = [dt.date(2025, 12, 1) + dt.timedelta(weeks=i) for i in range(4)]
     with warnings.catch_warnings():

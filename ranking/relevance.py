@@ -3,8 +3,8 @@
 A profile item is a free-text interest, an example paper (by arXiv id, from the history or the
 day's listing) or a BibTeX entry. A listing's semantic score is its highest cosine similarity to
 any item, and that item is "the closest"; its calibrated score is that closeness in the item's own
-units (assets/learning.py), which is what keeps a paper once the history is large enough. Once the
-reader has given enough feedback, a learned score (assets/learning.py) joins them. The combined
+units (ranking/learning.py), which is what keeps a paper once the history is large enough. Once the
+reader has given enough feedback, a learned score (ranking/learning.py) joins them. The combined
 score that orders the report is
 
     combined = keyword score + semantic_weight x (learned score, or else max(semantic score, 0))
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from arxiv_domain.bibtex import read_bibtex
-from assets.embeddings import listing_text
+from ranking.vectors import listing_text
 
 
 class ProfileError(ValueError):

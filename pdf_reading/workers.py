@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assets.figures import main_figure_of_file
-from assets.pdf_extraction import Extraction, extract_file
+from pdf_reading.extraction import Extraction, extract_file
+from pdf_reading.figures import main_figure_of_file
 
 
 def extract_in_child(path: str, conn) -> None:

@@ -186,7 +186,7 @@ class Quality:
 
 
 def assess(analysis: dict, *, language: str, source: str, abstract: str, instructions: str) -> Quality:
-    """Every gate on one parsed answer (fields as in assets.analysis.ANALYSIS_FIELDS)."""
+    """Every gate on one parsed answer (fields as in llm_analysis.answers.ANALYSIS_FIELDS)."""
     quality = Quality()
     texts = {name: re.sub(r"\s+", " ", analysis.get(name) or "").strip() for name in ALL_FIELDS}
 

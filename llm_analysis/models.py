@@ -74,7 +74,7 @@ class ModelSpec:
     context: int
     source: WheelParts | HubFile | InstalledWheel
     notes: str = ""
-    family: str = field(default="qwen2")  # sampling settings are chosen per family (assets/analysis.py)
+    family: str = field(default="qwen2")  # sampling settings are chosen per family (llm_analysis/answers.py)
 
 
 REGISTRY: dict[str, ModelSpec] = {m.name: m for m in [

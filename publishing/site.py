@@ -12,27 +12,25 @@ cadence as the email and chat messages), and per-paper entries would put 10-80 i
 feed reader, each repeating what the day's page shows.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import json
 import re
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-import dagster as dg
 import jinja2
 
-from arxiv_domain.calendar import parse_day
-from assets.partitions import clear_failures, daily_asset
-from assets.report import stored_context, write_atomically
-from assets.wording import EVIDENCE_KINDS, LABELS, WEEKLY
-from resources.data_dir import DataDirResource
-from resources.models import label_for
-from resources.monitor import MonitorResource
-from resources.publish import PublishResource
-from resources.warehouse import WarehouseResource
+from llm_analysis.models import label_for
+from publishing.report import write_atomically
+from publishing.wording import EVIDENCE_KINDS, LABELS, WEEKLY
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "site"
+
+
 FEED_DAYS = 60  # entries in feed.xml: the newest days
+
 
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -113,11 +111,11 @@ def day_titles(rows: list[dict]) -> dict[str, list[str]]:
     return titles
 
 
-def refresh_feed(site: Path, warehouse: WarehouseResource, base_url: str, now: dt.datetime,
+def refresh_feed(site: Path, days: list[dict], title_rows: list[dict], base_url: str, now: dt.datetime,
                  weeks: list[dict]) -> None:
-    """feed.xml alone, from the newest days only (a new weekly digest changes nothing else of the index)."""
-    titles = day_titles(warehouse.query_rows("feed_titles", days=FEED_DAYS))
-    write_atomically(site / "feed.xml", atom_feed(stored_days(warehouse), titles, base_url, now, weeks))
+    """feed.xml alone (a new weekly digest changes nothing else of the index); `title_rows`: the newest
+    FEED_DAYS days' titles (feed_titles.sql)."""
+    write_atomically(site / "feed.xml", atom_feed(days, day_titles(title_rows), base_url, now, weeks))
 
 
 def search_script(entries: list[dict]) -> str:
@@ -182,44 +180,3 @@ def render_site(site: Path, day_context: dict | None, language: str, days: list[
     for arxiv_id, png in (figures or {}).items():  # the day's main figures, one PNG per paper
         write_atomically(site / "figures" / f"{paper_anchor(arxiv_id)}.png", png)
     return {name: len(text.encode("utf-8")) for name, text in files.items()}
-
-
-def stored_days(warehouse: WarehouseResource) -> list[dict]:
-    rows = warehouse.query_rows("site_days")
-    return [{**r, "day": r["partition_date"].isoformat()} for r in rows]
-
-
-def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The report_site asset over `partitions`."""
-
-    @dg.asset(
-        **daily_asset(partitions),
-        deps=["daily_report"],
-        pool="duckdb",
-        kinds={"html"},
-        group_name="publish",
-    )
-    @clear_failures
-    def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
-                    publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
-        Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
-        data_dir.check()
-        day = parse_day(context.partition_key)
-        now = dt.datetime.now(dt.UTC)
-        days = stored_days(warehouse)
-        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language,
-                            days, warehouse.query_rows("site_search"), publish.base_url, now,
-                            warehouse.query_rows("saved_papers", profile=monitor.profile),
-                            {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures",
-                                                                                         partition_date=day)},
-                            warehouse.query_rows("site_weeks"))
-        page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
-        return dg.MaterializeResult(metadata={
-            "page": dg.MetadataValue.path(str(page)),
-            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")),
-            "days_in_index": len(days), "search_index_bytes": sizes["search-index.js"],
-            "page_bytes": sizes[f"days/{day.isoformat()}.html"],
-        })
-
-    return report_site

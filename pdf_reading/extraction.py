@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
-from assets.pdf_links import find_links, merge_links
+from pdf_reading.links import find_links, merge_links
 
 STATUSES = ("ok", "no_text", "not_pdf", "encrypted", "too_large", "truncated", "download_failed", "extract_failed")
 SECTION_KINDS = ("front", "abstract", "introduction", "related_work", "method", "experiments", "results",

@@ -12,37 +12,28 @@ backfill, or `arxiv-monitor run` over several days) delivers nothing unless `del
 `--deliver`.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 
-import dagster as dg
 import jinja2
 import polars as pl
 
-from arxiv_domain.calendar import parse_day
-from assets.partitions import clear_failures, daily_asset
-from assets.report import md, stored_context
-from assets.site import paper_anchor
-from assets.wording import DIGEST, LABELS
-from resources.data_dir import DataDirResource
-from resources.monitor import MonitorResource
-from resources.publish import TEXT_BUDGET, Channel, PublishResource
-from resources.warehouse import WarehouseResource
+from publishing.platforms import TEXT_BUDGET
+from publishing.report import md
+from publishing.site import paper_anchor
+from publishing.wording import DIGEST, LABELS
 
 DELIVERIES_SCHEMA = {"channel": pl.Utf8, "kind": pl.Utf8, "content_hash": pl.Utf8, "status": pl.Utf8,
                      "attempts": pl.Int32, "response": pl.Utf8, "sent_at": pl.Datetime("us", "UTC"),
                      "first_sent_at": pl.Datetime("us", "UTC"), "checked_at": pl.Datetime("us", "UTC"),
                      "papers_sent": pl.Int32, "papers_left_out": pl.Int32}
+
+
 DELIVERED = ("sent", "updated")
-
-
-class DeliveryConfig(dg.Config):
-    """What one run of report_delivery does (the launchpad's run config; `arxiv-monitor run` sets it)."""
-
-    backfill: bool = False  # one day of a range (`run --to`); Dagster's own backfills are known by their tag
-    deliver: bool = False   # deliver even in a backfill
-    resend: bool = False    # deliver again where this content was already delivered
 
 
 def digest(context: dict, language: str, base_url: str) -> dict:
@@ -124,7 +115,7 @@ def email_html(d: dict, language: str, update: bool) -> str:
                            prefix=w["updated"] if update else "")
 
 
-def channel_message(channel: Channel, d: dict, language: str, update: bool) -> tuple[dict, int]:
+def channel_message(channel, d: dict, language: str, update: bool) -> tuple[dict, int]:
     """(message for PublishResource.send, papers included) in the channel's own format."""
     subject = (DIGEST[language]["updated"] if update else "") + d["subject"]
     if channel.kind == "email":  # one message, every paper: mail has no practical size limit here
@@ -148,26 +139,20 @@ def channel_message(channel: Channel, d: dict, language: str, update: bool) -> t
     return {"subject": subject, "payload": payload}, included
 
 
-def delivery_mode(config: DeliveryConfig, tags: dict, publish: PublishResource) -> tuple[bool, bool]:
-    """(deliver at all, force a resend) for a run with `config` and `tags`."""
-    backfill = config.backfill or "dagster/backfill" in tags
-    return (not backfill) or publish.deliver_backfills or config.deliver or config.resend, config.resend
-
-
 def _not_sent(base: dict, digest_hash: str, status: str, response: str) -> dict:
     return {**base, "content_hash": digest_hash, "status": status, "attempts": 0, "response": response,
             "sent_at": None, "papers_sent": 0, "papers_left_out": 0}
 
 
-def deliver_day(d: dict, language: str, publish: PublishResource, previous: dict[str, dict], deliver: bool,
-                resend: bool, now: dt.datetime, log=None) -> list[dict]:
-    """One row per channel (report_deliveries), sending where needed."""
+def deliver_day(d: dict, language: str, channels: list, send: Callable, send_empty: bool,
+                previous: dict[str, dict], deliver: bool, resend: bool, now: dt.datetime, log=None) -> list[dict]:
+    """One row per channel (report_deliveries), sending (`send(channel, message)`) where needed."""
     digest_hash = content_hash(d)
-    if not publish.channels:
+    if not channels:
         return [_not_sent({"channel": "(none)", "kind": "none", "checked_at": now, "first_sent_at": None},
                           digest_hash, "no_channels", "no [[delivery.channels]] configured")]
     rows = []
-    for channel in publish.channels:
+    for channel in channels:
         before = previous.get(channel.name)
         delivered_before = before is not None and before["status"] in DELIVERED
         base = {"channel": channel.name, "kind": channel.kind, "checked_at": now,
@@ -179,13 +164,13 @@ def deliver_day(d: dict, language: str, publish: PublishResource, previous: dict
             rows.append(_not_sent(base, digest_hash, "not_sent_backfill",
                                   "a backfill run: not delivered (deliver_backfills = false; run --deliver to send)"))
             continue
-        if not d["papers"] and not publish.send_empty:
+        if not d["papers"] and not send_empty:
             rows.append(_not_sent(base, digest_hash, "skipped_empty",
                                   "no paper this day ([delivery].send_empty = false)"))
             continue
         update = delivered_before and before["content_hash"] != digest_hash
         message, included = channel_message(channel, d, language, update)
-        result = publish.send(channel, message)
+        result = send(channel, message)
         earlier_attempts = before["attempts"] if before and before["status"] == "failed" else 0
         if log:
             log.info(f"delivery {channel.name} ({channel.kind}): {'ok' if result.ok else 'FAILED'} after "
@@ -197,43 +182,3 @@ def deliver_day(d: dict, language: str, publish: PublishResource, previous: dict
                      "first_sent_at": base["first_sent_at"] or (now if result.ok else None),
                      "papers_sent": included, "papers_left_out": len(d["papers"]) - included})
     return rows
-
-
-def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The report_delivery asset over `partitions`."""
-
-    @dg.asset(
-        **daily_asset(partitions),
-        deps=["daily_report"],
-        pool="duckdb",
-        kinds={"email", "python"},
-        group_name="publish",
-        check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")],
-    )
-    @clear_failures
-    def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
-                        monitor: MonitorResource, publish: PublishResource,
-                        data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
-        content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
-        data_dir.check()
-        day = parse_day(context.partition_key)
-        d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
-        previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
-        deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        now = dt.datetime.now(dt.UTC)
-        rows = deliver_day(d, monitor.language, publish, previous, deliver, resend, now, context.log)
-        warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
-        undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
-        lines = ["| channel | kind | status | attempts | papers | response |", "|---|---|---|---|---|---|"]
-        lines += [f"| {r['channel']} | {r['kind']} | {r['status']} | {r['attempts']} | {r['papers_sent']} | "
-                  f"{(r['response'] or '')[:80].replace('|', '/')} |" for r in rows]
-        statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
-        return dg.MaterializeResult(
-            metadata={"channels": len(publish.channels), **{f"status_{k}": v for k, v in statuses.items()},
-                      "sent_now": sum(r["status"] in DELIVERED and r.get("sent_at") == now for r in rows),
-                      "preview": dg.MetadataValue.md("\n".join(lines))},
-            check_results=[dg.AssetCheckResult(check_name="every_channel_delivered", passed=not undelivered,
-                                               metadata={"undelivered": ", ".join(undelivered)})])
-
-    return report_delivery

@@ -24,8 +24,8 @@ from functools import cache
 from pathlib import Path
 
 from arxiv_domain.acronyms import defined_acronyms
-from assets.analysis import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
-from assets.quality import (
+from llm_analysis.answers import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
+from llm_analysis.gates import (
     COPY_LIMIT,
     ECHO_LIMIT,
     ECHO_MARKS,

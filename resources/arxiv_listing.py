@@ -1,20 +1,18 @@
-"""`raw_listings`: every paper arXiv announced on one announcement day in the monitored categories."""
+"""An announcement day's listing from the arXiv API: the calendar decides whether and when there is one,
+the client fetches its window; the rows and the day's row as the warehouse stores them."""
+
+from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-import dagster as dg
 import polars as pl
 
 from arxiv_domain.announce import ANNOUNCE_TYPES, classify
-from arxiv_domain.calendar import AnnouncementDay, announcement_day, parse_day
-from assets.partitions import clear_failures, daily_asset
-from assets.pdf_extraction import readable
-from resources.arxiv_api import ArxivAPIResource, ArxivClient, ArxivQueryError, fetch_window
-from resources.data_dir import DataDirResource
-from resources.monitor import MonitorResource
-from resources.warehouse import WarehouseResource
+from arxiv_domain.calendar import AnnouncementDay, announcement_day
+from pdf_reading.extraction import readable
+from resources.arxiv_api import ArxivClient, fetch_window
 
 RAW_LISTINGS_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "announce_type": pl.Utf8, "title": pl.Utf8,
@@ -23,6 +21,8 @@ RAW_LISTINGS_SCHEMA = {
     "journal_ref": pl.Utf8, "doi": pl.Utf8, "abs_url": pl.Utf8, "pdf_url": pl.Utf8,
     "fetched_at": pl.Datetime("us", "UTC"),
 }
+
+
 LISTING_DAYS_SCHEMA = {
     "announces": pl.Boolean, "reason": pl.Utf8, "window_start": pl.Datetime("us", "UTC"),
     "window_end": pl.Datetime("us", "UTC"), "announced_at": pl.Datetime("us", "UTC"),
@@ -114,100 +114,3 @@ def listing_preview(rows: list[dict], limit: int = 20) -> str:
     if len(rows) > limit:
         lines.append(f"| … | | | | {len(rows) - limit} more |")
     return "\n".join(lines)
-
-
-class ListingsConfig(dg.Config):
-    refresh: bool = False  # ignore the raw HTTP cache and ask arXiv again
-
-
-def build_raw_listings(
-    partitions: dg.PartitionsDefinition, step_retry_delay_seconds: float = 300.0
-) -> dg.AssetsDefinition:
-    """The raw_listings asset over `partitions`; a failed step is retried once after `step_retry_delay_seconds`."""
-
-    @dg.asset(
-        **daily_asset(partitions),
-        pool="arxiv_api",
-        kinds={"duckdb", "python"},
-        group_name="ingest",
-        # The client already retries each request; this covers arXiv being down for minutes.
-        retry_policy=dg.RetryPolicy(max_retries=1, delay=step_retry_delay_seconds, backoff=dg.Backoff.EXPONENTIAL),
-        check_specs=[
-            dg.AssetCheckSpec(
-                "no_duplicate_versions",
-                asset="raw_listings",
-                description="no (arxiv_id, version) is stored twice in a partition",
-            ),
-            dg.AssetCheckSpec(
-                "listing_complete",
-                asset="raw_listings",
-                description="every page was full and the day was fetched after arXiv's index caught up",
-            ),
-        ],
-    )
-    @clear_failures
-    def raw_listings(
-        context: dg.AssetExecutionContext,
-        config: ListingsConfig,
-        arxiv_api: ArxivAPIResource,
-        warehouse: WarehouseResource,
-        monitor: MonitorResource,
-        data_dir: DataDirResource,
-    ) -> dg.MaterializeResult:
-        """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
-        new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
-        data_dir.check()  # a full or read-only disk stops the run here, before any work
-        day = parse_day(context.partition_key)
-        client = arxiv_api.client(data_dir.http_cache_dir)
-        try:
-            listing = fetch_day_listing(
-                day,
-                monitor.categories,
-                client,
-                holidays=monitor.holiday_dates,
-                index_grace_hours=monitor.index_grace_hours,
-                refresh=config.refresh,
-                max_replacement_pages=arxiv_api.max_replacement_pages,
-            )
-        except (FuturePartition, ArxivQueryError) as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
-        warehouse.write_partition(day, listing.tables())
-
-        if client.rejected:
-            context.log.warning(f"{day}: skipped {len(client.rejected)} feed entries: {'; '.join(client.rejected)}")
-        duplicates = warehouse.query("duplicate_versions", partition_date=day)
-        counts = listing.counts
-        context.log.info(
-            f"{day}: {len(listing.rows)} rows {counts}, {listing.requests} requests, "
-            f"{listing.cache_hits} from cache, complete={listing.complete}"
-        )
-        return dg.MaterializeResult(
-            metadata={
-                "rows": len(listing.rows),
-                **{f"rows_{t.replace('-', '_')}": n for t, n in counts.items()},
-                "announces": listing.calendar.announces,
-                "reason": listing.calendar.reason,
-                "window": f"{listing.calendar.window_start} → {listing.calendar.window_end}"
-                if listing.calendar.announces
-                else "none",
-                "requests": listing.requests,
-                "cache_hits": listing.cache_hits,
-                "rejected_entries": len(client.rejected),
-                "complete": listing.complete,
-                "note": listing.note or "",
-                "preview": dg.MetadataValue.md(listing_preview(listing.rows)),
-            },
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="no_duplicate_versions", passed=not duplicates, metadata={"duplicates": len(duplicates)}
-                ),
-                dg.AssetCheckResult(
-                    check_name="listing_complete",
-                    passed=listing.complete,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={"note": listing.note or ""},
-                ),
-            ],
-        )
-
-    return raw_listings

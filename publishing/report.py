@@ -1,21 +1,21 @@
-"""`daily_report`: the Markdown report of one announcement day, as the seed report lays it out."""
+"""The Markdown report of a day: its context from the stored rows, and the one template that renders it."""
+
+from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import re
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import jinja2
-import polars as pl
 
-from arxiv_domain.calendar import announcement_day, parse_day
-from assets.partitions import clear_failures, daily_asset
-from assets.wording import (
+from arxiv_domain.calendar import announcement_day
+from llm_analysis.models import label_for
+from publishing.wording import (
     EVIDENCE_KINDS,
     FULLTEXT_STATUS,
     LABELS,
@@ -25,12 +25,10 @@ from assets.wording import (
     VENUE_STATUS,
     WHERE,
 )
-from resources.data_dir import DataDirResource
-from resources.models import label_for
-from resources.monitor import MonitorResource
-from resources.warehouse import WarehouseResource
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
 def md(value) -> str:
     """Untrusted text (titles, abstracts, names, LLM output) as inert Markdown: HTML escaped,
     Markdown syntax characters backslash-escaped, line breaks folded so nothing starts a block."""
@@ -110,8 +108,6 @@ def revision_label(revision_json: str | None, reused_from: int | None, version: 
     r = REPORT[language]
     if not revision_json:
         return r["revision_unknown"].format(b=version) if version > 1 else None
-    import json
-
     rev = json.loads(revision_json)
     parts = []
     if rev["title_changed"]:
@@ -131,14 +127,15 @@ def revision_label(revision_json: str | None, reused_from: int | None, version: 
 
 
 def report_context(
-    day: dt.date, monitor: MonitorResource, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
+    day: dt.date, reader, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
     similar: dict[str, list[dict]] | None = None,
 ) -> dict:
-    """Everything the template shows, from the tables; papers in rank order, failures apart.
-    `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
+    """Everything the template shows, from the tables; papers in rank order, failures apart. `reader`: what
+    is monitored (categories, keywords, exclude, watch_authors, interests, examples, bibtex, threshold,
+    holiday_dates, language); `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
     similar = similar or {}
-    language = monitor.language
-    calendar = announcement_day(day, monitor.holiday_dates)
+    language = reader.language
+    calendar = announcement_day(day, reader.holiday_dates)
     papers, failed = [], []
     for i, row in enumerate(rows, start=1):
         links = [
@@ -193,14 +190,14 @@ def report_context(
         "announces": calendar.announces,
         "reason": calendar.reason,
         "reason_label": REASONS[language].get(calendar.reason, calendar.reason),
-        "categories": ", ".join(monitor.categories),
-        "keywords": ", ".join(k.strip() for k in monitor.keywords),
-        "exclude": ", ".join(monitor.exclude),
-        "authors": ", ".join(monitor.watch_authors),
+        "categories": ", ".join(reader.categories),
+        "keywords": ", ".join(k.strip() for k in reader.keywords),
+        "exclude": ", ".join(reader.exclude),
+        "authors": ", ".join(reader.watch_authors),
         "interests": REPORT[language]["list_separator"].join(
-            list(monitor.interests) + list(monitor.examples) + ([monitor.bibtex] if monitor.bibtex else [])),
-        "profile_items": len(monitor.interests) + len(monitor.examples) + bool(monitor.bibtex),
-        "threshold": monitor.threshold,
+            list(reader.interests) + list(reader.examples) + ([reader.bibtex] if reader.bibtex else [])),
+        "profile_items": len(reader.interests) + len(reader.examples) + bool(reader.bibtex),
+        "threshold": reader.threshold,
         "papers": papers,
         "failed": failed,
         "counts": counts,
@@ -256,100 +253,3 @@ def write_atomically(path: Path, text: str | bytes, mode: int = 0o644) -> None:
         handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     os.chmod(tmp, mode)  # mkstemp makes 0600; a report or site page is for readers (a web server, a team)
     os.replace(tmp, path)
-
-
-def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: WarehouseResource) -> dict:
-    """{arxiv_id: up to `limit` most similar papers announced before `day`}; {} before any embedding."""
-    if not arxiv_ids or limit < 1:
-        return {}
-    try:
-        rows = warehouse.query_rows("similar_earlier", partition_date=day, arxiv_ids=arxiv_ids, limit=limit)
-    except duckdb.CatalogException:  # listing_embeddings was never materialised
-        return {}
-    found: dict[str, list[dict]] = {}
-    for row in rows:
-        found.setdefault(row["paper"], []).append(row)
-    return found
-
-
-def stored_context(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> dict:
-    """The report's context for `day`, from the stored rows (the Markdown report and the site both use it)."""
-    rows = warehouse.query_rows("report_papers", partition_date=day)
-    days = warehouse.query_rows("listing_day", partition_date=day)
-    similar = similar_earlier(day, [r["arxiv_id"] for r in rows], monitor.similar_papers, warehouse)
-    return report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
-
-
-def build_report(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> tuple[str, dict]:
-    context = stored_context(day, warehouse, monitor)
-    return render_report(context, monitor.language), context
-
-
-def build_daily_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The daily_report asset over `partitions`."""
-
-    @dg.asset(
-        **daily_asset(partitions),
-        deps=["paper_summaries"],
-        pool="duckdb",
-        kinds={"duckdb", "markdown"},
-        group_name="publish",
-        check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")],
-    )
-    @clear_failures
-    def daily_report(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
-        data_dir: DataDirResource,
-    ) -> dg.MaterializeResult:
-        """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
-        AI analysis (full text or abstract basis stated), failures apart, provenance; also in
-        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
-        data_dir.check()  # a full or read-only disk stops the run here, before any work
-        day = parse_day(context.partition_key)
-        text, ctx = build_report(day, warehouse, monitor)
-        path = data_dir.reports_dir / f"{day.isoformat()}.md"
-        write_atomically(path, text)
-        row = {
-            "language": monitor.language,
-            "path": str(path),
-            "markdown": text,
-            "papers": len(ctx["papers"]),
-            "failed": len(ctx["failed"]),
-            "generated_at": dt.datetime.now(dt.UTC),
-        }
-        warehouse.write_partition(
-            day,
-            {
-                "daily_report": pl.DataFrame(
-                    [row],
-                    schema={
-                        "language": pl.Utf8,
-                        "path": pl.Utf8,
-                        "markdown": pl.Utf8,
-                        "papers": pl.Int32,
-                        "failed": pl.Int32,
-                        "generated_at": pl.Datetime("us", "UTC"),
-                    },
-                ).to_arrow()
-            },
-        )
-        missing = [
-            p["arxiv_id"] for p in ctx["papers"] + ctx["failed"] if f"{p['arxiv_id']}v{p['version']}" not in text
-        ]
-        return dg.MaterializeResult(
-            metadata={
-                "papers": len(ctx["papers"]),
-                "failed": len(ctx["failed"]),
-                "path": dg.MetadataValue.path(str(path)),
-                "report": dg.MetadataValue.md(text),
-            },
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name="mentions_every_filtered_paper",
-                    passed=not missing,
-                    metadata={"missing": ", ".join(missing)},
-                )
-            ],
-        )
-
-    return daily_report

@@ -86,7 +86,7 @@ LABELS = {
            **REASONS["en"]},
 }
 
-# The Markdown report (assets/templates/report.md.j2) and the phrases the report's context is built from.
+# The Markdown report (publishing/templates/report.md.j2) and the phrases the report's context is built from.
 REPORT = {
     "zh": {
         "day": "{d.year}年{d.month}月{d.day}日", "list_separator": "；",

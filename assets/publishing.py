@@ -1,0 +1,151 @@
+"""The publishing stage of an announcement day: `daily_report` (the Markdown report), `report_site` (the static
+site) and `report_delivery` (the digest to each channel), all from the stored rows (publishing/)."""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from assets.partitions import clear_failures, daily_asset, start_step
+from publishing.digests import DELIVERED, DELIVERIES_SCHEMA, deliver_day, digest
+from publishing.report import render_report, report_context, write_atomically
+from publishing.site import render_site
+from resources.data_dir import DataDirResource
+from resources.monitor import MonitorResource
+from resources.publish import PublishResource
+from resources.warehouse import WarehouseResource
+
+DAILY_REPORT_SCHEMA = {"language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32,
+                       "failed": pl.Int32, "generated_at": pl.Datetime("us", "UTC")}
+
+
+def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: WarehouseResource) -> dict:
+    """{arxiv_id: up to `limit` most similar papers announced before `day`}; {} before any embedding."""
+    if not arxiv_ids or limit < 1:
+        return {}
+    try:
+        rows = warehouse.query_rows("similar_earlier", partition_date=day, arxiv_ids=arxiv_ids, limit=limit)
+    except duckdb.CatalogException:  # listing_embeddings was never materialised
+        return {}
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["paper"], []).append(row)
+    return found
+
+
+def stored_context(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> dict:
+    """The report's context for `day`, from the stored rows (the Markdown report, the site and the digests)."""
+    rows = warehouse.query_rows("report_papers", partition_date=day)
+    days = warehouse.query_rows("listing_day", partition_date=day)
+    similar = similar_earlier(day, [r["arxiv_id"] for r in rows], monitor.similar_papers, warehouse)
+    return report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
+
+
+def stored_days(warehouse: WarehouseResource) -> list[dict]:
+    rows = warehouse.query_rows("site_days")
+    return [{**r, "day": r["partition_date"].isoformat()} for r in rows]
+
+
+def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(days), deps=["paper_summaries"], pool="duckdb", kinds={"duckdb", "markdown"},
+              group_name="publish",
+              check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")])
+    @clear_failures
+    def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+                     data_dir: DataDirResource) -> dg.MaterializeResult:
+        """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
+        AI analysis (full text or abstract basis stated), failures apart, provenance; also in
+        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
+        day = start_step(context, data_dir)
+        ctx = stored_context(day, warehouse, monitor)
+        text = render_report(ctx, monitor.language)
+        path = data_dir.reports_dir / f"{day.isoformat()}.md"
+        write_atomically(path, text)
+        row = {"language": monitor.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
+               "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.UTC)}
+        warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema=DAILY_REPORT_SCHEMA).to_arrow()})
+        missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
+                   if f"{p['arxiv_id']}v{p['version']}" not in text]
+        return dg.MaterializeResult(
+            metadata={"papers": len(ctx["papers"]), "failed": len(ctx["failed"]),
+                      "path": dg.MetadataValue.path(str(path)), "report": dg.MetadataValue.md(text)},
+            check_results=[dg.AssetCheckResult(check_name="mentions_every_filtered_paper", passed=not missing,
+                                               metadata={"missing": ", ".join(missing)})])
+
+    return daily_report
+
+
+def build_report_site(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(days), deps=["daily_report"], pool="duckdb", kinds={"html"}, group_name="publish")
+    @clear_failures
+    def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+                    publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
+        """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
+        Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
+        day = start_step(context, data_dir)
+        stored = stored_days(warehouse)
+        figures = {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures", partition_date=day)}
+        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language, stored,
+                            warehouse.query_rows("site_search"), publish.base_url, dt.datetime.now(dt.UTC),
+                            warehouse.query_rows("saved_papers", profile=monitor.profile), figures,
+                            warehouse.query_rows("site_weeks"))
+        page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
+        return dg.MaterializeResult(metadata={
+            "page": dg.MetadataValue.path(str(page)),
+            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")),
+            "days_in_index": len(stored), "search_index_bytes": sizes["search-index.js"],
+            "page_bytes": sizes[f"days/{day.isoformat()}.html"],
+        })
+
+    return report_site
+
+
+class DeliveryConfig(dg.Config):
+    """What one run of report_delivery does (the launchpad's run config; `arxiv-monitor run` sets it)."""
+
+    backfill: bool = False  # one day of a range (`run --to`); Dagster's own backfills are known by their tag
+    deliver: bool = False   # deliver even in a backfill
+    resend: bool = False    # deliver again where this content was already delivered
+
+
+def delivery_mode(config: DeliveryConfig, tags: dict, publish: PublishResource) -> tuple[bool, bool]:
+    """(deliver at all, force a resend) for a run with `config` and `tags`."""
+    backfill = config.backfill or "dagster/backfill" in tags
+    return (not backfill) or publish.deliver_backfills or config.deliver or config.resend, config.resend
+
+
+def deliveries_preview(rows: list[dict]) -> str:
+    lines = ["| channel | kind | status | attempts | papers | response |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['channel']} | {r['kind']} | {r['status']} | {r['attempts']} | {r['papers_sent']} | "
+              f"{(r['response'] or '')[:80].replace('|', '/')} |" for r in rows]
+    return "\n".join(lines)
+
+
+def build_report_delivery(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(days), deps=["daily_report"], pool="duckdb", kinds={"email", "python"},
+              group_name="publish", check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")])
+    @clear_failures
+    def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
+                        monitor: MonitorResource, publish: PublishResource,
+                        data_dir: DataDirResource) -> dg.MaterializeResult:
+        """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
+        content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
+        day = start_step(context, data_dir)
+        d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
+        previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
+        deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
+        now = dt.datetime.now(dt.UTC)
+        rows = deliver_day(d, monitor.language, publish.channels, publish.send, publish.send_empty, previous,
+                           deliver, resend, now, context.log)
+        warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
+        undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
+        statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
+        return dg.MaterializeResult(
+            metadata={"channels": len(publish.channels), **{f"status_{k}": v for k, v in statuses.items()},
+                      "sent_now": sum(r["status"] in DELIVERED and r.get("sent_at") == now for r in rows),
+                      "preview": dg.MetadataValue.md(deliveries_preview(rows))},
+            check_results=[dg.AssetCheckResult(check_name="every_channel_delivered", passed=not undelivered,
+                                               metadata={"undelivered": ", ".join(undelivered)})])
+
+    return report_delivery

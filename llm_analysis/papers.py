@@ -1,0 +1,209 @@
+"""Every paper of a day analysed: cached analyses reused, minor revisions taking their earlier version's
+analysis, the rest asked of a running server one question per request (llm_analysis/questions.py), and
+the `paper_summaries` row of each, built in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import polars as pl
+
+from llm_analysis.answers import ANALYSIS_FIELDS, AnalysisOutcome, estimate_tokens
+from llm_analysis.bias import long_name_bias, lowercase_word_tokens
+from llm_analysis.endpoint import LLMServer
+from llm_analysis.gates import QUALITY_STRUCT
+from llm_analysis.questions import SAMPLING, SectionRequest, analyse_sections, section_prompts, select_text
+from llm_analysis.questions import paper_block as section_paper_block
+
+SUMMARY_SCHEMA = {
+    "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "retryable": pl.Boolean,
+    "basis": pl.Utf8,
+    "dropped_sections": pl.List(pl.Utf8), **{f: pl.Utf8 for f in ANALYSIS_FIELDS}, "keywords": pl.List(pl.Utf8),
+    "language": pl.Utf8, "model": pl.Utf8, "backend": pl.Utf8, "prompt_version": pl.Utf8, "text_hash": pl.Utf8,
+    "tokens_in": pl.Int32, "tokens_out": pl.Int32, "latency_seconds": pl.Float64, "finish_reason": pl.Utf8,
+    "grounding_score": pl.Float64, "cached": pl.Boolean, "attempts": pl.Int32, "raw_output": pl.Utf8,
+    "analysed_at": pl.Datetime("us", "UTC"), "cited_sections": pl.List(pl.Utf8), "citation_share": pl.Float64,
+    "quality": QUALITY_STRUCT, "reused_from": pl.Int32,
+}
+
+
+PROMPT_MARGIN = 0.05
+
+
+# One question per request: tokens of the paper the model reads (0: the context decides). On 2 CPU cores
+# llama.cpp evaluates ~45 prompt tokens/s (Qwen2.5-1.5B): 1,500 tokens are ~33 s, once per paper (the
+# prefix cache).
+SECTION_INPUT_TOKENS = {"llama-cpp": 1500}
+
+
+def source_hash(paper: dict) -> str:
+    sections = paper.get("sections") or []
+    material = paper["abstract"] + "\n" + "\n".join(f"{s['kind']}|{s['title']}|{s['text']}" for s in sections)
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def build_section_request(paper: dict, language: str, budget: int, count=estimate_tokens
+                          ) -> tuple[SectionRequest, str, list[str]]:
+    """What the model reads for one paper (the abstract and the sections that answer the questions, within
+    `budget` tokens) and the basis the report states."""
+    sections = [s for s in (paper.get("sections") or []) if s["kind"] != "front"] if paper.get("fulltext_ok") else []
+    fitted = select_text(sections, budget, count) if sections else None
+    body = fitted.body if fitted else ""
+    basis = fitted.basis if fitted and fitted.body else "abstract"
+    block = section_paper_block(paper, body)
+    titles = [line[3:] for line in body.splitlines() if line.startswith("## ")]
+    request = SectionRequest(paper["arxiv_id"], block, block, paper["abstract"], language, titles,
+                             from_abstract_only=basis == "abstract")
+    return request, basis, fitted.dropped if fitted else []
+
+
+def reuse_for_minor_revisions(papers: list[dict], analyses: list[dict],
+                              now: dt.datetime) -> tuple[list[dict], list[dict]]:
+    """(rows re-used, papers still to analyse): a minor revision (arxiv_domain/revision.py) takes the
+    stored ok analysis of the version it revises (`analyses`: revised_analyses, in the report's
+    language), without asking the model."""
+    reused, rest = [], []
+    for paper in papers:
+        earlier = [r for r in analyses
+                   if r["arxiv_id"] == paper["arxiv_id"] and r["version"] == paper.get("revision_of")]
+        if paper.get("revision_kind") == "minor" and earlier:
+            row = max(earlier, key=lambda r: r["analysed_at"])
+            reused.append({**{k: row.get(k) for k in SUMMARY_SCHEMA}, "version": paper["version"], "cached": True,
+                           "tokens_in": 0, "tokens_out": 0, "analysed_at": now, "reused_from": row["version"]})
+        else:
+            rest.append(paper)
+    return reused, rest
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """What a run of the model is, as the rows record it and the cache is keyed by."""
+
+    language: str
+    model: str  # the model's identity (backend, file or name)
+    family: str  # the sampling table's key: "vllm", or the GGUF's family for llama.cpp
+    headings: dict[str, str]  # each question's heading in the report, as the answers name it
+    gguf: Path | None = None  # the file llama.cpp serves: the logit bias is read from its vocabulary
+    timeout_seconds: float = 900.0  # one request
+    retry_failed: bool = False  # also ask again for papers whose answer was invalid last time
+
+
+def reuse_cached(papers: list[dict], cached: dict, run: ModelRun,
+                 now: dt.datetime) -> tuple[dict[int, dict], list[int]]:
+    """({index: cached row, zero tokens}, indices still to analyse) for this prompt version and model."""
+    version = section_prompts(run.language).version
+    rows: dict[int, dict] = {}
+    missing = []
+    for i, paper in enumerate(papers):
+        key = (paper["arxiv_id"], paper["version"], source_hash(paper), version, run.model, run.language)
+        if key in cached and (cached[key]["status"] == "ok" or not run.retry_failed):
+            rows[i] = {**cached[key], "cached": True, "tokens_in": 0, "tokens_out": 0, "analysed_at": now}
+        else:
+            missing.append(i)
+    return rows, missing
+
+
+def summary_row(paper: dict, outcome: AnalysisOutcome, request: BuiltRequest, run: ModelRun, backend: str,
+                now: dt.datetime) -> dict:
+    """The `paper_summaries` row of one paper's outcome."""
+    analysis = outcome.analysis or {}
+    return {
+        "arxiv_id": paper["arxiv_id"], "version": paper["version"], "status": outcome.status,
+        "error": outcome.error, "retryable": outcome.retryable, "basis": request.basis,
+        "dropped_sections": request.dropped, **{f: analysis.get(f) for f in ANALYSIS_FIELDS},
+        "keywords": analysis.get("keywords", []), "language": run.language, "model": run.model, "backend": backend,
+        "prompt_version": section_prompts(run.language).version, "text_hash": source_hash(paper),
+        "tokens_in": outcome.tokens_in, "tokens_out": outcome.tokens_out,
+        "latency_seconds": round(outcome.latency_seconds, 3), "finish_reason": outcome.finish_reason,
+        # The gates measured it already (llm_analysis/gates.py); kept as its own column for SQL users.
+        "grounding_score": outcome.quality.number_grounding if outcome.status == "ok" else None,
+        "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
+        "cited_sections": analysis.get("cited_sections", []), "citation_share": None,
+        "quality": outcome.quality.as_row() if outcome.quality else None,
+    }
+
+
+@dataclass
+class BuiltRequest:
+    request: SectionRequest
+    basis: str
+    dropped: list[str]
+
+
+def reading_budget(server: LLMServer) -> int:
+    """Tokens of each paper the model reads: the setting, the backend's default, or what the context leaves
+    for the longest answer and its repair."""
+    budget = server.max_input_tokens or SECTION_INPUT_TOKENS.get(server.backend, 0)
+    return budget or max(1024, int(server.context_length * (1 - PROMPT_MARGIN)) - 2048)
+
+
+def sampling_for(server: LLMServer, run: ModelRun) -> dict:
+    prompts = section_prompts(run.language)
+    sampling = SAMPLING["vllm" if server.backend != "llama-cpp" else run.family]
+    bias = prompts.sampling.get("latin_word_bias")
+    if bias and server.backend == "llama-cpp" and run.gguf:
+        sampling = {**sampling, "logit_bias": dict.fromkeys(map(str, lowercase_word_tokens(run.gguf)), float(bias))}
+    return sampling
+
+
+def build_requests(papers: dict[int, dict], server: LLMServer, run: ModelRun) -> dict[int, BuiltRequest]:
+    budget = reading_budget(server)
+    count = lambda text: server.tokenize_count(text) or estimate_tokens(text)  # noqa: E731
+    built = {i: BuiltRequest(*build_section_request(p, run.language, budget, count)) for i, p in papers.items()}
+    name_bias = section_prompts(run.language).sampling.get("long_name_bias")
+    if name_bias and server.backend == "llama-cpp" and run.gguf:
+        for i, paper in papers.items():
+            built[i].request.logit_bias = long_name_bias(paper, run.gguf, name_bias)
+    return built
+
+
+def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, run: ModelRun, now: dt.datetime,
+                   log: Callable[[str], None] = lambda _: None,
+                   save: Callable[[dict[int, dict]], None] | None = None) -> dict[int, dict]:
+    """{index: row} of the papers at `missing`, asked of `server` one question per request. Stopped midway
+    (Ctrl-C, SIGTERM, Dagster's terminate), it hands `save` the rows so far, the rest as retryable failures,
+    so that a re-run asks only for those."""
+    built = build_requests({i: papers[i] for i in missing}, server, run)
+    log(f"analysing {len(missing)} papers with {run.model} ({server.backend}, one question per request, "
+        f"{server.max_in_flight} in flight, reading up to {reading_budget(server)} tokens of each paper)")
+    finished: dict[int, AnalysisOutcome] = {}
+
+    def rows(outcomes: dict[int, AnalysisOutcome]) -> dict[int, dict]:
+        return {i: summary_row(papers[i], outcomes[i], built[i], run, server.backend, now) for i in outcomes}
+
+    try:
+        requests = {i: b.request for i, b in built.items()}
+        asyncio.run(ask_all(server, requests, finished, run, sampling_for(server, run)))
+    except BaseException:
+        if save is not None:
+            stopped = AnalysisOutcome("failed", None, "interrupted before this paper was analysed", 0, 0, 0.0,
+                                      None, None, 0, retryable=True)
+            save(rows({i: finished.get(i, stopped) for i in missing}))
+        raise
+    return rows(finished)
+
+
+async def ask_all(server: LLMServer, requests: dict[int, SectionRequest], finished: dict, run: ModelRun,
+                  sampling: dict, client=None) -> None:
+    """Every paper's questions, `server.max_in_flight` papers at a time; each outcome lands in `finished`
+    as soon as its paper is done. `client`: an OpenAI-compatible async client (one is made for `server`)."""
+    prompts, headings = section_prompts(run.language), run.headings
+    client = client or openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=1,
+                                          timeout=run.timeout_seconds)
+    semaphore = asyncio.Semaphore(server.max_in_flight)
+
+    async def one(i: int, request: SectionRequest) -> None:
+        async with semaphore:
+            finished[i] = await analyse_sections(client, server.model, sampling, request, prompts, headings,
+                                                 server.backend, server.max_output_tokens)
+
+    try:
+        await asyncio.gather(*(one(i, r) for i, r in requests.items()))
+    finally:
+        await client.close()
