@@ -159,7 +159,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     from arxiv_domain.calendar import parse_day
     from orchestration.definitions import build_pipeline
     from orchestration.runner import materialize_stretch, stretches
-    from resources.settings import check_data_dir, load_settings
+    from resources.data_dir import check_data_dir
+    from resources.settings import load_settings
 
     try:
         start = parse_day(first)
@@ -308,7 +309,8 @@ def cmd_demo(args) -> int:
 
 def cmd_config(args) -> int:
     """The effective settings and where each came from; or the schema written out."""
-    from resources.settings import SETTINGS, config_path, file_choices, load_settings, reference_markdown, render_toml
+    from resources.config_docs import file_choices, reference_markdown, render_toml
+    from resources.settings import SETTINGS, config_path, load_settings
 
     if args.reference:
         print(reference_markdown(), end="")

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from resources.settings import DataDirError, check_data_dir
+
+class DataDirError(ValueError):
+    """The data directory cannot take the run's output (not writable, or too little free space)."""
+
+
+def check_data_dir(home: Path, min_free_megabytes: float) -> None:
+    """Fail before any work if `home` cannot be created or written, or has less free space than
+    `min_free_megabytes` (the run would die half-way, e.g. in the LLM stage)."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-probe-"):
+            pass
+    except OSError as exc:
+        raise DataDirError(f"data directory {home} is not writable ({exc.strerror or exc}); "
+                           "set ARXIV_MONITOR_HOME to a writable folder") from None
+    free = shutil.disk_usage(home).free / 2**20
+    if free < min_free_megabytes:
+        raise DataDirError(f"data directory {home} has {free:.0f} MB free, less than the {min_free_megabytes:g} MB "
+                           "a run needs ([storage].min_free_megabytes / ARXIV_MONITOR_MIN_FREE_MB); nothing was done")
 
 
 class DataDirResource(dg.ConfigurableResource):

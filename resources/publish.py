@@ -207,3 +207,48 @@ def _check_answer(kind: str, answer: requests.Response) -> str:
             # Feishu 9499 and DingTalk 130101: sending too fast.
             raise DeliveryFailed(f"{kind} error {code}: {message}", passing=code in (9499, 130101))
     return f"HTTP {answer.status_code}: {text}"
+
+
+CHANNEL_FIELDS = {
+    "email": {"required": ("smtp_host", "sender", "recipients"),
+              "optional": ("smtp_port", "security", "username", "password_env", "ca_file")},
+    "slack": {"required": ("url_env",), "optional": ()},
+    "feishu": {"required": ("url_env",), "optional": ("secret_env",)},
+    "dingtalk": {"required": ("url_env",), "optional": ("secret_env",)},
+    "webhook": {"required": ("url_env",), "optional": ()},
+}
+
+
+# Keys that would put a secret in the file: each names the key to use instead.
+SECRET_KEYS = {"url": "url_env", "webhook": "url_env", "secret": "secret_env", "password": "password_env",
+               "token": "url_env"}
+
+
+def check_channel(channel: dict, position: int) -> dict:
+    """One [[delivery.channels]] table, checked: its kind's required keys, no unknown key, no secret."""
+    name = str(channel.get("name") or "").strip()
+    where = f"[[delivery.channels]] #{position}" + (f" ({name!r})" if name else "")
+    if not name:
+        raise ValueError(f"{where}: needs a name")
+    kind = channel.get("kind")
+    if kind not in CHANNEL_FIELDS:
+        raise ValueError(f"{where}: kind must be one of {', '.join(CHANNEL_FIELDS)}, got {kind!r}")
+    for key, instead in SECRET_KEYS.items():
+        if key in channel:
+            raise ValueError(f"{where}: {key!r} would put a secret in the file; name the environment variable "
+                             f"holding it with {instead!r}")
+    allowed = {"name", "kind", *CHANNEL_FIELDS[kind]["required"], *CHANNEL_FIELDS[kind]["optional"]}
+    unknown = sorted(set(channel) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown} for a {kind} channel; allowed: {sorted(allowed)}")
+    missing = [k for k in CHANNEL_FIELDS[kind]["required"] if not channel.get(k)]
+    if missing:
+        raise ValueError(f"{where}: a {kind} channel needs {missing}")
+    if kind == "email":
+        if channel.get("security", "starttls") not in ("starttls", "ssl", "none"):
+            raise ValueError(f"{where}: security must be starttls, ssl or none, got {channel['security']!r}")
+        if channel.get("username") and not channel.get("password_env"):
+            raise ValueError(f"{where}: username given without password_env (the variable holding the password)")
+        if not isinstance(channel["recipients"], list) or not all(isinstance(r, str) for r in channel["recipients"]):
+            raise ValueError(f"{where}: recipients must be a list of addresses")
+    return {**channel, "name": name}

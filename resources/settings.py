@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import tempfile
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -27,8 +25,19 @@ import pydantic
 from pydantic import Field
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
+from arxiv_domain.bibtex import BibtexError, read_bibtex
 from arxiv_domain.ids import ARXIV_ID
 from arxiv_domain.taxonomy import unknown_categories
+from llm_analysis.models import REGISTRY
+from resources.arxiv_api import ArxivAPIResource
+from resources.data_dir import DataDirResource
+from resources.embedder import BACKENDS as EMBEDDING_BACKENDS
+from resources.embedder import EmbedderResource
+from resources.llm_server import BACKENDS as LLM_BACKENDS
+from resources.llm_server import LLMServerResource
+from resources.monitor import MonitorResource
+from resources.pdf_store import PdfStoreResource
+from resources.publish import PublishResource, check_channel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh", "en")
@@ -36,26 +45,6 @@ LANGUAGES = ("zh", "en")
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the key and where it came from."""
-
-
-class DataDirError(ConfigError):
-    """The data directory cannot take the run's output (not writable, or too little free space)."""
-
-
-def check_data_dir(home: Path, min_free_megabytes: float) -> None:
-    """Fail before any work if `home` cannot be created or written, or has less free space than
-    `min_free_megabytes` (the run would die half-way, e.g. in the LLM stage)."""
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-probe-"):
-            pass
-    except OSError as exc:
-        raise DataDirError(f"data directory {home} is not writable ({exc.strerror or exc}); "
-                           "set ARXIV_MONITOR_HOME to a writable folder") from None
-    free = shutil.disk_usage(home).free / 2**20
-    if free < min_free_megabytes:
-        raise DataDirError(f"data directory {home} has {free:.0f} MB free, less than the {min_free_megabytes:g} MB "
-                           "a run needs ([storage].min_free_megabytes / ARXIV_MONITOR_MIN_FREE_MB); nothing was done")
 
 
 class DefinitionsSettings(pydantic.BaseModel):
@@ -154,16 +143,7 @@ SETTINGS = [
 
 
 def schema_classes() -> dict[str, type[pydantic.BaseModel]]:
-    """{target: the class whose fields are its schema}; imported here, not at module level, because
-    the resources import this module's errors."""
-    from resources.arxiv_api import ArxivAPIResource
-    from resources.data_dir import DataDirResource
-    from resources.embedder import EmbedderResource
-    from resources.llm_server import LLMServerResource
-    from resources.monitor import MonitorResource
-    from resources.pdf_store import PdfStoreResource
-    from resources.publish import PublishResource
-
+    """{target: the class whose fields are its schema}."""
     return {"monitor": MonitorResource, "arxiv_api": ArxivAPIResource, "pdf_store": PdfStoreResource,
             "llm_server": LLMServerResource, "embedder": EmbedderResource, "publish": PublishResource,
             "data_dir": DataDirResource, "definitions": DefinitionsSettings}
@@ -304,9 +284,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
 
 def _validate(v: dict) -> None:
-    from llm_analysis.models import REGISTRY
-    from resources.embedder import BACKENDS as EMBEDDING_BACKENDS
-    from resources.llm_server import BACKENDS as LLM_BACKENDS
 
     if not v["categories"]:
         raise ConfigError("no categories configured ([monitor].categories / ARXIV_MONITOR_CATEGORIES)")
@@ -366,8 +343,6 @@ def _validate_relevance(v: dict, embedding_backends: tuple[str, ...]) -> None:
         raise ConfigError(f"[relevance].examples / ARXIV_MONITOR_EXAMPLES: not arXiv ids: {bad} "
                           "(write 2512.20014 or math/0601001, without version)")
     if v["bibtex"]:
-        from arxiv_domain.bibtex import BibtexError, read_bibtex
-
         try:
             read_bibtex(Path(v["bibtex"]).expanduser())
         except BibtexError as exc:
@@ -385,128 +360,6 @@ def _validate_relevance(v: dict, embedding_backends: tuple[str, ...]) -> None:
                           "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
 
 
-CHANNEL_FIELDS = {
-    "email": {"required": ("smtp_host", "sender", "recipients"),
-              "optional": ("smtp_port", "security", "username", "password_env", "ca_file")},
-    "slack": {"required": ("url_env",), "optional": ()},
-    "feishu": {"required": ("url_env",), "optional": ("secret_env",)},
-    "dingtalk": {"required": ("url_env",), "optional": ("secret_env",)},
-    "webhook": {"required": ("url_env",), "optional": ()},
-}
-# Keys that would put a secret in the file: each names the key to use instead.
-SECRET_KEYS = {"url": "url_env", "webhook": "url_env", "secret": "secret_env", "password": "password_env",
-               "token": "url_env"}
-
-
-def check_channel(channel: dict, position: int) -> dict:
-    """One [[delivery.channels]] table, checked: its kind's required keys, no unknown key, no secret."""
-    name = str(channel.get("name") or "").strip()
-    where = f"[[delivery.channels]] #{position}" + (f" ({name!r})" if name else "")
-    if not name:
-        raise ValueError(f"{where}: needs a name")
-    kind = channel.get("kind")
-    if kind not in CHANNEL_FIELDS:
-        raise ValueError(f"{where}: kind must be one of {', '.join(CHANNEL_FIELDS)}, got {kind!r}")
-    for key, instead in SECRET_KEYS.items():
-        if key in channel:
-            raise ValueError(f"{where}: {key!r} would put a secret in the file; name the environment variable "
-                             f"holding it with {instead!r}")
-    allowed = {"name", "kind", *CHANNEL_FIELDS[kind]["required"], *CHANNEL_FIELDS[kind]["optional"]}
-    unknown = sorted(set(channel) - allowed)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown} for a {kind} channel; allowed: {sorted(allowed)}")
-    missing = [k for k in CHANNEL_FIELDS[kind]["required"] if not channel.get(k)]
-    if missing:
-        raise ValueError(f"{where}: a {kind} channel needs {missing}")
-    if kind == "email":
-        if channel.get("security", "starttls") not in ("starttls", "ssl", "none"):
-            raise ValueError(f"{where}: security must be starttls, ssl or none, got {channel['security']!r}")
-        if channel.get("username") and not channel.get("password_env"):
-            raise ValueError(f"{where}: username given without password_env (the variable holding the password)")
-        if not isinstance(channel["recipients"], list) or not all(isinstance(r, str) for r in channel["recipients"]):
-            raise ValueError(f"{where}: recipients must be a list of addresses")
-    return {**channel, "name": name}
-
-
 # ---------------------------------------------------------------- the schema written out
 
-def toml_literal(value) -> str:
-    """`value` as TOML writes it (strings as JSON writes them, which TOML reads alike)."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, dt.date):
-        return f'"{value.isoformat()}"'
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        pairs = (f"{json.dumps(k, ensure_ascii=False)} = {toml_literal(v)}" for k, v in value.items())
-        return "{" + ", ".join(pairs) + "}"
-    items = [toml_literal(v) for v in value]
-    one_line = "[" + ", ".join(items) + "]"
-    return one_line if len(one_line) <= 80 else "[\n" + "".join(f"  {i},\n" for i in items) + "]"
 
-
-def sections() -> list[str]:
-    return list(dict.fromkeys(s.section for s in SETTINGS))
-
-
-def render_toml(choices: dict[str, object]) -> str:
-    """The configuration file: every key with its description and variable, set where `choices`
-    ({"[section].key": value}) sets it, else its default written as a comment. The defaults and the
-    descriptions are the schema's: the file never states one of its own."""
-    lines = ["# arxiv-monitor configuration. Each key can be overridden by the environment variable named above it",
-             "# (lists: comma-separated, or JSON). A commented key shows its default; `arxiv-monitor config` shows",
-             "# the effective values and their sources, docs/configuration.md every key. Generated from the schema",
-             "# by `arxiv-monitor config --toml`, keeping the values set here.", ""]
-    for section in sections():
-        if section == "delivery":
-            continue  # its channels are tables of their own, below
-        lines.append(f"[{section}]")
-        for setting in (s for s in SETTINGS if s.section == section):
-            lines += [f"# {setting.var}: {setting.field.description}"]
-            if setting.name in choices:
-                lines.append(f"{setting.key} = {toml_literal(choices[setting.name])}")
-            else:
-                lines += [f"# {line}" for line in f"{setting.key} = {toml_literal(setting.default)}".splitlines()]
-        lines.append("")
-    lines += ["[delivery]"]
-    for setting in (s for s in SETTINGS if s.section == "delivery" and s.key != "channels"):
-        lines += [f"# {setting.var}: {setting.field.description}"]
-        lines.append(f"{setting.key} = {toml_literal(choices[setting.name])}" if setting.name in choices
-                     else f"# {setting.key} = {toml_literal(setting.default)}")
-    channels = next(s for s in SETTINGS if s.key == "channels")
-    lines += [f"# {channels.var} (JSON): {channels.field.description}", "# [[delivery.channels]]",
-              '# name = "team"', '# kind = "slack"', '# url_env = "SLACK_WEBHOOK_URL"']
-    for channel in choices.get(channels.name, []):
-        lines += ["", "[[delivery.channels]]"] + [f"{k} = {toml_literal(v)}" for k, v in channel.items()]
-    return "\n".join(lines) + "\n"
-
-
-def file_choices(path: Path) -> dict[str, object]:
-    """The values a configuration file sets itself ({"[section].key": value})."""
-    document = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {s.name: document[s.section][s.key] for s in SETTINGS if s.key in document.get(s.section, {})}
-
-
-def reference_markdown() -> str:
-    """docs/configuration.md: every key, its type, default, variable and what it sets."""
-    lines = ["# Configuration reference", "",
-             "Generated from the schema (the resources' typed fields) by `arxiv-monitor config --reference`; a test",
-             "fails when this file is stale. Each key is read from `arxiv-monitor.toml` (or the file",
-             "`ARXIV_MONITOR_CONFIG` names) and its environment variable overrides it; lists in a variable are",
-             "comma-separated, or JSON. `arxiv-monitor config` shows the effective values and where each came from.",
-             ""]
-    for section in sections():
-        lines += [f"## [{section}]", "", "| key | type | default | variable | what it sets |", "|---|---|---|---|---|"]
-        for s in (s for s in SETTINGS if s.section == section):
-            default = "(required)" if s.required else f"`{toml_literal(s.default)}`".replace("\n", " ")
-            description = s.field.description.replace("|", "/")
-            lines.append(f"| `{s.key}` | {type_name(s.field.annotation)} | {default} | `{s.var}` | {description} |")
-        lines.append("")
-    lines += ["Secrets are never settings: `ARXIV_MONITOR_LLM_API_KEY` and `ARXIV_MONITOR_EMBEDDING_API_KEY` are",
-              "read from the environment only (Dagster shows the variable's name, never its value), and a delivery",
-              "channel names the variables holding its URL, secret or password (`url_env`, `secret_env`,",
-              "`password_env`). `ARXIV_MONITOR_HOME` is the data directory (default `./data`).", ""]
-    return "\n".join(lines)

@@ -4,15 +4,8 @@ config` are derived from it; a default is written in one place."""
 import pydantic
 import pytest
 
-from resources.settings import (
-    SETTINGS,
-    ConfigError,
-    config_path,
-    file_choices,
-    load_settings,
-    reference_markdown,
-    render_toml,
-)
+from resources.config_docs import file_choices, reference_markdown, render_toml
+from resources.settings import SETTINGS, ConfigError, config_path, load_settings
 from tests.conftest import REPO, cli, settings_for
 
 
