@@ -64,7 +64,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
 
     from llm_analysis.gates import invented, script_share
     from llm_analysis.models import REGISTRY
-    from orchestration.cli import pull_model
+    from orchestration.cli.tools import pull_model
     from orchestration.definitions import build_pipeline
     from resources.settings import load_settings
 

@@ -126,7 +126,7 @@ def test_importing_every_module_reads_no_settings_and_builds_nothing(tmp_path):
     """Import every project module with a configuration file that does not exist and an environment
     full of invalid values: an import that read settings would fail."""
     names = [".".join(p.relative_to(REPO).with_suffix("").parts) for package in LAYERS for p in modules(package)]
-    names = [n.removesuffix(".__init__") for n in names]
+    names = [n.removesuffix(".__init__") for n in names if not n.endswith(".__main__")]  # entry points run on import
     script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint('ok')\n"
     env = {"PATH": "/usr/bin:/bin", "ARXIV_MONITOR_CONFIG": str(tmp_path / "missing.toml"),
            "ARXIV_MONITOR_STEP_RETRY_DELAY": "not a number", "ARXIV_MONITOR_START_DATE": "not a date",

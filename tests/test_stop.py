@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from orchestration.cli import DEMO_WATCH_AUTHORS
+from orchestration.cli.common import DEMO_WATCH_AUTHORS
 from tests.conftest import DEMO_DAY, REPO, cli, free_port, replay_env, stored
 
 UPSTREAM = "raw_listings,listing_embeddings,filtered_papers,paper_fulltext"

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.cli import DEMO_WATCH_AUTHORS
+from orchestration.cli.common import DEMO_WATCH_AUTHORS
 from replay.corpus import load_corpus, realdata_dir
 from replay.server import ReplayServer
 from resources.llm_server import LLMServerResource, stop_group
