@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import openai
+
 from arxiv_domain.acronyms import defined_acronyms
 from llm_analysis.answers import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
 from llm_analysis.gates import (
@@ -224,108 +226,138 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
     return found
 
 
+@dataclass
+class Tally:
+    """What a paper's questions cost and returned so far, and its outcome from them."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    attempts: int = 0
+    busy: float = 0.0
+    finish: str | None = None
+    raw_parts: list[str] = field(default_factory=list)
+
+    def outcome(self, status: str, analysis: dict | None, error: str | None, *, quality: Quality | None = None,
+                finish: str | None = None, retryable: bool = False) -> AnalysisOutcome:
+        return AnalysisOutcome(status, analysis, error, self.tokens_in, self.tokens_out, self.busy,
+                               finish or self.finish, "\n\n".join(self.raw_parts) or None, self.attempts,
+                               retryable=retryable, quality=quality)
+
+
+class ServerFailed(Exception):
+    """The server did not answer a question: the paper ends with this outcome."""
+
+    def __init__(self, outcome: AnalysisOutcome):
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+async def ask(client, model: str, messages: list[dict], limit: int, options: dict, tally: Tally,
+              label: str) -> tuple[str, str | None]:
+    """One request: (the answer's raw text, its finish reason), counted in `tally`."""
+    started = time.perf_counter()
+    try:
+        response = await client.chat.completions.create(model=model, messages=messages, max_tokens=limit, **options)
+    except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+            openai.APIStatusError) as exc:
+        tally.busy += time.perf_counter() - started
+        tally.attempts += 1
+        # the server refusing this request (HTTP 400: longer than its context) would refuse it again; a
+        # passing cause is asked again by the next run
+        raise ServerFailed(tally.outcome("failed", None, f"{type(exc).__name__}: {str(exc)[:300]}",
+                                         retryable=not isinstance(exc, openai.BadRequestError))) from None
+    tally.busy += time.perf_counter() - started
+    tally.attempts += 1
+    usage = response.usage
+    tally.tokens_in += getattr(usage, "prompt_tokens", 0) or 0
+    tally.tokens_out += getattr(usage, "completion_tokens", 0) or 0
+    choice = response.choices[0]
+    raw, tally.finish = choice.message.content or "", choice.finish_reason
+    tally.raw_parts.append(f"[{label}] {raw}")
+    return raw, tally.finish
+
+
+async def answer_question(client, model: str, question: str, limit: int, options: tuple[dict, dict],
+                          request: SectionRequest, prompts: SectionPrompts, headings: dict[str, str],
+                          analysis: dict, tally: Tally) -> tuple[object, list[tuple[str, str]], str]:
+    """(the accepted answer or None, the gates its last attempt failed, its raw text): asked once, and once
+    more with what was wrong when an answer fails a gate."""
+    messages = messages_for(prompts, request, question)
+    accepted, found, raw = None, [], ""
+    for attempt in range(2):
+        raw, finish = await ask(client, model, messages, limit, options[attempt], tally, f"{question}#{attempt + 1}")
+        text = clean_answer(raw, question)
+        if question == "keywords":
+            accepted = keywords_from(text) or []
+            return (accepted[:-1] if finish == "length" else accepted), [], raw  # the last may be cut mid-word
+        found = []
+        if finish == "length":
+            try:
+                text = complete_sentences(text)
+            except ValueError:
+                found.append(("cut_off", prompts.repair["cut"].format(limit=limit)))
+        if not found:
+            found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
+                                request, prompts, headings)
+        if not found or (attempt and {g for g, _ in found} == {"language"}):
+            return text, found, raw  # in another language after a repair: shown, marked by the language measure
+        messages = messages_for(prompts, request, question)
+        if {g for g, _ in found} == {"first_person"}:
+            # Shown its own answer, the model copies it back word for word (measured on the demo day):
+            # asked afresh instead, the third person right after the question.
+            messages[1]["content"] += "\n" + prompts.repair["third_person"]
+        else:
+            note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
+            messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": note}]
+    return accepted, found, raw
+
+
 async def analyse_sections(client, model: str, sampling: dict, request: SectionRequest, prompts: SectionPrompts,
                            headings: dict[str, str], backend: str, max_tokens_cap: int = 0) -> AnalysisOutcome:
     """All questions of one paper, in order; one repair per question. Never raises for the server's
     answers; connection errors end the paper as `failed` (retryable). `max_tokens_cap` (> 0) caps every
     answer ([llm].max_output_tokens: the suite's plumbing runs)."""
-    import openai
-
     analysis: dict = {}
-    tokens_in = tokens_out = attempts = 0
-    busy = 0.0
-    raw_parts: list[str] = []
-    finish = None
+    tally = Tally()
     withheld = False  # a section was already left out as a repeat or for its voice
     if request.logit_bias:
         sampling = {**sampling, "logit_bias": {**sampling.get("logit_bias", {}), **request.logit_bias}}
-    options = sampling_options(backend, sampling)
-    repair_options = sampling_options(backend, {**sampling, **REPAIR_SAMPLING})
+    options = (sampling_options(backend, sampling), sampling_options(backend, {**sampling, **REPAIR_SAMPLING}))
     for question in QUESTIONS:
         if question == "experiments" and not reports_experiments(request.source_text):
             analysis[question] = prompts.unsupported
             continue
         limit = min(MAX_TOKENS[question], max_tokens_cap) if max_tokens_cap > 0 else MAX_TOKENS[question]
-        messages = messages_for(prompts, request, question)
-        accepted, found = None, []
-        for attempt in range(2):
-            started = time.perf_counter()
-            try:
-                response = await client.chat.completions.create(
-                    model=model, messages=messages, max_tokens=limit, **(repair_options if attempt else options))
-            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
-                    openai.APIStatusError) as exc:
-                return AnalysisOutcome("failed", None, f"{type(exc).__name__}: {str(exc)[:300]}", tokens_in,
-                                       tokens_out, busy + time.perf_counter() - started, finish,
-                                       "\n\n".join(raw_parts) or None, attempts + 1,
-                                       # the server refusing this request (HTTP 400: longer than its context)
-                                       # would refuse it again; a passing cause is asked again by the next run
-                                       retryable=not isinstance(exc, openai.BadRequestError))
-            busy += time.perf_counter() - started
-            attempts += 1
-            usage = response.usage
-            tokens_in += getattr(usage, "prompt_tokens", 0) or 0
-            tokens_out += getattr(usage, "completion_tokens", 0) or 0
-            choice = response.choices[0]
-            raw, finish = choice.message.content or "", choice.finish_reason
-            raw_parts.append(f"[{question}#{attempt + 1}] {raw}")
-            text = clean_answer(raw, question)
-            if question == "keywords":
-                accepted = keywords_from(text) or []
-                if finish == "length":
-                    accepted = accepted[:-1]  # the last one may be cut mid-word
-                break
-            found = []
-            if finish == "length":
-                try:
-                    text = complete_sentences(text)
-                except ValueError:
-                    found.append(("cut_off", prompts.repair["cut"].format(limit=limit)))
-            if not found:
-                found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
-                                    request, prompts, headings)
-            if not found or (attempt and {g for g, _ in found} == {"language"}):
-                accepted = text  # in another language after a repair: shown, marked by the language measure
-                break
-            messages = messages_for(prompts, request, question)
-            if {g for g, _ in found} == {"first_person"}:
-                # Shown its own answer, the model copies it back word for word (measured on the demo day):
-                # asked afresh instead, the third person right after the question.
-                messages[1]["content"] += "\n" + prompts.repair["third_person"]
-            else:
-                note = prompts.repair["note"].format(problems="; ".join(p for _, p in found))
-                messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": note}]
+        try:
+            accepted, found, raw = await answer_question(client, model, question, limit, options, request, prompts,
+                                                         headings, analysis, tally)
+        except ServerFailed as failed:
+            return failed.outcome
         gates = {g for g, _ in found}
         left_out = None if accepted is not None else left_out_sentence(question, found, prompts, withheld)
         if left_out:
             withheld = withheld or bool(gates & {"repeated_sections", "first_person"})
             analysis[question] = left_out
             continue
+        heading = headings.get(question, question)
         if accepted is None and gates == {"cut_off"}:  # a limit too small: not the model's junk
-            return AnalysisOutcome("failed", None, f"finish_reason length: {headings.get(question, question)} "
-                                   f"cut off at {limit} tokens twice", tokens_in, tokens_out, busy, finish,
-                                   "\n\n".join(raw_parts), attempts)
+            return tally.outcome("failed", None, f"finish_reason length: {heading} cut off at {limit} tokens twice")
         if accepted is None:
-            junk = sorted(gates)
             detail = "; ".join(p for _, p in found)
-            heading = headings.get(question, question)
-            quality = Quality(junk=junk, problems=[f"{heading}: {detail}"],
+            quality = Quality(junk=sorted(gates), problems=[f"{heading}: {detail}"],
                               language_share=script_share(raw, request.language))
-            return AnalysisOutcome("rejected", None, f"rejected by {', '.join(junk)}: {heading}: "
-                                   f"{detail}"[:500], tokens_in, tokens_out, busy, finish, "\n\n".join(raw_parts),
-                                   attempts, quality=quality)
+            return tally.outcome("rejected", None, f"rejected by {', '.join(sorted(gates))}: {heading}: {detail}"[:500],
+                                 quality=quality)
         analysis[question] = accepted
     analysis["cited_sections"] = list(request.section_titles)
     quality = assess(analysis, language=request.language, source=request.source_text, abstract=request.abstract,
                      instructions=prompts.all_text())
     if not quality.passed:  # the whole answer seen together (every pair of sections): the same gates
-        return AnalysisOutcome("rejected", None, f"rejected by {', '.join(quality.junk)}: "
-                               f"{'; '.join(quality.problems)}"[:500], tokens_in, tokens_out, busy, finish,
-                               "\n\n".join(raw_parts), attempts, quality=quality)
+        return tally.outcome("rejected", None, f"rejected by {', '.join(quality.junk)}: "
+                             f"{'; '.join(quality.problems)}"[:500], quality=quality)
     # Every shown answer ends where a sentence or a keyword ends (one stopped by its token limit is trimmed
     # to that): nothing shown stopped at the limit.
-    return AnalysisOutcome("ok", analysis, None, tokens_in, tokens_out, busy, "stop", "\n\n".join(raw_parts),
-                           attempts, quality=quality)
+    return tally.outcome("ok", analysis, None, quality=quality, finish="stop")
 
 
 def left_out_sentence(question: str, found: list[tuple[str, str]], prompts: SectionPrompts,

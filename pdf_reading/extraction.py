@@ -278,6 +278,49 @@ def _top_level(title: str) -> bool:
     return not number or "." not in number.group(1).rstrip(".")
 
 
+def split_sections(blocks: list[_Block], body_size: float, toc_titles: set[str]) -> tuple[list[Section], list[str]]:
+    """The blocks as sections under their own headings (what follows the references is appendix), and every
+    heading seen."""
+    sections: list[Section] = [Section("", "front", "")]
+    seen_references = False
+    headings: list[str] = []
+    for block in blocks:
+        heading = _heading(block, body_size, toc_titles)
+        inline = re.match(r"^(Abstract)\s*[.:—–-]\s*(\S.*)$", block.text)
+        lettered = heading and re.match(r"^[A-H]\.?\s", heading)
+        if lettered and not seen_references and normal_title(heading) not in toc_titles:
+            heading = None  # "A Bijective ..." is a title; letter numbering is for appendices
+        if heading:
+            headings.append(heading)
+        if heading and _top_level(heading):
+            seen_references = seen_references or classify_section(heading) == "references"
+            sections.append(Section(heading, classify_section(heading), ""))
+            continue
+        if inline and sections[-1].kind == "front":
+            sections.append(Section("Abstract", "abstract", inline.group(2)))
+            continue
+        part = block.text if not heading else f"\n{heading}\n"
+        sections[-1].text = f"{sections[-1].text}\n{part}".strip() if sections[-1].text else part.strip()
+    after_references = False
+    for section in sections:
+        if section.kind == "references":
+            after_references = True
+        elif after_references and section.kind not in ("appendix",):
+            section.kind = "appendix"  # what follows the references is supplementary material
+    sections = [s for s in sections if s.text or s.kind != "front"]
+    return sections, headings
+
+
+def text_links(text: str, uri_links: list[str]) -> list[dict]:
+    """The links of the PDF's annotations, then those written in its text."""
+    annotated = find_links(" \n ".join(uri_links), "fulltext")
+    # A footnote mark glued to a URL in the text ("papermage1") is not a new link.
+    in_text = [l for l in find_links(text, "fulltext")
+               if not any(l["url"] != a["url"] and l["url"].startswith(a["url"]) and l["url"][len(a["url"]):].isdigit()
+                          for a in annotated)]
+    return merge_links(annotated, in_text)
+
+
 def extract_pdf(data: bytes) -> Extraction:
     """Everything the pipeline stores for one PDF; never raises for a bad PDF."""
     import pymupdf
@@ -311,55 +354,11 @@ def extract_pdf(data: bytes) -> Extraction:
         body_size = sizes.most_common(1)[0][0]
         title = _document_title(blocks, body_size)
 
-        sections: list[Section] = [Section("", "front", "")]
-        seen_references = False
-        headings: list[str] = []
-        for block in blocks:
-            heading = _heading(block, body_size, toc_titles)
-            inline = re.match(r"^(Abstract)\s*[.:—–-]\s*(\S.*)$", block.text)
-            lettered = heading and re.match(r"^[A-H]\.?\s", heading)
-            if lettered and not seen_references and normal_title(heading) not in toc_titles:
-                heading = None  # "A Bijective ..." is a title; letter numbering is for appendices
-            if heading:
-                headings.append(heading)
-            if heading and _top_level(heading):
-                seen_references = seen_references or classify_section(heading) == "references"
-                sections.append(Section(heading, classify_section(heading), ""))
-                continue
-            if inline and sections[-1].kind == "front":
-                sections.append(Section("Abstract", "abstract", inline.group(2)))
-                continue
-            part = block.text if not heading else f"\n{heading}\n"
-            sections[-1].text = f"{sections[-1].text}\n{part}".strip() if sections[-1].text else part.strip()
-        after_references = False
-        for section in sections:
-            if section.kind == "references":
-                after_references = True
-            elif after_references and section.kind not in ("appendix",):
-                section.kind = "appendix"  # what follows the references is supplementary material
-        sections = [s for s in sections if s.text or s.kind != "front"]
+        sections, headings = split_sections(blocks, body_size, toc_titles)
         text = "\n\n".join(f"{s.title}\n{s.text}" if s.title else s.text for s in sections)
-        annotated = find_links(" \n ".join(uri_links), "fulltext")
-        # A footnote mark glued to a URL in the text ("papermage1") is not a new link.
-        in_text = [
-            l
-            for l in find_links(text, "fulltext")
-            if not any(
-                l["url"] != a["url"] and l["url"].startswith(a["url"]) and l["url"][len(a["url"]) :].isdigit()
-                for a in annotated
-            )
-        ]
-        links = merge_links(annotated, in_text)
-        return Extraction(
-            "ok",
-            pages=pages,
-            chars=len(text),
-            text=text,
-            sections=sections,
-            links=links,
-            title=title,
-            headings=headings,
-        )
+        links = text_links(text, uri_links)
+        return Extraction("ok", pages=pages, chars=len(text), text=text, sections=sections, links=links, title=title,
+                          headings=headings)
     except Exception as exc:  # a PDF that opens but breaks the extractor
         return Extraction("extract_failed", error=f"{type(exc).__name__}: {exc}")
     finally:

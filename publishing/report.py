@@ -126,6 +126,46 @@ def revision_label(revision_json: str | None, reused_from: int | None, version: 
     return head + r["revision_sep"].join(parts)
 
 
+def paper_entry(row: dict, position: int, language: str, similar: list[dict]) -> dict:
+    """One paper as the report shows it: why it is there, its links, its revision and venue, and what its
+    analysis was written from (or why there is none)."""
+    links = [{**l, "where": WHERE[language].get(l["found_in"], l["found_in"]), "url": href(l["url"])}
+             for l in (row.get("links") or [])]
+    matched = matched_labels(row)
+    semantic = row.get("semantic_score")
+    paper = {
+        **row,
+        "anchor": f"paper-{position}",
+        "authors": row["authors"],
+        "categories": row["categories"],
+        "matched": matched,
+        "why": why_kept(matched, semantic, row.get("closest_interest"), language, row.get("learned_score"),
+                        row.get("closest_liked")),
+        "why_short": why_short(matched, semantic, row.get("learned_score"), row.get("closest_liked"), language),
+        "similar": similar,
+        "links": links,
+        "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
+        "revision_label": revision_label(row.get("revision"), row.get("reused_from"), row["version"], language),
+        "venue_label": REPORT[language]["venue_value"].format(
+            venue=row["venue"], status=VENUE_STATUS[language][row["venue_status"]]) if row.get("venue") else None,
+        "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
+        "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
+        "keywords": row.get("keywords") or [],
+        "grounding": row.get("grounding_score"),
+        "evidence": row.get("evidence") or [],
+        "citation_share": row.get("citation_share"),
+        "language_note": bool(row.get("quality")) and row["quality"].get("language_ok") is False,
+        "rejected": row.get("status") == "rejected",
+    }
+    if row.get("status") == "ok":
+        paper["basis_label"] = _basis(row, language)
+        paper["model_label"] = label_for(row.get("model") or "")
+    else:
+        paper["error"] = row.get("error") or REPORT[language]["no_analysis"]
+        paper["fulltext_label"] = fulltext_label(row.get("fulltext_status"), language)
+    return paper
+
+
 def report_context(
     day: dt.date, reader, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
     similar: dict[str, list[dict]] | None = None,
@@ -136,48 +176,9 @@ def report_context(
     similar = similar or {}
     language = reader.language
     calendar = announcement_day(day, reader.holiday_dates)
-    papers, failed = [], []
-    for i, row in enumerate(rows, start=1):
-        links = [
-            {**l, "where": WHERE[language].get(l["found_in"], l["found_in"]), "url": l["url"]}
-            for l in (row.get("links") or [])
-        ]
-        for link in links:
-            link["url"] = href(link["url"])
-        matched = matched_labels(row)
-        semantic = row.get("semantic_score")
-        paper = {
-            **row,
-            "anchor": f"paper-{i}",
-            "authors": row["authors"],
-            "categories": row["categories"],
-            "matched": matched,
-            "why": why_kept(matched, semantic, row.get("closest_interest"), language, row.get("learned_score"),
-                            row.get("closest_liked")),
-            "why_short": why_short(matched, semantic, row.get("learned_score"), row.get("closest_liked"), language),
-            "similar": similar.get(row["arxiv_id"], []),
-            "links": links,
-            "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),
-            "revision_label": revision_label(row.get("revision"), row.get("reused_from"), row["version"], language),
-            "venue_label": REPORT[language]["venue_value"].format(
-                venue=row["venue"], status=VENUE_STATUS[language][row["venue_status"]]) if row.get("venue") else None,
-            "abs_url": f"https://arxiv.org/abs/{row['arxiv_id']}v{row['version']}",
-            "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}v{row['version']}",
-            "keywords": row.get("keywords") or [],
-            "grounding": row.get("grounding_score"),
-            "evidence": row.get("evidence") or [],
-            "citation_share": row.get("citation_share"),
-            "language_note": bool(row.get("quality")) and row["quality"].get("language_ok") is False,
-            "rejected": row.get("status") == "rejected",
-        }
-        if row.get("status") == "ok":
-            paper["basis_label"] = _basis(row, language)
-            paper["model_label"] = label_for(row.get("model") or "")
-            papers.append(paper)
-        else:
-            paper["error"] = row.get("error") or REPORT[language]["no_analysis"]
-            paper["fulltext_label"] = fulltext_label(row.get("fulltext_status"), language)
-            failed.append(paper)
+    entries = [paper_entry(row, i, language, similar.get(row["arxiv_id"], [])) for i, row in enumerate(rows, start=1)]
+    papers = [p for p in entries if p.get("status") == "ok"]
+    failed = [p for p in entries if p.get("status") != "ok"]
     counts = {k: (listing_day or {}).get(f"rows_{k}", 0) for k in ("new", "cross", "replace", "replace_cross")}
     fulltext = Counter(r.get("fulltext_status") or "not read" for r in rows)
     window = ""

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -106,121 +107,129 @@ class ReplayState:
         return next((p for n, p in sorted(self.pdfs.items()) if n == f"{flat}.pdf" or n.startswith(f"{flat}_")), None)
 
 
-def _handler(state: ReplayState):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class ReplayHandler(BaseHTTPRequestHandler):
+    """The replay server's answers; `state` is set on the subclass each server makes (`_handler`)."""
 
-        def log_message(self, *args):  # the request log is kept in state, not printed
-            pass
+    state: ReplayState
+    protocol_version = "HTTP/1.1"
 
-        def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None, fault: dict | None = None):
-            if fault and fault["kind"] == "truncate":
-                body = truncated(body)
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            for k, v in (headers or {}).items():
-                self.send_header(k, str(v))
-            # A truncated body is announced with its short length: what a proxy cutting a stream shows.
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def log_message(self, *args):  # the request log is kept in state, not printed
+        pass
 
-        def _send_huge(self, size: int, declare: bool) -> None:
-            """`size` bytes that begin like a PDF, streamed 1 MB at a time (never held in memory);
-            a client that stops reading ends it."""
-            self.send_response(200)
-            self.send_header("Content-Type", "application/pdf")
-            if declare:
-                self.send_header("Content-Length", str(size))
-            else:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            self.end_headers()
+    def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None, fault: dict | None = None):
+        if fault and fault["kind"] == "truncate":
+            body = truncated(body)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
+        # A truncated body is announced with its short length: what a proxy cutting a stream shows.
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_huge(self, size: int, declare: bool) -> None:
+        """`size` bytes that begin like a PDF, streamed 1 MB at a time (never held in memory);
+        a client that stops reading ends it."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        if declare:
+            self.send_header("Content-Length", str(size))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        try:
+            for piece in huge_stream(size):
+                self.wfile.write(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _serve_fault(self, fault: dict) -> bool:
+        """Answer as `fault` says; False: the request goes on to its usual answer (a slow or empty fault)."""
+        if fault["kind"] == "status":
+            headers = {"Retry-After": fault["retry_after"]} if "retry_after" in fault else {}
+            self._send(int(fault.get("status", 503)), b"service unavailable", "text/plain", headers)
+        elif fault["kind"] == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+        elif fault["kind"] == "body":  # serve another real file's bytes (e.g. pdf/odd/...) instead
+            path = (self.state.realdata / fault["file"]).resolve()
+            if self.state.realdata not in path.parents:
+                self._send(400, b"fault file outside the recordings", "text/plain")
+                return True
+            body = encrypted(path) if fault.get("encrypt") else path.read_bytes()
+            if "bytes" in fault:
+                body = body[: int(fault["bytes"])]
+            self._send(200, body, fault.get("content_type", "application/pdf"))
+        elif fault["kind"] == "huge":
+            self._send_huge(int(float(fault.get("megabytes", 200)) * 1024 * 1024), fault.get("declare", True))
+        else:
+            if fault["kind"] == "slow":
+                time.sleep(float(fault.get("delay", 2)))
+            return False
+        return True
+
+    def do_GET(self):
+        target = self.path
+        with self.state.lock:
+            self.state.requests.append({"path": target, "at": dt.datetime.now(dt.UTC).isoformat()})
+        parts = urlsplit(target)
+        if parts.path == "/_control/requests":
+            return self._send(200, json.dumps(self.state.requests).encode(), "application/json")
+        if parts.path == "/_control/health":
+            return self._send(200, b'{"ok": true}', "application/json")
+        fault = self.state.faults.take(target)
+        if fault and self._serve_fault(fault):
+            return None
+        if parts.path.endswith("/api/query") or parts.path == "/api/query":
+            params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            status, body = self.state.answer_query(params)
+            if fault and fault["kind"] == "empty" and status == 200:
+                parsed = feedparser.parse(body)
+                total = int(parsed.feed.get("opensearch_totalresults", 0))
+                body = render_feed(
+                    [], total, int(params.get("start", 0)), int(params.get("max_results", 10)), "empty"
+                )
+            return self._send(status, body, "application/atom+xml; charset=utf-8", fault=fault)
+        if parts.path.startswith("/pdf/"):
+            pdf = self.state.pdf_for(parts.path[len("/pdf/") :])
+            if pdf is None:
+                return self._send(404, b"no such PDF in the recordings", "text/plain")
+            return self._send(200, pdf.read_bytes(), "application/pdf", fault=fault)
+        return self._send(404, b"not found", "text/plain")
+
+    def do_POST(self):
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length", 0))
+        payload = json.loads(self.rfile.read(length) or b"null")
+        if path == "/_control/faults":
             try:
-                for piece in huge_stream(size):
-                    self.wfile.write(piece)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
-
-        def do_GET(self):
-            target = self.path
-            with state.lock:
-                state.requests.append({"path": target, "at": dt.datetime.now(dt.UTC).isoformat()})
-            parts = urlsplit(target)
-            if parts.path == "/_control/requests":
-                return self._send(200, json.dumps(state.requests).encode(), "application/json")
-            if parts.path == "/_control/health":
-                return self._send(200, b'{"ok": true}', "application/json")
-            fault = state.faults.take(target)
-            if fault:
-                if fault["kind"] == "status":
-                    headers = {"Retry-After": fault["retry_after"]} if "retry_after" in fault else {}
-                    return self._send(int(fault.get("status", 503)), b"service unavailable", "text/plain", headers)
-                if fault["kind"] == "reset":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
-                if fault["kind"] == "body":  # serve another real file's bytes (e.g. pdf/odd/...) instead
-                    path = (state.realdata / fault["file"]).resolve()
-                    if state.realdata not in path.parents:
-                        return self._send(400, b"fault file outside the recordings", "text/plain")
-                    body = encrypted(path) if fault.get("encrypt") else path.read_bytes()
-                    if "bytes" in fault:
-                        body = body[: int(fault["bytes"])]
-                    return self._send(200, body, fault.get("content_type", "application/pdf"))
-                if fault["kind"] == "huge":
-                    return self._send_huge(
-                        int(float(fault.get("megabytes", 200)) * 1024 * 1024), fault.get("declare", True)
-                    )
-                if fault["kind"] == "slow":
-                    import time
-
-                    time.sleep(float(fault.get("delay", 2)))
-            if parts.path.endswith("/api/query") or parts.path == "/api/query":
-                params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                status, body = state.answer_query(params)
-                if fault and fault["kind"] == "empty" and status == 200:
-                    parsed = feedparser.parse(body)
-                    total = int(parsed.feed.get("opensearch_totalresults", 0))
-                    body = render_feed(
-                        [], total, int(params.get("start", 0)), int(params.get("max_results", 10)), "empty"
-                    )
-                return self._send(status, body, "application/atom+xml; charset=utf-8", fault=fault)
-            if parts.path.startswith("/pdf/"):
-                pdf = state.pdf_for(parts.path[len("/pdf/") :])
-                if pdf is None:
-                    return self._send(404, b"no such PDF in the recordings", "text/plain")
-                return self._send(200, pdf.read_bytes(), "application/pdf", fault=fault)
+                self.state.faults.add(*(payload if isinstance(payload, list) else [payload]))
+            except ValueError as exc:
+                return self._send(400, str(exc).encode(), "text/plain")
+        elif path == "/_control/as_of":  # {"as_of": ISO time | null}
+            with self.state.lock:
+                self.state.as_of = parse_timestamp(payload["as_of"]) if payload and payload.get("as_of") else None
+        else:
             return self._send(404, b"not found", "text/plain")
+        return self._send(200, b'{"ok": true}', "application/json")
 
-        def do_POST(self):
-            path = urlsplit(self.path).path
-            length = int(self.headers.get("Content-Length", 0))
-            payload = json.loads(self.rfile.read(length) or b"null")
-            if path == "/_control/faults":
-                try:
-                    state.faults.add(*(payload if isinstance(payload, list) else [payload]))
-                except ValueError as exc:
-                    return self._send(400, str(exc).encode(), "text/plain")
-            elif path == "/_control/as_of":  # {"as_of": ISO time | null}
-                with state.lock:
-                    state.as_of = parse_timestamp(payload["as_of"]) if payload and payload.get("as_of") else None
-            else:
-                return self._send(404, b"not found", "text/plain")
-            return self._send(200, b'{"ok": true}', "application/json")
+    def do_DELETE(self):
+        path = urlsplit(self.path).path
+        if path == "/_control/faults":
+            self.state.faults.clear()
+        elif path == "/_control/requests":
+            with self.state.lock:
+                self.state.requests.clear()
+        else:
+            return self._send(404, b"not found", "text/plain")
+        return self._send(200, b'{"ok": true}', "application/json")
 
-        def do_DELETE(self):
-            path = urlsplit(self.path).path
-            if path == "/_control/faults":
-                state.faults.clear()
-            elif path == "/_control/requests":
-                with state.lock:
-                    state.requests.clear()
-            else:
-                return self._send(404, b"not found", "text/plain")
-            return self._send(200, b'{"ok": true}', "application/json")
 
-    return Handler
+
+def _handler(state: ReplayState) -> type[ReplayHandler]:
+    return type("Handler", (ReplayHandler,), {"state": state})
 
 
 class _QuietServer(ThreadingHTTPServer):

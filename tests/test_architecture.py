@@ -104,6 +104,20 @@ def test_every_module_under_assets_defines_dagster_definitions():
     assert not bare, bare
 
 
+def test_no_function_or_module_outgrows_a_reader():
+    long = []
+    for package in [*LAYERS, "sql", *DEV_TOOLS]:
+        for path in modules(package):
+            text = path.read_text(encoding="utf-8")
+            if len(text.splitlines()) > MAX_MODULE_LINES:
+                long.append(f"{path.relative_to(REPO)}: {len(text.splitlines())} lines")
+            long += [f"{path.relative_to(REPO)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines"
+                     for node in ast.walk(ast.parse(text))
+                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, "\n".join(long)
+
+
 def test_the_checker_sees_a_wrong_import(tmp_path):
     """The check above can fail: a module of `assets` reaching up into orchestration is caught."""
     bad = tmp_path / "bad.py"
