@@ -12,7 +12,7 @@ from llm_analysis.papers import SUMMARY_SCHEMA, ModelRun, analyse_papers, reuse_
 from publishing.wording import analysis_headings
 from resources.data_dir import DataDirResource
 from resources.llm_server import LLMServerResource
-from resources.monitor import MonitorResource
+from resources.reader import ReaderResource
 from resources.warehouse import WarehouseResource
 
 
@@ -93,7 +93,7 @@ def build_paper_summaries(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
               group_name="analyse", retry_policy=dg.RetryPolicy(max_retries=1, delay=30))
     @clear_failures
     def paper_summaries(context: dg.AssetExecutionContext, config: SummariesConfig, warehouse: WarehouseResource,
-                        llm_server: LLMServerResource, monitor: MonitorResource,
+                        llm_server: LLMServerResource, reader: ReaderResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
         """A structured analysis (TL;DR, overview, motivation, contributions, method, experiments,
         keywords) of each filtered paper by the self-hosted LLM, one question per request, from its full
@@ -107,9 +107,9 @@ def build_paper_summaries(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
             warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
 
         ids = sorted({p["arxiv_id"] for p in papers})
-        earlier = warehouse.query_rows("revised_analyses", arxiv_ids=ids, language=monitor.language) if ids else []
+        earlier = warehouse.query_rows("revised_analyses", arxiv_ids=ids, language=reader.language) if ids else []
         reused, papers = reuse_for_minor_revisions(papers, earlier, dt.datetime.now(dt.UTC))
-        rows = reused + summarise(papers, load_cache(warehouse, papers), llm_server, monitor.language, config,
+        rows = reused + summarise(papers, load_cache(warehouse, papers), llm_server, reader.language, config,
                                   context.log, save=lambda done: store(reused + done))
         store(rows)
         return dg.MaterializeResult(metadata=summaries_metadata(rows, len(reused), time.perf_counter() - started))

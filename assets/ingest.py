@@ -8,15 +8,15 @@ import duckdb
 import polars as pl
 
 from assets.partitions import clear_failures, daily_asset, start_step
-from ranking.closeness import Interests, MissingVectors, closeness_of
-from ranking.keywords import FILTERED_SCHEMA, FilterRules, add_revisions, filter_listings
-from ranking.relevance import KeepRule, ProfileError
+from ranking.closeness import MissingVectors, closeness_of
+from ranking.keywords import FILTERED_SCHEMA, add_revisions, filter_listings
+from ranking.relevance import ProfileError
 from ranking.vectors import embed_listings, embedding_table
 from resources.arxiv_api import ArxivAPIResource, ArxivQueryError
 from resources.arxiv_listing import FuturePartition, fetch_day_listing, listing_preview
 from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource, EmbeddingError
-from resources.monitor import MonitorResource
+from resources.reader import ReaderResource
 from resources.warehouse import WarehouseResource
 
 
@@ -61,15 +61,15 @@ def build_raw_listings(days: dg.PartitionsDefinition, step_retry_delay_seconds: 
     )
     @clear_failures
     def raw_listings(context: dg.AssetExecutionContext, config: ListingsConfig, arxiv_api: ArxivAPIResource,
-                     warehouse: WarehouseResource, monitor: MonitorResource,
+                     warehouse: WarehouseResource, reader: ReaderResource,
                      data_dir: DataDirResource) -> dg.MaterializeResult:
         """Papers announced on this day (America/New_York), one row per (arxiv_id, version), classified
         new / cross / replace / replace-cross. Weekends and holidays store zero rows and no request."""
         day = start_step(context, data_dir)
         client = arxiv_api.client(data_dir.http_cache_dir)
         try:
-            listing = fetch_day_listing(day, monitor.categories, client, holidays=monitor.holiday_dates,
-                                        index_grace_hours=monitor.index_grace_hours, refresh=config.refresh,
+            listing = fetch_day_listing(day, reader.monitor.categories, client, holidays=reader.calendar.holiday_dates,
+                                        index_grace_hours=reader.calendar.index_grace_hours, refresh=config.refresh,
                                         max_replacement_pages=arxiv_api.max_replacement_pages)
         except (FuturePartition, ArxivQueryError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
@@ -129,21 +129,6 @@ def build_listing_embeddings(days: dg.PartitionsDefinition) -> dg.AssetsDefiniti
     return listing_embeddings
 
 
-def filter_rules(monitor: MonitorResource) -> FilterRules:
-    return FilterRules.build(monitor.keywords, monitor.exclude, monitor.watch_authors, monitor.announce_types,
-                             monitor.keyword_categories)
-
-
-def keep_rule(monitor: MonitorResource) -> KeepRule:
-    return KeepRule(monitor.threshold, monitor.calibrated_threshold, monitor.learned_threshold,
-                    monitor.semantic_weight)
-
-
-def interests_of(monitor: MonitorResource) -> Interests:
-    return Interests(tuple(monitor.interests), tuple(monitor.examples), monitor.bibtex, monitor.profile,
-                     monitor.learn_after)
-
-
 def kept_preview(kept: list[dict]) -> str:
     lines = ["| # | arXiv id | type | score | semantic | matched | title |", "|---|---|---|---|---|---|---|"]
     for r in kept:
@@ -160,7 +145,7 @@ def build_filtered_papers(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
               kinds={"duckdb", "python"}, group_name="ingest")
     @clear_failures
     def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                        monitor: MonitorResource, embedder: EmbedderResource,
+                        reader: ReaderResource, embedder: EmbedderResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
         """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
         boundaries), written by a watched author, or close to the interest profile, minus negative
@@ -168,11 +153,11 @@ def build_filtered_papers(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         day = start_step(context, data_dir)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
         try:
-            closeness, basis = closeness_of(day, listing, interests_of(monitor), warehouse.query_rows, embedder.embed,
+            closeness, basis = closeness_of(day, listing, reader.interests(), warehouse.query_rows, embedder.embed,
                                             embedder.identity)
         except (ProfileError, EmbeddingError, MissingVectors) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
-        kept = filter_listings(listing, filter_rules(monitor), closeness, keep_rule(monitor))
+        kept = filter_listings(listing, reader.rules(), closeness, reader.keep_rule())
         updates = [r["arxiv_id"] for r in kept if r["version"] > 1]
         if updates:
             add_revisions(kept, listing, warehouse.query_rows("earlier_versions", arxiv_ids=updates,

@@ -12,8 +12,8 @@ from publishing.digests import DELIVERED, DELIVERIES_SCHEMA, deliver_day, digest
 from publishing.report import render_report, report_context, write_atomically
 from publishing.site import render_site
 from resources.data_dir import DataDirResource
-from resources.monitor import MonitorResource
 from resources.publish import PublishResource
+from resources.reader import ReaderResource
 from resources.warehouse import WarehouseResource
 
 DAILY_REPORT_SCHEMA = {"language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32,
@@ -34,12 +34,12 @@ def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: W
     return found
 
 
-def stored_context(day: dt.date, warehouse: WarehouseResource, monitor: MonitorResource) -> dict:
+def stored_context(day: dt.date, warehouse: WarehouseResource, reader: ReaderResource) -> dict:
     """The report's context for `day`, from the stored rows (the Markdown report, the site and the digests)."""
     rows = warehouse.query_rows("report_papers", partition_date=day)
     days = warehouse.query_rows("listing_day", partition_date=day)
-    similar = similar_earlier(day, [r["arxiv_id"] for r in rows], monitor.similar_papers, warehouse)
-    return report_context(day, monitor, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
+    similar = similar_earlier(day, [r["arxiv_id"] for r in rows], reader.relevance.similar_papers, warehouse)
+    return report_context(day, reader.monitored(), days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
 
 
 def stored_days(warehouse: WarehouseResource) -> list[dict]:
@@ -52,17 +52,17 @@ def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
               group_name="publish",
               check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")])
     @clear_failures
-    def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+    def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                      data_dir: DataDirResource) -> dg.MaterializeResult:
         """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
         AI analysis (full text or abstract basis stated), failures apart, provenance; also in
         $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
         day = start_step(context, data_dir)
-        ctx = stored_context(day, warehouse, monitor)
-        text = render_report(ctx, monitor.language)
+        ctx = stored_context(day, warehouse, reader)
+        text = render_report(ctx, reader.language)
         path = data_dir.reports_dir / f"{day.isoformat()}.md"
         write_atomically(path, text)
-        row = {"language": monitor.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
+        row = {"language": reader.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
                "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.UTC)}
         warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema=DAILY_REPORT_SCHEMA).to_arrow()})
         missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
@@ -79,16 +79,16 @@ def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
 def build_report_site(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(**daily_asset(days), deps=["daily_report"], pool="duckdb", kinds={"html"}, group_name="publish")
     @clear_failures
-    def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+    def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                     publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
         """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
         Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
         day = start_step(context, data_dir)
         stored = stored_days(warehouse)
         figures = {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures", partition_date=day)}
-        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, monitor), monitor.language, stored,
+        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, reader), reader.language, stored,
                             warehouse.query_rows("site_search"), publish.base_url, dt.datetime.now(dt.UTC),
-                            warehouse.query_rows("saved_papers", profile=monitor.profile), figures,
+                            warehouse.query_rows("saved_papers", profile=reader.relevance.profile), figures,
                             warehouse.query_rows("site_weeks"))
         page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
@@ -127,16 +127,16 @@ def build_report_delivery(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
               group_name="publish", check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")])
     @clear_failures
     def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
-                        monitor: MonitorResource, publish: PublishResource,
+                        reader: ReaderResource, publish: PublishResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
         """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
         content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
         day = start_step(context, data_dir)
-        d = digest(stored_context(day, warehouse, monitor), monitor.language, publish.base_url)
+        d = digest(stored_context(day, warehouse, reader), reader.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
         now = dt.datetime.now(dt.UTC)
-        rows = deliver_day(d, monitor.language, publish.channels, publish.send, publish.send_empty, previous,
+        rows = deliver_day(d, reader.language, publish.channels, publish.send, publish.send_empty, previous,
                            deliver, resend, now, context.log)
         warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]

@@ -26,8 +26,8 @@ from publishing.weekly import (
 )
 from publishing.wording import WEEKLY
 from resources.data_dir import DataDirResource
-from resources.monitor import MonitorResource
 from resources.publish import PublishResource
+from resources.reader import ReaderResource
 from resources.warehouse import WarehouseResource
 
 WHOLE_HISTORY = {"start": dt.date(2000, 1, 1), "end": dt.date(2999, 12, 31)}
@@ -51,7 +51,7 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
     @dg.asset(partitions_def=weeks, pool="duckdb", kinds={"duckdb", "html"}, group_name="weekly",
               deps=[dg.AssetDep("daily_report", partition_mapping=dg.TimeWindowPartitionMapping())])
     @clear_failures
-    def weekly_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, monitor: MonitorResource,
+    def weekly_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                       publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
         """The week's digest from its daily partitions: the most relevant papers by the daily ranking, counts
         per keyword, interest and category, the rising topics; its page (with a chart), the trends page and
@@ -62,13 +62,13 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
                                      stop_words=STOP_WORDS)
         topics = rising_topics(terms, start)
         candidates = warehouse.query_rows("week_papers", start=start, end=end)
-        papers = week_papers(candidates, monitor.weekly_papers, monitor.language)
+        papers = week_papers(candidates, reader.weekly.weekly_papers, reader.language)
         reported = sorted((d for d in stored_days(warehouse) if start <= d["partition_date"] < end),
                           key=lambda d: d["partition_date"])
         listings = next((int(r["listings"]) for r in terms if r["week"] == start), 0)
         now = dt.datetime.now(dt.UTC)
         summary = {"days_reported": len(reported), "listings": listings, "kept": len(candidates),
-                   "shown": len(papers), "language": monitor.language, "generated_at": now}
+                   "shown": len(papers), "language": reader.language, "generated_at": now}
         warehouse.write_partition(start, {
             "weekly_digests": pl.DataFrame([summary]).to_arrow(),
             "weekly_papers": pl.DataFrame([{k: p[k] for k in WEEKLY_PAPERS_SCHEMA} for p in papers],
@@ -79,8 +79,8 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
         page = week_context(start, papers, warehouse.query_rows("weekly_trends", start=start, end=last), topics,
                             [d["day"] for d in reported], len(candidates), listings,
                             warehouse.query_rows("weekly_trends", start=start - dt.timedelta(days=7 * 11), end=last),
-                            monitor.language)
-        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, monitor.language, publish.base_url, now)
+                            reader.language)
+        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, reader.language, publish.base_url, now)
         return dg.MaterializeResult(metadata={
             "days_reported": len(reported), "listings": listings, "kept": len(candidates), "shown": len(papers),
             "rising_topics": ", ".join(t["term"] for t in topics) or "none",
@@ -96,7 +96,7 @@ def build_weekly_delivery(weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition
               group_name="weekly")
     @clear_failures
     def weekly_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
-                        monitor: MonitorResource, publish: PublishResource,
+                        reader: ReaderResource, publish: PublishResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
         """The week's digest to each `[[delivery.channels]]`, once per content (a re-run sends nothing)."""
         data_dir.check()
@@ -107,10 +107,10 @@ def build_weekly_delivery(weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition
             raise dg.Failure(f"weekly_digest for {start} is not materialised; materialise it first",
                              allow_retries=False)
         message = weekly_digest_message(start, [{**p, "why_short": p["why"]} for p in papers], summary[0]["kept"],
-                                        monitor.language, publish.base_url)
+                                        reader.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        rows = deliver_day(message, monitor.language, publish.channels, publish.send, publish.send_empty, previous,
+        rows = deliver_day(message, reader.language, publish.channels, publish.send, publish.send_empty, previous,
                            deliver, resend, dt.datetime.now(dt.UTC), context.log)
         warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}

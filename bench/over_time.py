@@ -118,7 +118,7 @@ def trends_year() -> dict:
             seconds.append(time.perf_counter() - started)
             if not result.success:
                 raise RuntimeError(f"weekly_digest failed for {week}")
-        warehouse, language = pipeline.resources["warehouse"], pipeline.resources["monitor"].language
+        warehouse, language = pipeline.resources["warehouse"], pipeline.resources["reader"].language
         stored_weeks = warehouse.query_rows("site_weeks")
         year = []
         for _ in range(3):

@@ -266,22 +266,22 @@ def reader_loop() -> dict:
     from resources.settings import load_settings
 
     settings = load_settings()
-    default = list(settings.get("monitor", "interests"))
+    default = list(settings.get("relevance", "interests"))
     entries = real_entries()
     embedder = EmbedderResource()
     ids = sorted(entries)
     matrix = embedder.embed([listing_text(entries[i]["title"], entries[i]["abstract"]) for i in ids])
     vectors = dict(zip(ids, matrix))
-    learn_after = settings.get("monitor", "learn_after")
+    learn_after = settings.get("relevance", "learn_after")
     return {
         "benchmark": "reader_loop", "entries": len(ids), "relevant": sorted(SEED), "draws": DRAWS,
         "default_profile": feedback_ranking(vectors, embedder.embed(default), learn_after),
         "vague_profile": {"interests": VAGUE, **feedback_ranking(vectors, embedder.embed(VAGUE), learn_after)},
-        "rewording": rewording(vectors, embedder.embed, default, settings.get("monitor", "threshold"),
-                               settings.get("monitor", "calibrated_threshold")),
+        "rewording": rewording(vectors, embedder.embed, default, settings.get("relevance", "threshold"),
+                               settings.get("relevance", "calibrated_threshold")),
         "rewording_with_feedback": rewording_with_feedback(vectors, embedder.embed, default,
-                                                           settings.get("monitor", "calibrated_threshold"),
-                                                           settings.get("monitor", "learned_threshold")),
+                                                           settings.get("relevance", "calibrated_threshold"),
+                                                           settings.get("relevance", "learned_threshold")),
         "speed": speed(vectors, embedder.embed(default)),
         "target": "with feedback, 'both' ranks at least as well as interests alone (AP, P@5); the calibrated rule "
                   "keeps nearly the same papers across wordings (Jaccard with the default wording and seed recall "

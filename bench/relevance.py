@@ -107,7 +107,7 @@ def quality(threshold: float) -> dict:
     entries = real_entries()
     ids = sorted(entries)
     texts = [listing_text(entries[i]["title"], entries[i]["abstract"]) for i in ids]
-    interests = list(settings.get("monitor", "interests"))
+    interests = list(settings.get("relevance", "interests"))
     rules = FilterRules.build(settings.get("monitor", "keywords"))
     keyword_kept = {i for i in ids if match_paper({"arxiv_id": i, "version": 1, "announce_type": "new", "authors": [],
                                                   "title": entries[i]["title"], "abstract": entries[i]["abstract"],
@@ -227,7 +227,7 @@ def similar_history(days_count: int = 30, per_day: int = 2000) -> dict:
 def relevance() -> dict:
     from resources.settings import load_settings
 
-    threshold = load_settings().get("monitor", "threshold")
+    threshold = load_settings().get("relevance", "threshold")
     found = quality(threshold)
     return {"benchmark": "relevance", "quality": found, "speed": speed(real_entries()),
             "similar_history": similar_history(),

@@ -61,8 +61,8 @@ def cases() -> dict[str, tuple[dt.date, dict | None, list[dict], dict]]:
                error="invented: 实验说明: 写了文中没有的名称或数字：RMSE"),
         _paper("2512.00005", status="failed", fulltext_status=None, evidence=[]),
     ]
-    profile = {"interests": ["Spatio-temporal forecasting", "Robot learning"], "exclude": ["survey"],
-               "watch_authors": ["Ada Lovelace"], "examples": ["2512.20014"]}
+    profile = {"profile_items": ("Spatio-temporal forecasting", "Robot learning", "2512.20014"),
+               "exclude": ("survey",), "watch_authors": ("Ada Lovelace",)}
     return {
         "rich": (DAY, LISTING, rich, profile),
         "plain": (DAY, {**LISTING, "note": "the index lagged: marked incomplete"}, rich[:1], {}),
@@ -75,17 +75,15 @@ def cases() -> dict[str, tuple[dt.date, dict | None, list[dict], dict]]:
 def renders() -> dict[str, str]:
     """{"<case>/<output>.<language>": text} for every case, output and language."""
     from publishing.digests import digest, email_html, fit_text
-    from publishing.report import render_report, report_context
+    from publishing.report import Monitored, render_report, report_context
     from publishing.site import day_page
-    from resources.monitor import MonitorResource
 
     similar = {"2512.00001": [{"arxiv_id": "2405.00009", "title": "An earlier one", "first_announced": "2024-05-02",
                                "similarity": 0.8123}]}
     out = {}
     for name, (day, listing, rows, profile) in cases().items():
         for language in ("zh", "en"):
-            monitor = MonitorResource(categories=["cs.AI", "cs.LG"], keywords=["vla", "traffic prediction"],
-                                      language=language, **profile)
+            monitor = Monitored(language, ("cs.AI", "cs.LG"), ("vla", "traffic prediction"), **profile)
             context = report_context(day, monitor, listing, [dict(r) for r in rows], GENERATED, similar)
             out[f"{name}/report.{language}.md"] = render_report(context, language)
             out[f"{name}/day.{language}.html"] = day_page(context, language)

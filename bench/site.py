@@ -46,7 +46,7 @@ def site_render() -> dict:
     from resources.configured import build_resources
     from resources.settings import load_settings
 
-    monitor = build_resources(load_settings())["monitor"]
+    monitor = build_resources(load_settings())["reader"].monitored()
     days = announcing_days(dt.date(2026, 1, 5), DAYS)
     corpus, _ = synthetic_corpus(days[:1], PAPERS_PER_DAY * 4)  # reused for every day: ids made unique below
     rows = _rows(corpus[:PAPERS_PER_DAY])

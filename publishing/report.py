@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -166,13 +167,26 @@ def paper_entry(row: dict, position: int, language: str, similar: list[dict]) ->
     return paper
 
 
+@dataclass(frozen=True)
+class Monitored:
+    """What a report says was monitored, and the language it is written in: the one render context."""
+
+    language: str
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    watch_authors: tuple[str, ...] = ()
+    profile_items: tuple[str, ...] = ()  # the interests, the example ids and the BibTeX file
+    threshold: float = 0.4
+    holiday_dates: frozenset[dt.date] = frozenset()
+
+
 def report_context(
-    day: dt.date, reader, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
+    day: dt.date, reader: Monitored, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
     similar: dict[str, list[dict]] | None = None,
 ) -> dict:
-    """Everything the template shows, from the tables; papers in rank order, failures apart. `reader`: what
-    is monitored (categories, keywords, exclude, watch_authors, interests, examples, bibtex, threshold,
-    holiday_dates, language); `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
+    """Everything the template shows, from the tables; papers in rank order, failures apart.
+    `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
     similar = similar or {}
     language = reader.language
     calendar = announcement_day(day, reader.holiday_dates)
@@ -195,9 +209,8 @@ def report_context(
         "keywords": ", ".join(k.strip() for k in reader.keywords),
         "exclude": ", ".join(reader.exclude),
         "authors": ", ".join(reader.watch_authors),
-        "interests": REPORT[language]["list_separator"].join(
-            list(reader.interests) + list(reader.examples) + ([reader.bibtex] if reader.bibtex else [])),
-        "profile_items": len(reader.interests) + len(reader.examples) + bool(reader.bibtex),
+        "interests": REPORT[language]["list_separator"].join(reader.profile_items),
+        "profile_items": len(reader.profile_items),
         "threshold": reader.threshold,
         "papers": papers,
         "failed": failed,

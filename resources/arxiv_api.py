@@ -20,9 +20,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import feedparser
-from pydantic import Field
 
 from arxiv_domain.ids import BadArxivId, check_arxiv_id, split_versioned_id
+from resources.fields import setting
 from resources.http import FetchStats, GaveUp, PoliteHttp, PoliteHttpResource, Retryable
 
 _WS_RE = re.compile(r"\s+")
@@ -303,11 +303,16 @@ def fetch_window(client: ArxivClient, categories: list[str], start: dt.datetime,
 class ArxivAPIResource(PoliteHttpResource):
     """arXiv's API (or the replay server): base URL and politeness, all from the environment."""
 
-    api_url: str = Field("https://export.arxiv.org/api/query", description=(
+    api_url: str = setting("arxiv", "ARXIV_API_URL", "https://export.arxiv.org/api/query", description=(
         "arXiv's API, or the replay server's (`arxiv-monitor replay`)."))
-    page_size: int = Field(2000, description="Results per API page (arXiv allows up to 2000).")
-    max_replacement_pages: int = Field(20, description=(
+    page_size: int = setting("arxiv", "ARXIV_PAGE_SIZE", 2000, "Results per API page (arXiv allows up to 2000).",
+                             ge=1, le=2000)
+    max_replacement_pages: int = setting("arxiv", "ARXIV_MAX_REPLACEMENT_PAGES", 20, ge=1, description=(
         "Pages the replacement walk may go back from now, so that an old day cannot walk for ever (the day is then "
         "marked incomplete)."))
+    step_retry_delay_seconds: float = setting("arxiv", "ARXIV_MONITOR_STEP_RETRY_DELAY", 300.0, ge=0, description=(
+        "Seconds before Dagster retries a failed listing or PDF step once (arXiv down for minutes); the client "
+        "already retries each request."))
+
     def client(self, cache_dir: Path) -> ArxivClient:
         return ArxivClient(self.api_url, RawHttpCache(cache_dir), page_size=self.page_size, http=self.http())

@@ -8,7 +8,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from resources.settings import SETTINGS, type_name
+from resources.schema import SETTINGS, type_name
 
 
 def toml_literal(value) -> str:
@@ -84,7 +84,7 @@ def reference_markdown() -> str:
         for s in (s for s in SETTINGS if s.section == section):
             default = "(required)" if s.required else f"`{toml_literal(s.default)}`".replace("\n", " ")
             description = s.field.description.replace("|", "/")
-            lines.append(f"| `{s.key}` | {type_name(s.field.annotation)} | {default} | `{s.var}` | {description} |")
+            lines.append(f"| `{s.key}` | {type_name(s.annotation)} | {default} | `{s.var}` | {description} |")
         lines.append("")
     lines += ["Secrets are never settings: `ARXIV_MONITOR_LLM_API_KEY` and `ARXIV_MONITOR_EMBEDDING_API_KEY` are",
               "read from the environment only (Dagster shows the variable's name, never its value), and a delivery",

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+
+from resources.fields import setting
 
 
 class DataDirError(ValueError):
@@ -34,7 +35,7 @@ class DataDirResource(dg.ConfigurableResource):
     """The data directory and the free space a run needs in it; built by `build_resources`."""
 
     home: str = "data"
-    min_free_megabytes: float = Field(200.0, description=(
+    min_free_megabytes: float = setting("storage", "ARXIV_MONITOR_MIN_FREE_MB", 200.0, ge=0, description=(
         "Every stage first checks that the data directory is writable and has this much free space, and stops "
         "before any work otherwise."))
 

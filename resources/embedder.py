@@ -14,7 +14,9 @@ from pathlib import Path
 
 import dagster as dg
 import numpy as np
-from pydantic import Field
+from pydantic import model_validator
+
+from resources.fields import one_of, setting
 
 WORDLLAMA_CONFIG = "l2_supercat"
 WORDLLAMA_DIM = 256
@@ -55,13 +57,22 @@ class EmbedderResource(dg.ConfigurableResource):
     """`backend`: wordllama (bundled 256-d static embeddings) or openai (`url` + `model`, an
     OpenAI-compatible server; its key from ARXIV_MONITOR_EMBEDDING_API_KEY)."""
 
-    backend: str = Field("wordllama", description=(
+    backend: one_of(*BACKENDS) = setting("embeddings", "ARXIV_MONITOR_EMBEDDING_BACKEND", "wordllama", description=(
         "wordllama (bundled 256-d weights, in-process, offline) or openai (any OpenAI-compatible /v1/embeddings)."))
-    url: str = Field("", description="For backend = openai: the server's base URL ending in /v1.")
-    model: str = Field("", description="For backend = openai: the embedding model's name.")
+    url: str = setting("embeddings", "ARXIV_MONITOR_EMBEDDING_URL", "",
+                       "For backend = openai: the server's base URL ending in /v1.")
+    model: str = setting("embeddings", "ARXIV_MONITOR_EMBEDDING_MODEL", "",
+                         "For backend = openai: the embedding model's name.")
     api_key: str = ""
     batch_size: int = 64
     timeout_seconds: float = 120.0
+
+    @model_validator(mode="after")
+    def _reachable(self) -> EmbedderResource:
+        if self.backend == "openai" and not (self.url and self.model):
+            raise ValueError("[embeddings].backend = openai needs [embeddings].url and [embeddings].model "
+                             "(ARXIV_MONITOR_EMBEDDING_URL, ARXIV_MONITOR_EMBEDDING_MODEL)")
+        return self
 
     @property
     def identity(self) -> str:
@@ -76,9 +87,7 @@ class EmbedderResource(dg.ConfigurableResource):
             return np.zeros((0, WORDLLAMA_DIM if self.backend == "wordllama" else 0), dtype=np.float32)
         if self.backend == "wordllama":
             return normalised(_wordllama().embed(list(texts), norm=True, batch_size=self.batch_size))
-        if self.backend == "openai":
-            return normalised(self._embed_remote(list(texts)))
-        raise EmbeddingError(f"[embeddings].backend must be one of {BACKENDS}, got {self.backend!r}")
+        return normalised(self._embed_remote(list(texts)))
 
     def _embed_remote(self, texts: list[str]) -> np.ndarray:
         import openai

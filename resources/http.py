@@ -14,7 +14,8 @@ from typing import TypeVar
 
 import dagster as dg
 import requests
-from pydantic import Field
+
+from resources.fields import setting
 
 USER_AGENT = "arxiv-monitor/0.1 (daily arXiv digest; Dagster pipeline; polite: 1 request at a time, >=3 s apart)"
 MAX_RETRY_AFTER_SECONDS = 300.0
@@ -128,10 +129,10 @@ class PoliteHttp:
 class PoliteHttpResource(dg.ConfigurableResource):
     """The politeness settings every arXiv-facing resource shares (the API, the PDF store)."""
 
-    min_interval_seconds: float = Field(3.0, description=(
+    min_interval_seconds: float = setting("arxiv", "ARXIV_MIN_INTERVAL", 3.0, ge=0, description=(
         "Seconds between requests to arXiv (arXiv asks for at least 3; 0 against the replay server)."))
-    max_retries: int = Field(5, description="Retries of one request before its step fails.")
-    timeout_seconds: float = Field(60.0, description="Seconds one request to arXiv may take.")
+    max_retries: int = setting("arxiv", "ARXIV_MAX_RETRIES", 5, "Retries of one request before its step fails.", ge=0)
+    timeout_seconds: float = setting("arxiv", "ARXIV_TIMEOUT", 60.0, "Seconds one request to arXiv may take.", gt=0)
     backoff_seconds: float = 2.0
 
     def http(self) -> PoliteHttp:

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import dagster as dg
 import requests
-from pydantic import Field
+from pydantic import model_validator
 
 from llm_analysis.endpoint import LLMServer
 from llm_analysis.models import DEFAULT_CPU_MODEL, REGISTRY, ModelError, ModelSpec, installed_file, resolve
+from resources.fields import one_of, setting
 
 BACKENDS = ("auto", "vllm", "llama-cpp", "external")
 
@@ -56,38 +57,47 @@ def cuda_available() -> bool:
 class LLMServerResource(dg.ConfigurableResource):
     """Configured from the environment (see README "LLM server"); defaults run on this machine."""
 
-    backend: str = Field("auto", description=(
+    backend: one_of(*BACKENDS) = setting("llm", "ARXIV_MONITOR_LLM_BACKEND", "auto", description=(
         "auto (vLLM when a CUDA GPU and the vllm package are present, else llama.cpp), vllm, llama-cpp, or external "
         "(any OpenAI-compatible URL)."))
     host: str = "127.0.0.1"
-    port: int = Field(8181, description="The server listens on 127.0.0.1:port; one already answering there is reused.")
-    url: str = Field("", description="For backend = external: an OpenAI-compatible base URL ending in /v1.")
+    port: int = setting("llm", "ARXIV_MONITOR_LLM_PORT", 8181,
+                        "The server listens on 127.0.0.1:port; one already answering there is reused.", ge=1, le=65535)
+    url: str = setting("llm", "ARXIV_MONITOR_LLM_URL", "",
+                       "For backend = external: an OpenAI-compatible base URL ending in /v1.")
     api_key: str = ""  # empty: a key generated once and kept in <home>/llm_api_key
     served_model_name: str = "paper-llm"
     # vLLM
-    vllm_model: str = Field("Qwen/Qwen3-8B", description="The model `vllm serve` runs.")
-    vllm_max_model_len: int = Field(32768, description="vLLM's context length.")
-    vllm_gpu_memory_utilization: float = Field(0.90, description="Share of the GPU's memory vLLM may take.")
+    vllm_model: str = setting("llm", "ARXIV_MONITOR_VLLM_MODEL", "Qwen/Qwen3-8B", "The model `vllm serve` runs.")
+    vllm_max_model_len: int = setting("llm", "ARXIV_MONITOR_VLLM_MAX_MODEL_LEN", 32768, "vLLM's context length.", ge=1)
+    vllm_gpu_memory_utilization: float = setting("llm", "ARXIV_MONITOR_VLLM_GPU_MEMORY", 0.90,
+                                                 "Share of the GPU's memory vLLM may take.", gt=0, le=1)
     vllm_max_in_flight: int = 16
     # llama.cpp: a model of the registry (llm_analysis/models.py, `arxiv-monitor model list`) or a GGUF file's path
-    llama_model: str = Field(DEFAULT_CPU_MODEL, description=(
+    llama_model: str = setting("llm", "ARXIV_MONITOR_LLAMA_MODEL", DEFAULT_CPU_MODEL, description=(
         "The model llama.cpp serves: a name from `arxiv-monitor model list` (pulled once into a shared cache) or a "
         "GGUF file's path."))
-    llama_n_ctx: int = Field(8192, description="llama.cpp's context length.")
-    max_output_tokens: int = Field(0, description=(
+    llama_n_ctx: int = setting("llm", "ARXIV_MONITOR_LLAMA_N_CTX", 8192, "llama.cpp's context length.", ge=256)
+    max_output_tokens: int = setting("llm", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", 0, ge=0, description=(
         "Tokens one answer may take; 0: the backend's default. An answer stopped by it is never shown."))
-    max_input_tokens: int = Field(0, description=(
+    max_input_tokens: int = setting("llm", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", 0, ge=0, description=(
         "Tokens of the paper one request may carry; 0: the backend's default. A paper trimmed to fit says so in the "
         "report."))
     n_threads: int = 2
     startup_timeout_seconds: float = 900.0
     home: str = "data"
 
+    @model_validator(mode="after")
+    def _servable(self) -> LLMServerResource:
+        if self.backend == "external" and not self.url:
+            raise ValueError("[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible "
+                             ".../v1")
+        if self.llama_model not in REGISTRY and not Path(self.llama_model).expanduser().is_file():
+            raise ValueError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {self.llama_model!r} is neither a model "
+                             f"name ({', '.join(REGISTRY)}) nor a GGUF file")
+        return self
+
     def resolved_backend(self) -> str:
-        if self.backend not in BACKENDS:
-            raise LLMServerError(
-                f"unknown LLM backend {self.backend!r}: choose from {BACKENDS} (ARXIV_MONITOR_LLM_BACKEND)"
-            )
         if self.backend != "auto":
             return self.backend
         return "vllm" if cuda_available() else "llama-cpp"

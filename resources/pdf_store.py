@@ -12,9 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
-
 from arxiv_domain.ids import BadArxivId, check_arxiv_id
+from resources.fields import setting
 from resources.http import GaveUp, PoliteHttp, PoliteHttpResource, TooLarge
 
 
@@ -87,11 +86,14 @@ class PdfStoreResource(PoliteHttpResource):
     """arXiv's PDF server (or the replay server), with the same politeness as the API, and how the
     downloaded PDFs are read (worker processes, a time limit each)."""
 
-    pdf_url: str = Field("https://arxiv.org/pdf", description="arXiv's PDF server, or the replay server's.")
-    max_pdf_megabytes: float = Field(50.0, description="Larger PDFs are not downloaded (status too_large).")
-    extract_workers: int = Field(2, description="PDF text extraction runs in this many worker processes.")
-    extract_time_limit_seconds: float = Field(120.0, description=(
-        "Seconds one PDF may take before its worker is killed."))
+    pdf_url: str = setting("arxiv", "ARXIV_PDF_URL", "https://arxiv.org/pdf",
+                           "arXiv's PDF server, or the replay server's.")
+    max_pdf_megabytes: float = setting("fulltext", "ARXIV_MONITOR_MAX_PDF_MB", 50.0,
+                                       "Larger PDFs are not downloaded (status too_large).", gt=0)
+    extract_workers: int = setting("fulltext", "ARXIV_MONITOR_EXTRACT_WORKERS", 2,
+                                   "PDF text extraction runs in this many worker processes.", ge=1)
+    extract_time_limit_seconds: float = setting("fulltext", "ARXIV_MONITOR_EXTRACT_TIME_LIMIT", 120.0,
+                                                "Seconds one PDF may take before its worker is killed.", gt=0)
 
     def store(self, cache_dir: Path) -> PdfStore:
         return PdfStore(self.pdf_url, cache_dir, max_bytes=int(self.max_pdf_megabytes * 1024 * 1024), http=self.http())

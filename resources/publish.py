@@ -20,32 +20,14 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Annotated
 
 import dagster as dg
 import requests
-from pydantic import Field
+from pydantic import BeforeValidator
 
-CHANNEL_KINDS = ("email", "slack", "feishu", "dingtalk", "webhook")
-
-
-SECURITY = ("starttls", "ssl", "none")
-
-
-class Channel(dg.Config):
-    """One `[[delivery.channels]]` table."""
-
-    name: str
-    kind: str
-    url_env: str = ""  # webhooks: variable holding the URL
-    secret_env: str = ""  # feishu / dingtalk: variable holding the signing secret
-    smtp_host: str = ""
-    smtp_port: int = 587
-    security: str = "starttls"
-    username: str = ""
-    password_env: str = ""
-    sender: str = ""
-    recipients: list[str] = []
-    ca_file: str = ""  # a PEM bundle to trust besides the system's (a server with a private CA)
+from resources.channels import Channel, checked_channels
+from resources.fields import setting
 
 
 class DeliveryFailed(RuntimeError):
@@ -89,11 +71,14 @@ class PublishResource(dg.ConfigurableResource):
     digest is sent; `send_empty`: send days with no paper too; `deliver_backfills`: backfill runs
     deliver too (a backfill of 30 days would otherwise send 30 messages per channel)."""
 
-    base_url: str = Field("", description="Where the site is served: links in messages and the feed.")
-    send_empty: bool = Field(False, description="Send a digest on days with no paper too.")
-    deliver_backfills: bool = Field(False, description=(
+    base_url: str = setting("site", "ARXIV_MONITOR_SITE_BASE_URL", "",
+                            "Where the site is served: links in messages and the feed.")
+    send_empty: bool = setting("delivery", "ARXIV_MONITOR_SEND_EMPTY", False,
+                               "Send a digest on days with no paper too.")
+    deliver_backfills: bool = setting("delivery", "ARXIV_MONITOR_DELIVER_BACKFILLS", False, description=(
         "Backfill runs deliver too (a backfill of 30 days would send 30 messages per channel)."))
-    channels: list[Channel] = Field([], description=(
+    channels: Annotated[list[Channel], BeforeValidator(checked_channels)] = setting(
+        "delivery", "ARXIV_MONITOR_DELIVERY_CHANNELS", [], description=(
         "Where the digest goes: [[delivery.channels]] tables (email, slack, feishu, dingtalk, webhook); secrets are "
         "named by variable (url_env, secret_env, password_env)."))
     timeout_seconds: float = 20.0
@@ -209,46 +194,3 @@ def _check_answer(kind: str, answer: requests.Response) -> str:
     return f"HTTP {answer.status_code}: {text}"
 
 
-CHANNEL_FIELDS = {
-    "email": {"required": ("smtp_host", "sender", "recipients"),
-              "optional": ("smtp_port", "security", "username", "password_env", "ca_file")},
-    "slack": {"required": ("url_env",), "optional": ()},
-    "feishu": {"required": ("url_env",), "optional": ("secret_env",)},
-    "dingtalk": {"required": ("url_env",), "optional": ("secret_env",)},
-    "webhook": {"required": ("url_env",), "optional": ()},
-}
-
-
-# Keys that would put a secret in the file: each names the key to use instead.
-SECRET_KEYS = {"url": "url_env", "webhook": "url_env", "secret": "secret_env", "password": "password_env",
-               "token": "url_env"}
-
-
-def check_channel(channel: dict, position: int) -> dict:
-    """One [[delivery.channels]] table, checked: its kind's required keys, no unknown key, no secret."""
-    name = str(channel.get("name") or "").strip()
-    where = f"[[delivery.channels]] #{position}" + (f" ({name!r})" if name else "")
-    if not name:
-        raise ValueError(f"{where}: needs a name")
-    kind = channel.get("kind")
-    if kind not in CHANNEL_FIELDS:
-        raise ValueError(f"{where}: kind must be one of {', '.join(CHANNEL_FIELDS)}, got {kind!r}")
-    for key, instead in SECRET_KEYS.items():
-        if key in channel:
-            raise ValueError(f"{where}: {key!r} would put a secret in the file; name the environment variable "
-                             f"holding it with {instead!r}")
-    allowed = {"name", "kind", *CHANNEL_FIELDS[kind]["required"], *CHANNEL_FIELDS[kind]["optional"]}
-    unknown = sorted(set(channel) - allowed)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown} for a {kind} channel; allowed: {sorted(allowed)}")
-    missing = [k for k in CHANNEL_FIELDS[kind]["required"] if not channel.get(k)]
-    if missing:
-        raise ValueError(f"{where}: a {kind} channel needs {missing}")
-    if kind == "email":
-        if channel.get("security", "starttls") not in ("starttls", "ssl", "none"):
-            raise ValueError(f"{where}: security must be starttls, ssl or none, got {channel['security']!r}")
-        if channel.get("username") and not channel.get("password_env"):
-            raise ValueError(f"{where}: username given without password_env (the variable holding the password)")
-        if not isinstance(channel["recipients"], list) or not all(isinstance(r, str) for r in channel["recipients"]):
-            raise ValueError(f"{where}: recipients must be a list of addresses")
-    return {**channel, "name": name}

@@ -149,7 +149,7 @@ def test_semantic_scores_pick_the_closest_item():
 
 def test_empty_keywords_with_interests_is_a_valid_configuration():
     settings = settings_for(ARXIV_MONITOR_KEYWORDS="", ARXIV_MONITOR_INTERESTS=INTERESTS)
-    assert settings.get("monitor", "keywords") == [] and settings.get("monitor", "interests") == [VLA, FORECASTING]
+    assert settings.get("monitor", "keywords") == [] and settings.get("relevance", "interests") == [VLA, FORECASTING]
 
 
 @pytest.mark.parametrize("env, named", [

@@ -15,7 +15,7 @@ DAY = dt.date(2025, 12, 25)
 
 
 def monitor(language="zh", **env):
-    return build_resources(settings_for(ARXIV_MONITOR_LANGUAGE=language, **env))["monitor"]
+    return build_resources(settings_for(ARXIV_MONITOR_LANGUAGE=language, **env))["reader"].monitored()
 
 
 def paper(arxiv_id="2512.21118", status="ok", title="STLDM: Spatio-Temporal Latent Diffusion", **extra):

@@ -84,7 +84,7 @@ def test_day_page_comes_from_the_stored_rows(site):
     # Rendered from the rows, not from the Markdown: deleting the Markdown file changes nothing.
     (home / "reports" / f"{DEMO_DAY}.md").unlink()
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
-                             pipeline.resources["monitor"])
+                             pipeline.resources["reader"])
     again = day_page(context, "zh")
     assert again.split('id="provenance"')[0] == page.split('id="provenance"')[0]
 
@@ -104,7 +104,7 @@ def test_atom_feed_parses_back(site):
 
 def hostile_context(pipeline) -> dict:
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
-                             pipeline.resources["monitor"])
+                             pipeline.resources["reader"])
     context = copy.deepcopy(context)
     paper = context["failed"][0]
     paper.update(title=HOSTILE_TITLE, abstract="</p><script>alert(3)</script>",
@@ -162,7 +162,7 @@ def test_rerendering_a_day_replaces_its_files_whole(site, tmp_path):
     shutil.copytree(root, copy_root)
     before = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
-                             pipeline.resources["monitor"])
+                             pipeline.resources["reader"])
     from assets.publishing import stored_days
 
     render_site(copy_root, context, "zh", stored_days(pipeline.resources["warehouse"]),

@@ -13,7 +13,6 @@ import duckdb
 import sql
 from arxiv_domain.bibtex import arxiv_entries
 from arxiv_domain.ids import ARXIV_ID
-from assets.ingest import filter_rules, interests_of, keep_rule
 from orchestration.cli.common import (
     fail,
     open_warehouse,
@@ -109,11 +108,11 @@ def cmd_serve(args) -> int:
     site = settings.home / "site"
     if not (site / "index.html").is_file():
         return fail(f"no site at {site}: materialise report_site first (arxiv-monitor run --date D)")
-    base = urllib.parse.urlsplit(settings.get("publish", "base_url") or "")
+    base = urllib.parse.urlsplit(settings.get("site", "base_url") or "")
     try:
         httpd = SiteServer((args.host, args.port), site, installation_token(settings.home),
                            open_warehouse(settings, lock_timeout_seconds=15),  # a browser should not wait on a run
-                           settings.get("monitor", "profile"), settings.get("monitor", "language"),
+                           settings.get("relevance", "profile"), settings.get("monitor", "language"),
                            extra_hosts=(base.netloc,) if base.netloc else ())
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
@@ -137,7 +136,8 @@ def cmd_feedback(args) -> int:
 
     settings = load_settings()
     try:
-        state = record(open_warehouse(settings), settings.get("monitor", "profile"), args.arxiv_id, args.signal, "cli")
+        profile = settings.get("relevance", "profile")
+        state = record(open_warehouse(settings), profile, args.arxiv_id, args.signal, "cli")
     except (FeedbackError, FileNotFoundError) as exc:
         return fail(str(exc))
     marks = [{"up": "👍", "down": "👎"}.get(state.get("rating") or "", ""), "🔖" if state.get("saved") else "",
@@ -151,7 +151,7 @@ def cmd_saved(args) -> int:
 
     settings = load_settings()
     try:
-        rows = open_warehouse(settings).query_rows("saved_papers", profile=settings.get("monitor", "profile"))
+        rows = open_warehouse(settings).query_rows("saved_papers", profile=settings.get("relevance", "profile"))
     except FileNotFoundError as exc:
         return fail(str(exc))
     if args.bibtex:
@@ -176,8 +176,9 @@ def cmd_preview(args) -> int:
         return fail("--interest: an empty wording (write the interest in plain words)")
     if args.near < 0:
         return fail(f"--near must be 0 or more, got {args.near}")
-    resources = build_resources(settings, monitor={"interests": interests} if interests else {})
-    warehouse, monitor = resources["warehouse"], resources["monitor"]
+    resources = build_resources(settings, reader={"relevance": {"interests": interests}} if interests else {})
+    warehouse, reader = resources["warehouse"], resources["reader"]
+    relevance = reader.relevance
     try:
         if args.date:
             try:
@@ -189,7 +190,7 @@ def cmd_preview(args) -> int:
             if day is None:
                 return fail("no listing stored yet: run a day first (arxiv-monitor run --date D)")
         embedder = resources["embedder"]
-        preview = preview_keep(day, interests_of(monitor), filter_rules(monitor), keep_rule(monitor),
+        preview = preview_keep(day, reader.interests(), reader.rules(), reader.keep_rule(),
                                warehouse.query_rows, embedder.embed, embedder.identity, near=args.near)
     except (ProfileError, EmbeddingError, MissingVectors, WarehouseBusy, FileNotFoundError) as exc:
         return fail(str(exc))
@@ -199,19 +200,19 @@ def cmd_preview(args) -> int:
     if not basis.get("profile_items"):
         rule = "keywords and watched authors only (no interests, examples or BibTeX)"
     elif basis.get("calibrated"):
-        rule = (f"calibrated score ≥ {monitor.calibrated_threshold} (against {basis['history_sample']} earlier "
+        rule = (f"calibrated score ≥ {relevance.calibrated_threshold} (against {basis['history_sample']} earlier "
                 "listings and the day's)")
     else:
-        rule = f"cosine ≥ {monitor.threshold} (too few listings to calibrate)"
+        rule = f"cosine ≥ {relevance.threshold} (too few listings to calibrate)"
     if basis.get("learned"):
-        rule += (f", or learned score ≥ {monitor.learned_threshold} "
+        rule += (f", or learned score ≥ {relevance.learned_threshold} "
                  f"({basis['liked']} liked, {basis['disliked']} disliked)")
     print(f"{day}: {preview.listings} listings; closeness kept by {rule}")
-    for label in monitor.interests:
+    for label in relevance.interests:
         print(f"  interest: {label}")
     print(f"\nkept ({len(preview.kept)}):")
     for r in preview.kept:
-        why = why_kept(matched_labels(r), r["semantic_score"], r["closest_interest"], monitor.language,
+        why = why_kept(matched_labels(r), r["semantic_score"], r["closest_interest"], reader.language,
                        r["learned_score"], r["closest_liked"])
         z = "" if r["calibrated_score"] is None else f" [calibrated {r['calibrated_score']:.2f}]"
         print(f"  {r['rank']:>3}  {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
@@ -222,7 +223,7 @@ def cmd_preview(args) -> int:
             z = "" if r["calibrated_score"] is None else f", calibrated {r['calibrated_score']:.2f}"
             print(f"       {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
                   f"       cosine {r['semantic_score']:.2f}{z} to: {r['closest_interest']}")
-        print(f"\nWant one of these? arxiv-monitor feedback ID up (from {monitor.learn_after} marks on, "
+        print(f"\nWant one of these? arxiv-monitor feedback ID up (from {relevance.learn_after} marks on, "
               "the ranking learns from them)")
     return 0
 

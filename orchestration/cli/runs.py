@@ -116,7 +116,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
         start = parse_day(first)
         end = parse_day(last) if last else start
         settings = load_settings(env)
-        check_data_dir(settings.home, settings.get("data_dir", "min_free_megabytes"))
+        check_data_dir(settings.home, settings.get("storage", "min_free_megabytes"))
     except (ValueError, ConfigError) as exc:
         return fail(str(exc))
     if end < start:

@@ -19,7 +19,8 @@ from replay.server import ReplayServer
 from resources.config_docs import file_choices, reference_markdown, render_toml
 from resources.configured import build_resources
 from resources.llm_server import LLMServerError
-from resources.settings import SETTINGS, config_path, load_settings
+from resources.schema import SETTINGS
+from resources.settings import config_path, load_settings
 
 
 def cmd_config(args) -> int:
@@ -34,10 +35,10 @@ def cmd_config(args) -> int:
     settings = load_settings()
     print(f"configuration file: {settings.source}\ndata directory:     {settings.home}")
     for setting in SETTINGS:
-        value = settings.values[setting.name]
+        value = settings.get(setting.section, setting.key)
         shown = value.isoformat() if hasattr(value, "isoformat") else value
         origin = {"default": "default", "file": settings.source.name,
-                  "environment": f"environment {setting.var}"}[settings.sources[setting.name]]
+                  "environment": f"environment {setting.var}"}[settings.sources[(setting.section, setting.key)]]
         print(f"{setting.name:<36} = {shown!r:<48} ({origin})")
     return 0
 
@@ -122,7 +123,7 @@ def cmd_extract(args) -> int:
     path = Path(args.pdf)
     if not path.is_file():
         return fail(f"no such file: {path}")
-    time_limit = args.time_limit or load_settings().get("pdf_store", "extract_time_limit_seconds")
+    time_limit = args.time_limit or load_settings().get("fulltext", "extract_time_limit_seconds")
     data = extract_many([path], workers=1, time_limit=time_limit)[0]
     data["links"] = merge_links(data.get("links", []))
     result = {"status": data["status"], "pages": data.get("pages", 0), "chars": data.get("chars", 0),
