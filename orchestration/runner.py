@@ -9,6 +9,8 @@ its own assets.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 
 import dagster as dg
 
@@ -31,12 +33,44 @@ def checks_of(stretch: list[dg.AssetsDefinition], checks: list[dg.AssetChecksDef
     return [c for c in checks if {k.asset_key for k in c.check_keys} <= keys]
 
 
+# A run executed in this process says so: its tags name the host and the process.
+HOST_TAG, PROCESS_TAG = "arxiv-monitor/host", "arxiv-monitor/pid"
+UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
 def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: dt.date, resources: dict,
                         instance: dg.DagsterInstance, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """One Dagster run of `stretch` and its checks for `day`; never raises for a failed step."""
+    """One Dagster run of `stretch` and its checks for `day`, in this process; never raises for a failed
+    step. Its steps take their pools' slots like any run's, so a concurrent run's steps wait for them."""
     return dg.materialize([*stretch, *checks_of(stretch, checks)], partition_key=day.isoformat(),
                           resources=resources, instance=instance, run_config=run_config or {},
+                          tags={HOST_TAG: socket.gethostname(), PROCESS_TAG: str(os.getpid())},
                           raise_on_error=False)
+
+
+def fail_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
+    """Runs executed in a process of this host that is gone (killed outright, SIGKILL or the OOM killer) while
+    Dagster still sees them started: each is reported failed and the pool slots it held are freed, as the
+    daemon's run monitoring does for the runs it launched. Returns their ids."""
+    failed = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=UNFINISHED, tags={HOST_TAG: socket.gethostname()})):
+        run = record.dagster_run
+        pid = int(run.tags.get(PROCESS_TAG, "0"))
+        if pid and not process_alive(pid):
+            instance.report_run_failed(run, message=f"its process (pid {pid}) is gone: killed before the run ended")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            failed.append(run.run_id)
+    return failed
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:

@@ -129,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def stop_on_sigterm() -> None:
     """SIGTERM (a service manager, `kill`) stops a run as Ctrl-C does; during a step Dagster maps it so too."""
-
     def stop(signum, frame):
         raise KeyboardInterrupt
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.runner import fail_runs_of_dead_processes
 from resources.settings import REPO_ROOT, load_settings
 from resources.warehouse import WarehouseResource
 
@@ -36,7 +37,6 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def open_warehouse(settings=None, lock_timeout_seconds: float = 600.0):
     """The configured warehouse, for the commands that run without Dagster (queries, marks)."""
-
     return WarehouseResource(database=str((settings or load_settings()).database_path),
                              lock_timeout_seconds=lock_timeout_seconds)
 
@@ -45,8 +45,6 @@ def dagster_instance():
     """The Dagster instance of $DAGSTER_HOME (default: the repository's dagster_home), configured by the
     project's dagster.yaml when the folder has none: the CLI, the schedule and the UI share one
     instance configuration (pools, run queue, run monitoring)."""
-
-
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -69,4 +67,8 @@ def dagster_instance():
                     pass  # another run's is in place
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return dg.DagsterInstance.get()
+    instance = dg.DagsterInstance.get()
+    for run_id in fail_runs_of_dead_processes(instance):
+        print(f"arxiv-monitor: run {run_id[:8]} was still marked started, but its process is gone: marked failed, "
+              "its pool slots freed", file=sys.stderr)
+    return instance

@@ -31,7 +31,6 @@ from resources.warehouse import WarehouseBusy
 
 def cmd_query(args) -> int:
 
-
     if args.list:
         for name in sql.saved_names():
             query = sql.saved(name)
@@ -73,8 +72,6 @@ def cmd_query(args) -> int:
 
 def cmd_similar(args) -> int:
     """The saved query `similar`, with messages for the two empty cases."""
-
-
     arxiv_id = args.arxiv_id.strip()
     if not ARXIV_ID.match(arxiv_id):
         return fail(f"not an arXiv id: {arxiv_id!r} (write 2512.20014 or math/0601001, without version)")
@@ -102,8 +99,6 @@ def cmd_similar(args) -> int:
 
 def cmd_serve(args) -> int:
     """The site over HTTP (loopback by default), with the reader's marks (orchestration/serve.py)."""
-
-
     settings = load_settings()
     site = settings.home / "site"
     if not (site / "index.html").is_file():
@@ -133,7 +128,6 @@ def cmd_serve(args) -> int:
 
 def cmd_feedback(args) -> int:
     """Mark a paper: up, down, save, read (unrate, unsave, clear undo them)."""
-
     settings = load_settings()
     try:
         profile = settings.get("relevance", "profile")
@@ -148,7 +142,6 @@ def cmd_feedback(args) -> int:
 
 def cmd_saved(args) -> int:
     """The reading list, or its BibTeX."""
-
     settings = load_settings()
     try:
         rows = open_warehouse(settings).query_rows("saved_papers", profile=settings.get("relevance", "profile"))
@@ -169,7 +162,6 @@ def cmd_saved(args) -> int:
 def cmd_preview(args) -> int:
     """What the keep rule keeps of a stored day and what it just misses, under the configured interests or
     other wordings given with --interest; nothing is written."""
-
     settings = load_settings()
     interests = [t.strip() for t in args.interest or [] if t.strip()]
     if args.interest and not interests:
@@ -245,7 +237,6 @@ def cmd_export(args) -> int:
 
 class FetchedRows:
     """Rows already fetched, shaped like the cursor `write_result` reads."""
-
     def __init__(self, description, rows):
         self.description, self._rows = description, rows
 

@@ -100,7 +100,6 @@ def failure_line(result) -> str:
 
 def stopped_by_user(result) -> bool:
     """Whether a step of the run failed because Ctrl-C or SIGTERM stopped it (assets.partitions)."""
-
     return any(e.is_step_failure and INTERRUPTED in str(e.event_specific_data) for e in result.all_events)
 
 
@@ -109,9 +108,6 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
              quiet: bool = False, env: dict[str, str] | None = None) -> int:
     """Materialise each day of [first, last] through Dagster, one run per day, with progress.
     `env`: the environment the settings are read from (default: this process's)."""
-
-
-
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
@@ -168,7 +164,6 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
 def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool = False) -> int:
     """Materialise the weekly digest (and its delivery) of every ended week that has a day in [first, last]."""
-
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start

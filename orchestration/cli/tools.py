@@ -25,7 +25,6 @@ from resources.settings import config_path, load_settings
 
 def cmd_config(args) -> int:
     """The effective settings and where each came from; or the schema written out."""
-
     if args.reference:
         print(reference_markdown(), end="")
         return 0
@@ -64,8 +63,6 @@ def cmd_model(args) -> int:
 
 def pull_model(name: str):
     """The model's file, pulled first when missing, with a progress bar over its parts."""
-
-
     model = spec(name)
     if is_present(model):
         return pull(name)
@@ -99,8 +96,6 @@ def cmd_replay(args) -> int:
 
 def cmd_llm_server(args) -> int:
     """Keep one LLM server up (e.g. through a long backfill): runs reuse a healthy one."""
-
-
     resource = build_resources(load_settings())["llm_server"]
     try:
         with resource.running() as server:
@@ -118,7 +113,6 @@ def cmd_llm_server(args) -> int:
 
 
 def cmd_extract(args) -> int:
-
 
     path = Path(args.pdf)
     if not path.is_file():

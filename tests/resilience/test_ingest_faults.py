@@ -107,7 +107,8 @@ def test_10_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, ser
                                  select], cwd=REPO, env=env(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
 
-    # Three runs started together (on a fresh DAGSTER_HOME too): all succeed, writing in turn (DuckDB's lock); the
+    # Three runs started together (on a fresh DAGSTER_HOME too): all succeed; Dagster's pools (the project's
+    # dagster.yaml, op granularity) hold each step until the same pool's step of another run has ended; the
     # tables equal a single run's.
     runs = [start("together") for _ in range(3)]
     outputs = [r.communicate(timeout=600) for r in runs]
@@ -120,9 +121,33 @@ def test_10_runs_of_the_same_day_take_turns_and_equal_a_single_run(tmp_path, ser
                 for t, drop in (("raw_listings", "fetched_at"), ("filtered_papers", "partition_date"),
                                 ("paper_fulltext", "extract_seconds, from_cache"))}
     assert tables("together") == tables("once")
+    steps, blocked = pool_steps(env("together")["DAGSTER_HOME"])
+    assert len({run for run, _, _, _ in steps}) == 3 and len(steps) == 3 * len(select.split(","))
+    for run, pool, begun, ended in steps:  # a step never ran while another run's step of its pool did
+        assert not [other for other in steps if other[0] != run and other[1] == pool
+                    and other[2] < ended and begun < other[3]], (run, pool)
+    assert blocked  # Dagster held a step back: the mechanism did the work, not DuckDB's lock
     say("10", "three `arxiv-monitor run` of the same day started together on a fresh DAGSTER_HOME",
-        "the three concurrent runs succeeded, taking turns at DuckDB's lock; "
-        "tables equal a single run's row for row")
+        f"the three runs succeeded; Dagster held {blocked} step(s) back by pool, no two steps of one pool "
+        "overlapped; tables equal a single run's row for row")
+
+
+def pool_steps(dagster_home: str) -> tuple[list[tuple[str, str, float, float]], int]:
+    """([(run id, pool, step start, step end)], how many times a step was blocked by its pool's limit) of
+    every run of an instance."""
+    pools = {a.key.to_user_string(): a.op.pool for a in pipeline_for().assets}
+    steps, blocked = [], 0
+    with dg.DagsterInstance.from_config(dagster_home) as instance:
+        for record in instance.get_run_records():
+            begun: dict[str, float] = {}
+            for event in instance.all_logs(record.dagster_run.run_id):
+                blocked += "blocked by limit for pool" in (event.message or "")
+                kind, step = event.dagster_event_type, event.step_key
+                if kind == dg.DagsterEventType.STEP_START:
+                    begun[step] = event.timestamp
+                elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                    steps.append((record.dagster_run.run_id, pools[step], begun[step], event.timestamp))
+    return steps, blocked
 
 
 def test_7_queries_during_a_five_day_backfill_answer_or_say_a_run_is_writing(tmp_path, server):

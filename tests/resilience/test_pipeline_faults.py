@@ -277,6 +277,9 @@ def test_6_sigkill_mid_write_of_each_asset_then_a_rerun_equals_an_uninterrupted_
         timeout=900,
     )
     assert final.returncode == 0, final.stdout + final.stderr
+    # The killed run still looked started to Dagster, holding its step's pool slot: the next run failed it and
+    # freed the slot, or it would have waited for ever.
+    assert "its process is gone: marked failed, its pool slots freed" in final.stderr, final.stderr[-2000:]
     recovered = snapshot(home, exact=False)
     assert recovered == uninterrupted
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
@@ -294,7 +297,8 @@ def test_6_sigkill_mid_write_of_each_asset_then_a_rerun_equals_an_uninterrupted_
         + ", ".join(order),
         "after each kill the database opens and the killed table holds exactly what it held before; the re-run's "
         f"{sum(len(v) for v in recovered.values())} rows in 6 tables (and the report text) equal an uninterrupted "
-        "run's, run-specific columns aside; no duplicate keys",
+        "run's, run-specific columns aside; no duplicate keys; each next run failed the killed one and freed its "
+        "pool slot",
     )
 
 
