@@ -59,7 +59,7 @@ def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
         day = start_step(context, data_dir)
         ctx = stored_context(day, warehouse, reader)
-        text = render_report(ctx, reader.language)
+        text = render_report(ctx)
         path = data_dir.reports_dir / f"{day.isoformat()}.md"
         write_atomically(path, text)
         row = {"language": reader.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
@@ -132,11 +132,11 @@ def build_report_delivery(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
         content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
         day = start_step(context, data_dir)
-        d = digest(stored_context(day, warehouse, reader), reader.language, publish.base_url)
+        d = digest(stored_context(day, warehouse, reader), publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
         now = dt.datetime.now(dt.UTC)
-        rows = deliver_day(d, reader.language, publish.channels, publish.send, publish.send_empty, previous,
+        rows = deliver_day(d, publish.channels, publish.send, publish.send_empty, previous,
                            deliver, resend, now, context.log)
         warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]

@@ -110,7 +110,7 @@ def build_weekly_delivery(weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition
                                         reader.language, publish.base_url)
         previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        rows = deliver_day(message, reader.language, publish.channels, publish.send, publish.send_empty, previous,
+        rows = deliver_day(message, publish.channels, publish.send, publish.send_empty, previous,
                            deliver, resend, dt.datetime.now(dt.UTC), context.log)
         warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}

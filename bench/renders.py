@@ -85,11 +85,11 @@ def renders() -> dict[str, str]:
         for language in ("zh", "en"):
             monitor = Monitored(language, ("cs.AI", "cs.LG"), ("vla", "traffic prediction"), **profile)
             context = report_context(day, monitor, listing, [dict(r) for r in rows], GENERATED, similar)
-            out[f"{name}/report.{language}.md"] = render_report(context, language)
-            out[f"{name}/day.{language}.html"] = day_page(context, language)
-            d = digest(context, language, "https://example.org/arxiv")
-            out[f"{name}/digest.{language}.txt"] = fit_text(d, language, "markdown", 20_000, False)[0]
-            out[f"{name}/email.{language}.html"] = email_html(d, language, False)
+            out[f"{name}/report.{language}.md"] = render_report(context)
+            out[f"{name}/day.{language}.html"] = day_page(context)
+            d = digest(context, "https://example.org/arxiv")
+            out[f"{name}/digest.{language}.txt"] = fit_text(d, "markdown", 20_000, False)[0]
+            out[f"{name}/email.{language}.html"] = email_html(d, False)
     return out
 
 

@@ -36,8 +36,10 @@ DELIVERIES_SCHEMA = {"channel": pl.Utf8, "kind": pl.Utf8, "content_hash": pl.Utf
 DELIVERED = ("sent", "updated")
 
 
-def digest(context: dict, language: str, base_url: str) -> dict:
-    """What every channel says, from the report's context: subject, counts and the papers in report order."""
+def digest(context: dict, base_url: str) -> dict:
+    """What every channel says, from the report's context: subject, counts and the papers in report order,
+    in the report's language."""
+    language = context["language"]
     w = DIGEST[language]
     site = base_url.rstrip("/") + f"/days/{context['day']}.html" if base_url else ""
     papers = []
@@ -48,14 +50,17 @@ def digest(context: dict, language: str, base_url: str) -> dict:
                        "analysed": p.get("status") == "ok", "url": link,
                        **({"figure": paper_anchor(p["arxiv_id"])} if p.get("has_figure") else {})})
     kept, analysed = len(papers), len(context["papers"])
-    return {"day": context["day"], "subject": w["subject"].format(day=context["day"], kept=kept, analysed=analysed),
+    return {"language": language, "day": context["day"],
+            "subject": w["subject"].format(day=context["day"], kept=kept, analysed=analysed),
             "announces": context["announces"], "kept": kept, "analysed": analysed, "failed": len(context["failed"]),
             "papers": papers, "site_url": site}
 
 
 def content_hash(d: dict) -> str:
-    """What decides "unchanged": the digest without anything that changes from run to run."""
-    return hashlib.sha256(json.dumps(d, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    """What decides "unchanged": the digest without anything that changes from run to run (its language is
+    said by its words)."""
+    said = {k: v for k, v in d.items() if k != "language"}
+    return hashlib.sha256(json.dumps(said, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _paper_lines(i: int, p: dict, w: dict, style: str) -> str:
@@ -71,10 +76,10 @@ def _paper_lines(i: int, p: dict, w: dict, style: str) -> str:
     return "\n".join(lines)
 
 
-def fit_text(d: dict, language: str, style: str, budget: int, update: bool) -> tuple[str, int]:
+def fit_text(d: dict, style: str, budget: int, update: bool) -> tuple[str, int]:
     """The digest as text in `style` (text | markdown | slack) within `budget` UTF-8 bytes: whole papers
     from the end are left out, and counted in the last line. Returns (text, papers included)."""
-    w = DIGEST[language]
+    w = DIGEST[d["language"]]
     header = (w["updated"] if update else "") + d["subject"]
     if not d["announces"]:
         header += "\n" + w["no_announcement"]
@@ -95,7 +100,7 @@ def fit_text(d: dict, language: str, style: str, budget: int, update: bool) -> t
     raise ValueError(f"even the digest's header exceeds {budget} bytes")
 
 
-def email_html(d: dict, language: str, update: bool) -> str:
+def email_html(d: dict, update: bool) -> str:
     template = jinja2.Environment(autoescape=True).from_string(
         "<html><body><h2>{{ prefix }}{{ d.subject }}</h2>"
         "{% if d.site_url %}<p><a href=\"{{ d.site_url }}\">{{ w.site }}</a></p>{% endif %}"
@@ -108,31 +113,31 @@ def email_html(d: dict, language: str, update: bool) -> str:
         "<a href=\"{{ marks }}?{{ {'id': p.arxiv_id, 'signal': signal} | urlencode }}\">{{ t[signal] }}</a>"
         "{% endfor %}</small>{% endif %}</p></li>{% endfor %}</ol>"
         "</body></html>")
-    w = DIGEST[language]
+    w = DIGEST[d["language"]]
     # Marks open the served site's confirmation page (arxiv-monitor serve): a link never records by itself.
     base = d["site_url"].rsplit("/days/", 1)[0] if d["site_url"] else ""
-    return template.render(d=d, w=w, t=LABELS[language], base=base, marks=base and base + "/feedback",
+    return template.render(d=d, w=w, t=LABELS[d["language"]], base=base, marks=base and base + "/feedback",
                            prefix=w["updated"] if update else "")
 
 
-def channel_message(channel, d: dict, language: str, update: bool) -> tuple[dict, int]:
+def channel_message(channel, d: dict, update: bool) -> tuple[dict, int]:
     """(message for PublishResource.send, papers included) in the channel's own format."""
-    subject = (DIGEST[language]["updated"] if update else "") + d["subject"]
+    subject = (DIGEST[d["language"]]["updated"] if update else "") + d["subject"]
     if channel.kind == "email":  # one message, every paper: mail has no practical size limit here
-        text, included = fit_text(d, language, "text", 10**9, update)
-        return {"subject": subject, "text": text, "html": email_html(d, language, update)}, included
+        text, included = fit_text(d, "text", 10**9, update)
+        return {"subject": subject, "text": text, "html": email_html(d, update)}, included
     budget = TEXT_BUDGET[channel.kind]
     if channel.kind == "slack":
-        text, included = fit_text(d, language, "slack", budget, update)
+        text, included = fit_text(d, "slack", budget, update)
         payload = {"text": text}
     elif channel.kind == "feishu":
-        text, included = fit_text(d, language, "text", budget, update)
+        text, included = fit_text(d, "text", budget, update)
         payload = {"msg_type": "text", "content": {"text": text}}
     elif channel.kind == "dingtalk":
-        text, included = fit_text(d, language, "markdown", budget, update)
+        text, included = fit_text(d, "markdown", budget, update)
         payload = {"msgtype": "markdown", "markdown": {"title": subject, "text": text}}
     else:
-        text, included = fit_text(d, language, "text", budget, update)
+        text, included = fit_text(d, "text", budget, update)
         payload = {"day": d["day"], "subject": subject, "update": update, "counts": {
             "papers": d["kept"], "analysed": d["analysed"], "failed": d["failed"]},
             "papers": d["papers"][:included], "left_out": len(d["papers"]) - included, "text": text}
@@ -144,7 +149,7 @@ def _not_sent(base: dict, digest_hash: str, status: str, response: str) -> dict:
             "sent_at": None, "papers_sent": 0, "papers_left_out": 0}
 
 
-def deliver_day(d: dict, language: str, channels: list, send: Callable, send_empty: bool,
+def deliver_day(d: dict, channels: list, send: Callable, send_empty: bool,
                 previous: dict[str, dict], deliver: bool, resend: bool, now: dt.datetime, log=None) -> list[dict]:
     """One row per channel (report_deliveries), sending (`send(channel, message)`) where needed."""
     digest_hash = content_hash(d)
@@ -169,7 +174,7 @@ def deliver_day(d: dict, language: str, channels: list, send: Callable, send_emp
                                   "no paper this day ([delivery].send_empty = false)"))
             continue
         update = delivered_before and before["content_hash"] != digest_hash
-        message, included = channel_message(channel, d, language, update)
+        message, included = channel_message(channel, d, update)
         result = send(channel, message)
         earlier_attempts = before["attempts"] if before and before["status"] == "failed" else 0
         if log:

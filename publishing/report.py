@@ -199,6 +199,7 @@ def report_context(
     if calendar.announces:
         window = f"{calendar.window_start:%Y-%m-%d %H:%M} → {calendar.window_end:%Y-%m-%d %H:%M} UTC"
     return {
+        "language": language,
         "day": day.isoformat(),
         "day_label": REPORT[language]["day"].format(d=day),
         "generated": f"{generated:%Y-%m-%d %H:%M} UTC",
@@ -254,7 +255,8 @@ def analysis_outcomes(rows: list[dict]) -> dict:
             "failed_reasons": ", ".join(f"{k} {v}" for k, v in failed.most_common())}
 
 
-def render_report(context: dict, language: str) -> str:
+def render_report(context: dict) -> str:
+    language = context["language"]
     text = _environment().get_template("report.md.j2").render(**context, t=LABELS[language], r=REPORT[language])
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 

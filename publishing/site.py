@@ -52,9 +52,9 @@ def _link_label(kind: str, t: dict) -> str:
             "huggingface": t["link_model"]}.get(kind, t["link_page"])
 
 
-def day_page(context: dict, language: str) -> str:
-    """One day's page from the report's context (assets/report.py: report_context)."""
-    t = LABELS[language]
+def day_page(context: dict) -> str:
+    """One day's page from the report's context (publishing/report.py: report_context), in its language."""
+    t = LABELS[context["language"]]
     for paper in context["papers"] + context["failed"]:
         paper["site_anchor"] = paper_anchor(paper["arxiv_id"])
         paper["code_url"] = safe_url(paper["code"]["url"]) if paper.get("code") else None
@@ -169,7 +169,7 @@ def render_site(site: Path, day_context: dict | None, language: str, days: list[
     stands now; `arxiv-monitor serve` shows it live); returns bytes per file."""
     files: dict[str, str] = {"saved.html": saved_page(saved_rows or [], language)}
     if day_context is not None:
-        files[f"days/{day_context['day']}.html"] = day_page(day_context, language)
+        files[f"days/{day_context['day']}.html"] = day_page(day_context)
     entries = search_entries(search_rows)
     files["search-index.js"] = search_script(entries)
     files["search.json"] = json.dumps(entries, ensure_ascii=False) + "\n"

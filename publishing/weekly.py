@@ -122,7 +122,8 @@ def weekly_digest_message(week: dt.date, papers: list[dict], kept: int, language
               "analysed": bool(p["tldr"]),
               "url": f"{site}#{paper_anchor(p['arxiv_id'])}" if site else f"https://arxiv.org/abs/{p['arxiv_id']}"}
              for p in papers]
-    return {"day": week.isoformat(), "subject": w["subject"].format(week=week.isoformat(), kept=kept, shown=len(items)),
+    return {"language": language, "day": week.isoformat(),
+            "subject": w["subject"].format(week=week.isoformat(), kept=kept, shown=len(items)),
             "announces": True, "kept": len(items), "analysed": sum(i["analysed"] for i in items), "failed": 0,
             "papers": items, "site_url": site}
 

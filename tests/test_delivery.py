@@ -200,15 +200,16 @@ def sample_digest(n: int = 30) -> dict:
     papers = [{"arxiv_id": f"2512.{i:05d}", "title": f"Paper {i}: a long title about robots " * 3, "why": "vla",
                "tldr": f"这篇论文提出了一种方法，并在三个基准上验证了它的效果（第 {i} 篇）。", "analysed": True,
                "url": f"https://arxiv.org/abs/2512.{i:05d}v1"} for i in range(n)]
-    return {"day": DEMO_DAY, "subject": f"arXiv 监控 {DEMO_DAY}：{n} 篇论文，{n} 篇已分析", "announces": True,
+    return {"language": "zh", "day": DEMO_DAY, "subject": f"arXiv 监控 {DEMO_DAY}：{n} 篇论文，{n} 篇已分析",
+            "announces": True,
             "kept": n, "analysed": n, "failed": 0, "papers": papers, "site_url": ""}
 
 
 def test_size_limits_drop_whole_papers_and_say_how_many():
     d = sample_digest()
-    full, included = fit_text(d, "zh", "text", 10**9, update=False)
+    full, included = fit_text(d, "text", 10**9, update=False)
     assert included == 30
-    text, included = fit_text(d, "zh", "text", 4000, update=False)
+    text, included = fit_text(d, "text", 4000, update=False)
     assert len(text.encode()) <= 4000 and 0 < included < 30
     assert text.rstrip().endswith(f"另有 {30 - included} 篇未列出，见完整报告。")
     for p in d["papers"][:included]:
@@ -216,7 +217,7 @@ def test_size_limits_drop_whole_papers_and_say_how_many():
     assert d["papers"][included]["tldr"] not in text
     big = sample_digest(400)
     for kind in ("feishu", "dingtalk", "slack"):
-        message, included = channel_message(Channel(name=kind, kind=kind, url_env="X"), big, "zh", update=False)
+        message, included = channel_message(Channel(name=kind, kind=kind, url_env="X"), big, update=False)
         assert len(json.dumps(message["payload"], ensure_ascii=False).encode()) < 20_000 or kind == "slack"
         assert 0 < included < 400
 

@@ -207,12 +207,12 @@ def test_a_digest_link_opens_a_confirmation_page_and_only_its_button_records(rea
 
 
 def test_digest_email_carries_mark_links_to_the_served_site():
-    d = {"subject": "s", "site_url": "http://127.0.0.1:8000/days/2025-12-25.html", "announces": True,
+    d = {"language": "en", "subject": "s", "site_url": "http://127.0.0.1:8000/days/2025-12-25.html", "announces": True,
          "papers": [{"arxiv_id": "2512.20014", "title": "T", "why": "vla", "tldr": "x", "url": "u"}]}
-    html = email_html(d, "en", update=False)
+    html = email_html(d, update=False)
     assert 'href="http://127.0.0.1:8000/feedback?id=2512.20014&amp;signal=up"' in html
     assert "signal=down" in html and "signal=save" in html
-    assert "/feedback" not in email_html({**d, "site_url": ""}, "en", update=False)
+    assert "/feedback" not in email_html({**d, "site_url": ""}, update=False)
 
 
 def test_the_served_day_page_shows_the_marks_in_a_real_browser(reader, served):

@@ -45,7 +45,7 @@ LISTING = {"rows_new": 6, "rows_cross": 7, "rows_replace": 4, "rows_replace_cros
 def render(rows, language="zh", day=DAY, listing=LISTING, **overrides):
     context = report_context(day, monitor(language, **overrides), listing, rows, dt.datetime(2025, 12, 26, 1, 0,
                                                                                                tzinfo=dt.UTC))
-    return render_report(context, language)
+    return render_report(context)
 
 
 def test_layout_follows_the_seed_report():
@@ -203,7 +203,7 @@ def test_the_report_and_the_site_name_the_analysis_sections_alike(language):
 
     rows = [paper()]
     context = report_context(DAY, monitor(language), LISTING, rows, dt.datetime(2025, 12, 26, 1, 0, tzinfo=dt.UTC))
-    page = day_page(context, language)
+    page = day_page(context)
     text = render(rows, language)
     headings = [label for label, _ in LABELS[language]["fields"]]
     assert [h for h in headings if f"#### {h}\n" in text] == headings

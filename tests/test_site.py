@@ -85,7 +85,7 @@ def test_day_page_comes_from_the_stored_rows(site):
     (home / "reports" / f"{DEMO_DAY}.md").unlink()
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
                              pipeline.resources["reader"])
-    again = day_page(context, "zh")
+    again = day_page(context)
     assert again.split('id="provenance"')[0] == page.split('id="provenance"')[0]
 
 
@@ -115,7 +115,7 @@ def hostile_context(pipeline) -> dict:
 
 def test_hostile_title_and_links_stay_text(site):
     _, pipeline, _ = site
-    page = day_page(hostile_context(pipeline), "zh")
+    page = day_page(hostile_context(pipeline))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page
     assert "javascript:" not in page.replace("[click](javascript:alert(1))", "")
