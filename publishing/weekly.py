@@ -115,7 +115,7 @@ def trend_series(rows: list[dict], kind: str, limit: int = TREND_SERIES) -> dict
 
 
 def weekly_digest_message(week: dt.date, papers: list[dict], kept: int, language: str, base_url: str) -> dict:
-    """What every channel says about the week, in the daily digest's shape (assets/delivery.py)."""
+    """What every channel says about the week, in the daily digest's shape (publishing/digests.py)."""
     w = WEEKLY[language]
     site = base_url.rstrip("/") + f"/weeks/{week.isoformat()}.html" if base_url else ""
     items = [{"arxiv_id": p["arxiv_id"], "title": p["title"], "why": p["why_short"], "tldr": p["tldr"] or "",

@@ -219,7 +219,7 @@ DIGEST = {
 }
 
 
-# The weekly digest: its page, the trends page, the weeks' list and its message (assets/weekly.py).
+# The weekly digest: its page, the trends page, the weeks' list and its message (publishing/weekly.py).
 WEEKLY = {
     "zh": {"title": "arXiv 每周摘要：{week} 至 {end}", "weeks": "每周摘要", "trends": "趋势",
            "subject": "arXiv 每周摘要（{week} 当周）：{kept} 篇论文，精选 {shown} 篇",
