@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -43,7 +44,6 @@ FILE_FUNCTIONS = ("read_text", "read_blob", "read_csv", "read_csv_auto", "read_p
 
 def file_access_refusal(statement: str) -> str:
     """The one-line refusal for a statement DuckDB stopped from touching files, naming the function."""
-    import re
 
     used = [f for f in FILE_FUNCTIONS if re.search(rf"\b{f}\s*\(", statement, re.IGNORECASE)]
     where = used[0] if used else "a file or an extension"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import resource
+import time
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from pdf_reading.extraction import Extraction, extract_file
@@ -9,10 +13,7 @@ from pdf_reading.figures import main_figure_of_file
 
 
 def extract_in_child(path: str, conn) -> None:
-    import resource
-    import time as _time
-
-    started = _time.perf_counter()
+    started = time.perf_counter()
     try:
         result = extract_file(path).to_json(with_text=True)
         result["title"] = None
@@ -26,7 +27,7 @@ def extract_in_child(path: str, conn) -> None:
         except Exception as exc:  # noqa: BLE001 - a figure that cannot be read leaves the text as it is
             result["figure"] = None
             result["figure_error"] = f"{type(exc).__name__}: {exc}"[:300]
-    result["seconds"] = _time.perf_counter() - started
+    result["seconds"] = time.perf_counter() - started
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     conn.send(result)
     conn.close()
@@ -36,10 +37,6 @@ def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0,
     """Extract each PDF in its own worker process, `workers` at a time; a PDF that takes longer
     than `time_limit` seconds has its worker killed and gets `extract_failed`, so one
     pathological file cannot hang the run. Results are in the order of `paths`."""
-    import multiprocessing as mp
-    import time as _time
-    from multiprocessing.connection import wait
-
     # fork: the worker inherits the loaded PyMuPDF. spawn/forkserver re-import the main module in
     # every worker (Dagster's, pytest's: ~0.8 s each, measured), which costs more than most PDFs.
     context = mp.get_context("fork")
@@ -53,7 +50,7 @@ def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0,
             process = context.Process(target=target, args=(str(path), sender), daemon=True)
             process.start()
             sender.close()
-            running[receiver] = (index, process, _time.monotonic())
+            running[receiver] = (index, process, time.monotonic())
         for conn in wait(list(running), timeout=0.2):
             index, process, _ = running.pop(conn)
             try:
@@ -64,7 +61,7 @@ def extract_many(paths: list[Path], workers: int = 2, time_limit: float = 120.0,
                                   "error": f"extraction worker died (exit code {process.exitcode})"}
             conn.close()
             process.join()
-        now = _time.monotonic()
+        now = time.monotonic()
         for conn, (index, process, started) in list(running.items()):
             if now - started > time_limit:
                 process.kill()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -236,8 +237,6 @@ class _QuietServer(ThreadingHTTPServer):
     """A client that gave up (a timeout test, a size limit) closes its socket mid-answer: expected here."""
 
     def handle_error(self, request, client_address):
-        import sys
-
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)
 

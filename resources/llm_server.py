@@ -10,11 +10,13 @@ is checked for life, and stopped with its whole group when the run ends.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -258,16 +260,12 @@ def _die_with_parent() -> None:
     """In the server's process: SIGTERM it when the process that started it dies, even by SIGKILL,
     so a killed run never leaves a server holding the port (Linux; elsewhere a no-op)."""
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
 
 
 def port_in_use(host: str, port: int) -> bool:
-    import socket
-
     with socket.socket() as probe:
         probe.settimeout(1)
         return probe.connect_ex((host, port)) == 0
