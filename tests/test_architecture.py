@@ -191,7 +191,8 @@ def test_definitions_are_built_by_a_function_dagster_calls(tmp_path, monkeypatch
 
 
 def test_every_name_imported_from_the_project_exists():
-    """Imports inside functions (the CLI's lazy ones) only fail when that command runs: resolve them all here."""
+    """Imports inside functions only fail when that function runs (the benchmarks', which `make test` never
+    runs, import inside their functions): resolve them all here."""
     import importlib
 
     missing = []
@@ -209,3 +210,16 @@ def test_every_name_imported_from_the_project_exists():
                         except ImportError:
                             missing.append(f"{path.relative_to(REPO)}:{node.lineno} {node.module}.{alias.name}")
     assert not missing, "\n".join(missing)
+
+
+def test_every_command_dispatches_to_a_function_that_exists():
+    """The CLI imports the chosen command's module by name: each name must resolve, and each command parse."""
+    import importlib
+
+    from orchestration.cli import COMMANDS, build_parser
+
+    parser_commands = set(build_parser()._subparsers._group_actions[0].choices)
+    assert parser_commands == set(COMMANDS)
+    for command, target in COMMANDS.items():
+        module, name = target.split(":")
+        assert callable(getattr(importlib.import_module(f"orchestration.cli.{module}"), name, None)), command
