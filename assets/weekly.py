@@ -36,7 +36,7 @@ WHOLE_HISTORY = {"start": dt.date(2000, 1, 1), "end": dt.date(2999, 12, 31)}
 def publish_week(site, start: dt.date, context: dict, warehouse: WarehouseResource, language: str, base_url: str,
                  now: dt.datetime) -> int:
     """The week's page, the list of weeks, the trends page and the feed; returns the trends page's bytes."""
-    render_week(site, start, context, language)
+    render_week(site, start, context)
     weeks = warehouse.query_rows("site_weeks")
     page = render_page("weeks.html.j2", language, root="", title=WEEKLY[language]["weeks"], weeks=weeks)
     write_atomically(site / "weeks.html", page)

@@ -128,9 +128,10 @@ def weekly_digest_message(week: dt.date, papers: list[dict], kept: int, language
             "papers": items, "site_url": site}
 
 
-def render_week(site, week: dt.date, context: dict, language: str) -> None:
+def render_week(site, week: dt.date, context: dict) -> None:
+    """The week's page from its context (`week_context`), in its language."""
     write_atomically(site / "weeks" / f"{week.isoformat()}.html",
-                     render_page("week.html.j2", language, root="../", title=context["title"], c=context))
+                     render_page("week.html.j2", context["language"], root="../", title=context["title"], c=context))
 
 
 def render_trends(site, rows: list[dict], topics: list[dict], language: str, weeks: list[dict]) -> int:
@@ -158,6 +159,7 @@ def week_context(start: dt.date, papers: list[dict], counts: list[dict], topics:
     shown_weeks = sorted({r["week"] for r in history})
     series = trend_series(history, "keyword", 4) or trend_series(history, "interest", 4)
     return {
+        "language": language,
         "title": w["title"].format(week=start.isoformat(), end=(start + dt.timedelta(days=6)).isoformat()),
         "week": start.isoformat(), "papers": [{**p, "anchor": paper_anchor(p["arxiv_id"])} for p in papers],
         "counts": {kind: [r for r in counts if r["kind"] == kind] for kind in ("keyword", "interest", "category")},
