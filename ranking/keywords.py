@@ -134,10 +134,17 @@ NO_PROFILE = KeepRule(threshold=1.0, calibrated_threshold=float("inf"), learned_
                       semantic_weight=0.0)
 
 
+def report_order(row: dict, updates_last: bool = True) -> tuple:
+    """A kept paper's place in the report: new papers first, then new versions of papers announced earlier
+    (a watched author's ten-year-old paper's v7 does not lead the day's new work), each by combined score;
+    by combined score alone when `updates_last` is off."""
+    return (updates_last and row["is_update"], -row["combined_score"], row["arxiv_id"], row["version"])
+
+
 def filter_listings(rows: list[dict], rules: FilterRules, closeness: dict | None = None,
                     keep: KeepRule = NO_PROFILE) -> list[dict]:
-    """Kept rows in report order (combined score descending, then id), with their matches.
-    `closeness` {(arxiv_id, version): Closeness}: None when there is no profile and no feedback."""
+    """Kept rows in report order (`report_order`), with their matches. `closeness` {(arxiv_id, version):
+    Closeness}: None when there is no profile and no feedback."""
     kept = []
     for row in rows:
         c = (closeness or {}).get((row["arxiv_id"], row["version"]), Closeness())
@@ -162,7 +169,7 @@ def filter_listings(rows: list[dict], rules: FilterRules, closeness: dict | None
             "calibrated_score": rounded(c.calibrated), "learned_score": rounded(c.learned),
             "closest_liked": c.liked, **_venue(row), "revision_of": None, "revision_kind": None, "revision": None,
         })
-    kept.sort(key=lambda r: (-r["combined_score"], r["arxiv_id"], r["version"]))
+    kept.sort(key=lambda r: report_order(r, keep.updates_last))
     for rank, row in enumerate(kept, start=1):
         row["rank"] = rank
     return kept

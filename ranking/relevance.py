@@ -83,12 +83,15 @@ class Closeness:
 
 @dataclass(frozen=True)
 class KeepRule:
-    """When closeness alone keeps a paper that no keyword or watched author matched."""
+    """When closeness alone keeps a paper that no keyword or watched author matched, and the kept papers'
+    order: by combined score, new papers before new versions of papers announced earlier unless
+    `updates_last` is off."""
 
     threshold: float  # raw cosine, while there is no calibration
     calibrated_threshold: float
     learned_threshold: float
     semantic_weight: float
+    updates_last: bool = True
 
     def kept_by(self, c: Closeness) -> set[str]:
         if c.disliked_twin:

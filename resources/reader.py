@@ -105,6 +105,9 @@ class RelevanceSection(dg.Config):
         ge=0)
     similar_papers: int = setting("relevance", "ARXIV_MONITOR_SIMILAR_PAPERS", 3, (
         "Earlier papers of the history listed under each report entry (0: none)."), ge=0)
+    updates_last: bool = setting("relevance", "ARXIV_MONITOR_UPDATES_LAST", True, (
+        "Report order (the day's and the week's): new papers first, then new versions of papers announced "
+        "earlier, each by score; false: by score alone."))
 
     @field_validator("examples")
     @classmethod
@@ -173,4 +176,5 @@ class ReaderResource(dg.ConfigurableResource):
 
     def keep_rule(self) -> KeepRule:
         r = self.relevance
-        return KeepRule(r.threshold, r.calibrated_threshold, r.learned_threshold, r.semantic_weight)
+        return KeepRule(r.threshold, r.calibrated_threshold, r.learned_threshold, r.semantic_weight,
+                        r.updates_last)

@@ -1,5 +1,6 @@
 """Keyword matching and the filtered_papers golden test on the demo day."""
 
+import datetime as dt
 import json
 
 import dagster as dg
@@ -8,7 +9,7 @@ import feedparser
 import pymupdf
 import pytest
 
-from ranking.keywords import FilterRules, filter_listings, keyword_pattern, match_paper
+from ranking.keywords import FilterRules, filter_listings, keyword_pattern, match_paper, report_order
 from resources.settings import load_settings
 from tests.conftest import API_RECORDINGS, DEMO_DAY, REALDATA, pipeline_for
 
@@ -147,12 +148,34 @@ def test_golden_demo_day_keeps_exactly_the_seed_papers(pipeline, home):
     assert dropped == 13  # the real recorded non-matching entries and the three PDF papers
 
 
-def test_watched_authors_bring_in_the_pdf_papers(server, home):
+def test_watched_authors_bring_in_the_pdf_papers_after_the_days_new_work(server, home):
+    """On the demo day a watched author's new paper (U-Net, listed as new there) leads; the watched authors'
+    new versions of papers from 2016-2017 (BNN v3, the Transformer v7) are kept, first among the updates,
+    after every new paper of the day: a reader expects the day's new work first."""
     watching = pipeline_for(home, server, ARXIV_MONITOR_WATCH_AUTHORS="Ashish Vaswani,Olaf Ronneberger,Yoshua Bengio")
     assert dg.materialize(
         watching.assets_named("raw_listings", "listing_embeddings", "filtered_papers"), resources=watching.resources,
         partition_key=DEMO_DAY
     ).success
     with duckdb.connect(str(home / "arxiv.duckdb"), read_only=True) as conn:
-        top = conn.execute("select arxiv_id, matched_authors from filtered_papers order by rank limit 3").fetchall()
-    assert {a for a, _ in top} == {"1706.03762", "1505.04597", "1602.02830"}
+        ranked = conn.execute("select arxiv_id, is_update, matched_authors from filtered_papers order by rank"
+                              ).fetchall()
+    updates = [u for _, u, _ in ranked]
+    assert updates == sorted(updates) and False in updates  # no update before a new paper
+    assert ranked[0][0] == "1505.04597" and ranked[0][2] == ["Olaf Ronneberger"]
+    assert [a for a, u, _ in ranked if u][:2] == ["1602.02830", "1706.03762"]
+    # The week's list (sql/queries/week_papers.sql) follows the same rule, and by score alone when asked.
+    week = {"start": dt.date(2025, 12, 22), "end": dt.date(2025, 12, 29)}
+    listed = watching.resources["warehouse"].query_rows("week_papers", **week, updates_last=True)
+    assert [r["arxiv_id"] for r in listed] == [a for a, _, _ in ranked]
+    by_score = watching.resources["warehouse"].query_rows("week_papers", **week, updates_last=False)
+    assert [r["combined_score"] for r in by_score] == sorted((r["combined_score"] for r in by_score), reverse=True)
+
+
+def test_report_order_puts_new_papers_before_new_versions_unless_asked_otherwise():
+    rows = [{"arxiv_id": "1602.02830", "version": 3, "is_update": True, "combined_score": 105.8},
+            {"arxiv_id": "2512.20014", "version": 1, "is_update": False, "combined_score": 12.4},
+            {"arxiv_id": "2512.20188", "version": 1, "is_update": False, "combined_score": 21.0}]
+    assert [r["arxiv_id"] for r in sorted(rows, key=report_order)] == ["2512.20188", "2512.20014", "1602.02830"]
+    by_score = sorted(rows, key=lambda r: report_order(r, updates_last=False))
+    assert [r["arxiv_id"] for r in by_score] == ["1602.02830", "2512.20188", "2512.20014"]

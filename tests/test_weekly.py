@@ -38,7 +38,7 @@ def week(replay, tmp_path_factory):
         yield home, pipeline, first, again, sent_first, list(smtp.messages)
 
 
-def test_the_week_is_built_from_its_days_and_shows_the_best_papers_first(week):
+def test_the_week_is_built_from_its_days_and_shows_new_papers_first_then_the_best(week):
     home, pipeline, first, _, _, _ = week
     assert first.success
     digest = stored(home, "select days_reported, listings, kept, shown from weekly_digests where partition_date = "
@@ -46,9 +46,11 @@ def test_the_week_is_built_from_its_days_and_shows_the_best_papers_first(week):
     kept = stored(home, "select count(distinct arxiv_id) from filtered_papers where partition_date between "
                         f"'{DAYS[0]}' and '{DAYS[-1]}'")[0][0]
     assert digest == [(7, digest[0][1], kept, min(kept, 10))] and digest[0][1] > 0
-    scores = [s for (s,) in stored(home, f"select combined_score from weekly_papers where partition_date = '{WEEK}' "
-                                         "order by rank")]
-    assert scores == sorted(scores, reverse=True) and len(scores) == min(kept, 10)
+    # New papers before new versions of papers announced earlier, each best first (the daily report's order).
+    listed = stored(home, "select w.combined_score, bool_or(f.is_update) from weekly_papers w join filtered_papers f "
+                          f"using (arxiv_id, version) where w.partition_date = '{WEEK}' group by w.rank, "
+                          "w.combined_score order by w.rank")
+    assert listed == sorted(listed, key=lambda r: (r[1], -r[0])) and len(listed) == min(kept, 10)
     assert stored(home, f"select count(*) from weekly_papers where partition_date = '{WEEK}' and why is null") == [(0,)]
 
 

@@ -1,4 +1,5 @@
--- The papers kept on the announcement days of one week, each once (its best-scored listing), best first.
+-- The papers kept on the announcement days of one week, each once (its best-scored listing), in report order:
+-- new papers before new versions of papers announced earlier (unless $updates_last is false), each best first.
 SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.partition_date, f.combined_score) AS announced_on, arg_max(f.title, f.combined_score) AS title,
        max(f.combined_score) AS combined_score, arg_max(f.matched_keywords, f.combined_score) AS matched_keywords,
@@ -7,9 +8,11 @@ SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.closest_interest, f.combined_score) AS closest_interest,
        arg_max(f.learned_score, f.combined_score) AS learned_score,
        arg_max(f.closest_liked, f.combined_score) AS closest_liked,
+       arg_max(f.is_update, f.combined_score) AS is_update,
        arg_max(s.tldr, f.combined_score) FILTER (WHERE s.status = 'ok') AS tldr
 FROM filtered_papers f
 LEFT JOIN paper_summaries s USING (partition_date, arxiv_id, version)
 WHERE f.partition_date >= $start AND f.partition_date < $end
 GROUP BY f.arxiv_id
-ORDER BY combined_score DESC NULLS LAST, f.arxiv_id;
+ORDER BY CASE WHEN $updates_last THEN arg_max(f.is_update, f.combined_score) ELSE false END, combined_score DESC NULLS LAST,
+         f.arxiv_id;
