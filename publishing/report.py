@@ -81,6 +81,17 @@ def matched_labels(row: dict) -> list[str]:
     return list(row["matched_keywords"] or []) + [f"@{a}" for a in row["matched_authors"] or []]
 
 
+def closeness_shown(row: dict) -> tuple[float | None, str | None, float | None, str | None]:
+    """(semantic score, closest interest, learned score, closest liked paper) as the reader is told them: only
+    what took part in keeping the paper (`kept_by`). A paper kept for a watched author is not shown a
+    similarity below the keep rule next to an interest it has nothing to do with."""
+    took_part = set(row.get("kept_by") or [])
+    semantic = row.get("semantic_score") if "semantic" in took_part else None
+    learned = row.get("learned_score") if "learned" in took_part else None
+    return (semantic, row.get("closest_interest") if semantic is not None else None,
+            learned, row.get("closest_liked") if learned is not None else None)
+
+
 def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str,
              learned: float | None = None, liked: str | None = None) -> str:
     """Why the paper is in the report: its keyword/author matches, its similarity to the interest
@@ -133,16 +144,15 @@ def paper_entry(row: dict, position: int, language: str, similar: list[dict]) ->
     links = [{**l, "where": WHERE[language].get(l["found_in"], l["found_in"]), "url": href(l["url"])}
              for l in (row.get("links") or [])]
     matched = matched_labels(row)
-    semantic = row.get("semantic_score")
+    semantic, closest, learned, liked = closeness_shown(row)
     paper = {
         **row,
         "anchor": f"paper-{position}",
         "authors": row["authors"],
         "categories": row["categories"],
         "matched": matched,
-        "why": why_kept(matched, semantic, row.get("closest_interest"), language, row.get("learned_score"),
-                        row.get("closest_liked")),
-        "why_short": why_short(matched, semantic, row.get("learned_score"), row.get("closest_liked"), language),
+        "why": why_kept(matched, semantic, closest, language, learned, liked),
+        "why_short": why_short(matched, semantic, learned, liked, language),
         "similar": similar,
         "links": links,
         "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),

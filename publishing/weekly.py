@@ -20,7 +20,7 @@ import datetime as dt
 import polars as pl
 
 from publishing.charts import weekly_lines
-from publishing.report import matched_labels, why_kept, why_short, write_atomically
+from publishing.report import closeness_shown, matched_labels, why_kept, why_short, write_atomically
 from publishing.site import paper_anchor, render_page
 from publishing.wording import WEEKLY
 
@@ -91,12 +91,12 @@ def week_papers(rows: list[dict], limit: int, language: str) -> list[dict]:
     papers = []
     for rank, r in enumerate(rows[:limit], start=1):
         matched = matched_labels(r)
+        semantic, closest, learned, liked = closeness_shown(r)
         papers.append({
             "rank": rank, "arxiv_id": r["arxiv_id"], "version": r["version"], "announced_on": r["announced_on"],
             "title": " ".join(r["title"].split()), "combined_score": r["combined_score"], "tldr": r["tldr"],
-            "why": why_kept(matched, r["semantic_score"], r["closest_interest"], language, r["learned_score"],
-                            r["closest_liked"]),
-            "why_short": why_short(matched, r["semantic_score"], r["learned_score"], r["closest_liked"], language),
+            "why": why_kept(matched, semantic, closest, language, learned, liked),
+            "why_short": why_short(matched, semantic, learned, liked, language),
         })
     return papers
 

@@ -127,6 +127,19 @@ def test_announcement_day_with_no_match():
     assert "今天没有论文匹配所配置的关键词（共检查 19 篇公告论文）" in render([])
 
 
+def test_the_match_line_shows_closeness_only_where_it_kept_the_paper():
+    """A watched author's paper with a similarity below the keep rule shows no score and no "closest" interest;
+    a paper the interests kept shows both (issue 36's match line)."""
+    watched = paper(arxiv_id="1602.02830", matched_keywords=[], matched_authors=["Yoshua Bengio"], kept_by=["author"],
+                    semantic_score=0.29, closest_interest="Spatio-temporal forecasting")
+    close = paper(arxiv_id="2512.20014", matched_keywords=["vla"], kept_by=["keyword", "semantic"],
+                  semantic_score=0.56, closest_interest="Vision-language-action models")
+    text = render([watched, close])
+    assert "语义相关 0.56 · 最接近：Vision-language-action models" in text
+    assert "0.29" not in text and "最接近：Spatio-temporal forecasting" not in text
+    assert "@Yoshua Bengio" in text
+
+
 def test_updates_are_marked():
     text = render([paper(arxiv_id="2511.14396", version=5, is_update=True, announce_type="replace-cross")])
     assert (

@@ -8,6 +8,7 @@ SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.closest_interest, f.combined_score) AS closest_interest,
        arg_max(f.learned_score, f.combined_score) AS learned_score,
        arg_max(f.closest_liked, f.combined_score) AS closest_liked,
+       arg_max(f.kept_by, f.combined_score) AS kept_by,
        arg_max(f.is_update, f.combined_score) AS is_update,
        arg_max(s.tldr, f.combined_score) FILTER (WHERE s.status = 'ok') AS tldr
 FROM filtered_papers f
