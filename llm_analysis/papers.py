@@ -109,6 +109,15 @@ def reuse_cached(papers: list[dict], cached: dict, run: ModelRun,
     return rows, missing
 
 
+@dataclass
+class BuiltRequest:
+    """What the model reads for one paper, and what the report says it was written from."""
+
+    request: SectionRequest
+    basis: str
+    dropped: list[str]
+
+
 def summary_row(paper: dict, outcome: AnalysisOutcome, request: BuiltRequest, run: ModelRun, backend: str,
                 now: dt.datetime) -> dict:
     """The `paper_summaries` row of one paper's outcome."""
@@ -127,13 +136,6 @@ def summary_row(paper: dict, outcome: AnalysisOutcome, request: BuiltRequest, ru
         "cited_sections": analysis.get("cited_sections", []), "citation_share": None,
         "quality": outcome.quality.as_row() if outcome.quality else None,
     }
-
-
-@dataclass
-class BuiltRequest:
-    request: SectionRequest
-    basis: str
-    dropped: list[str]
 
 
 def reading_budget(server: LLMServer) -> int:

@@ -192,14 +192,14 @@ class Monitored:
 
 
 def report_context(
-    day: dt.date, reader: Monitored, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
+    day: dt.date, monitored: Monitored, listing_day: dict | None, rows: list[dict], generated: dt.datetime,
     similar: dict[str, list[dict]] | None = None,
 ) -> dict:
     """Everything the template shows, from the tables; papers in rank order, failures apart.
     `similar` {arxiv_id: [earlier papers]} from the history's embeddings."""
     similar = similar or {}
-    language = reader.language
-    calendar = announcement_day(day, reader.holiday_dates)
+    language = monitored.language
+    calendar = announcement_day(day, monitored.holiday_dates)
     entries = [paper_entry(row, i, language, similar.get(row["arxiv_id"], [])) for i, row in enumerate(rows, start=1)]
     papers = [p for p in entries if p.get("status") == "ok"]
     failed = [p for p in entries if p.get("status") != "ok"]
@@ -216,13 +216,13 @@ def report_context(
         "announces": calendar.announces,
         "reason": calendar.reason,
         "reason_label": REASONS[language].get(calendar.reason, calendar.reason),
-        "categories": ", ".join(reader.categories),
-        "keywords": ", ".join(k.strip() for k in reader.keywords),
-        "exclude": ", ".join(reader.exclude),
-        "authors": ", ".join(reader.watch_authors),
-        "interests": REPORT[language]["list_separator"].join(reader.profile_items),
-        "profile_items": len(reader.profile_items),
-        "threshold": reader.threshold,
+        "categories": ", ".join(monitored.categories),
+        "keywords": ", ".join(k.strip() for k in monitored.keywords),
+        "exclude": ", ".join(monitored.exclude),
+        "authors": ", ".join(monitored.watch_authors),
+        "interests": REPORT[language]["list_separator"].join(monitored.profile_items),
+        "profile_items": len(monitored.profile_items),
+        "threshold": monitored.threshold,
         "papers": papers,
         "failed": failed,
         "counts": counts,

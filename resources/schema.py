@@ -60,12 +60,22 @@ def declared(cls: type[pydantic.BaseModel]) -> list[Setting]:
     """The settings a class declares: its fields made with `setting`, and those of its sections."""
     found = []
     for key, field in cls.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if "toml" in extra:
-            found.append(Setting(extra["toml"], key, extra["env"], field))
-        elif isinstance(field.annotation, type) and issubclass(field.annotation, dg.Config):
+        if is_section(field):
             found += declared(field.annotation)
+        elif (own := setting_of(key, field)) is not None:
+            found.append(own)
     return found
+
+
+def is_section(field: pydantic.fields.FieldInfo) -> bool:
+    """A field that is a whole TOML section (the reader's `[filter]`, say), not one key."""
+    return isinstance(field.annotation, type) and issubclass(field.annotation, dg.Config)
+
+
+def setting_of(key: str, field: pydantic.fields.FieldInfo) -> Setting | None:
+    """The key a field made with `setting` is; None for a field that is no setting."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return Setting(extra["toml"], key, extra["env"], field) if "toml" in extra else None
 
 
 SETTINGS = sorted({(s.section, s.key): s for cls in SCHEMA.values() for s in declared(cls)}.values(),

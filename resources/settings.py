@@ -21,10 +21,9 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
 import pydantic
 
-from resources.schema import SCHEMA, SECTIONS, SETTINGS, declared, section_model, type_name
+from resources.schema import SCHEMA, SECTIONS, SETTINGS, declared, is_section, section_model, setting_of, type_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,11 +49,9 @@ class Settings:
         """The fields of one resource (a section of the reader as its own table), as Dagster config takes them."""
         cls, fields = SCHEMA[key], {}
         for name, field in cls.model_fields.items():
-            mine = declared(field.annotation) if isinstance(field.annotation, type) and issubclass(
-                field.annotation, dg.Config) else []
-            if mine:
-                fields[name] = {s.key: self.values[(s.section, s.key)] for s in mine}
-            elif (s := next((s for s in declared(cls) if s.key == name), None)) is not None:
+            if is_section(field):
+                fields[name] = {s.key: self.values[(s.section, s.key)] for s in declared(field.annotation)}
+            elif (s := setting_of(name, field)) is not None:
                 fields[name] = self.values[(s.section, s.key)]
         if "home" in cls.model_fields:
             fields["home"] = str(self.home)

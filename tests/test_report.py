@@ -129,7 +129,7 @@ def test_announcement_day_with_no_match():
 
 def test_the_match_line_shows_closeness_only_where_it_kept_the_paper():
     """A watched author's paper with a similarity below the keep rule shows no score and no "closest" interest;
-    a paper the interests kept shows both (issue 36's match line)."""
+    a paper the interests kept shows both: a number below the keep rule would mislead."""
     watched = paper(arxiv_id="1602.02830", matched_keywords=[], matched_authors=["Yoshua Bengio"], kept_by=["author"],
                     semantic_score=0.29, closest_interest="Spatio-temporal forecasting")
     close = paper(arxiv_id="2512.20014", matched_keywords=["vla"], kept_by=["keyword", "semantic"],
