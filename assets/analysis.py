@@ -55,24 +55,26 @@ def summarise(papers: list[dict], cached: dict, llm: LLMServerResource, language
     rows, missing = reuse_cached(papers, cached, model_run(llm, language, config), now)
     if not missing:
         return [rows[i] for i in range(len(papers))]
-    with llm.running() as server:
+    say = log.info if log else (lambda _: None)
+    with llm.running(say) as server:
         run = model_run(llm, language, config, server.backend)
         every = lambda done: [rows.get(i) or done[i] for i in range(len(papers))]  # noqa: E731
-        rows.update(analyse_papers(papers, missing, server, run, now, log=log.info if log else (lambda _: None),
+        rows.update(analyse_papers(papers, missing, server, run, now, log=say,
                                    save=(lambda done: save(every(done))) if save else None))
     return [rows[i] for i in range(len(papers))]
 
 
 def summaries_metadata(rows: list[dict], reused: int, seconds: float) -> dict:
     ok = [r for r in rows if r["status"] == "ok"]
-    lines = ["| arXiv id | status | basis | tokens in/out | repetition | echo | language | numbers | terms "
-             "| TL;DR or error |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| arXiv id | status | basis | seconds | tokens in/out | repetition | echo | language | numbers | terms "
+             "| TL;DR or error |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = (r["tldr"] or "") if r["status"] == "ok" else (r["error"] or "")
         q = r.get("quality") or {}
         lines.append(
             f"| {r['arxiv_id']}v{r['version']} | {r['status']}{' (cached)' if r['cached'] else ''} | "
-            f"{r['basis']} | {r['tokens_in']}/{r['tokens_out']} | {q.get('max_repetition', '')} | "
+            f"{r['basis']} | {r.get('latency_seconds') or 0:.0f} | {r['tokens_in']}/{r['tokens_out']} | "
+            f"{q.get('max_repetition', '')} | "
             f"{q.get('max_echo', '')} | {q.get('language_share', '')} | {q.get('number_grounding', '')} | "
             f"{q.get('term_grounding', '')} | {note[:100].replace('|', '/')} |")
     return {

@@ -45,7 +45,6 @@ def build_paper_fulltext(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
                                    stored=warehouse.query_rows("stored_extractions", partition_date=day))
         warehouse.write_partition(day, {"paper_fulltext": pl.DataFrame(rows, schema=FULLTEXT_SCHEMA).to_arrow()})
         counts = Counter(r["status"] for r in rows)
-        context.log.info(f"{day}: {len(rows)} papers {dict(counts)} in {time.perf_counter() - started:.1f} s")
         return dg.MaterializeResult(metadata={
             "papers": len(rows), **{f"status_{s}": counts.get(s, 0) for s in STATUSES},
             "pages": sum(r["pages"] or 0 for r in rows), "extractions_reused": reused,

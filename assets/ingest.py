@@ -76,8 +76,6 @@ def build_raw_listings(days: dg.PartitionsDefinition, step_retry_delay_seconds: 
         warehouse.write_partition(day, listing.tables())
         if client.rejected:
             context.log.warning(f"{day}: skipped {len(client.rejected)} feed entries: {'; '.join(client.rejected)}")
-        context.log.info(f"{day}: {len(listing.rows)} rows {listing.counts}, {listing.requests} requests, "
-                         f"{listing.cache_hits} from cache, complete={listing.complete}")
         return dg.MaterializeResult(
             metadata=listing_metadata(listing, len(client.rejected)),
             check_results=listing_checks(listing, warehouse.query("duplicate_versions", partition_date=day)))

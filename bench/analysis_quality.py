@@ -5,7 +5,8 @@ Per model and way of asking (DEFAULT_RUNS; BENCH_ANALYSIS_RUNS=model:strategy,..
 through the real pipeline (replay server, real PDFs, llama.cpp), then from the stored rows: papers shown
 with an analysis, rejected by which gate, failed, repetition between sections, number grounding, names
 or numbers the paper lacks, language share (and the seed report's under the same measure), seconds
-per paper with and without full text, prompt and generation tokens/s and the server's peak memory.
+per paper with and without full text, prompt and generation tokens/s and the server's peak memory, and
+how often a shown analysis says a thing twice (measured by this code also for a run of an older commit).
 
 Evidence on the 12 real PDFs: our cue-phrase rules (pdf_reading/evidence.py) vs sumy's LexRank and
 TextRank (the same number of sentences per paper, our sentence splitter: sumy's own needs NLTK data
@@ -16,9 +17,12 @@ whether the method can say which kind a sentence is (the report labels them).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -74,7 +78,6 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     env = {**os.environ, "ARXIV_API_URL": replay.api_url, "ARXIV_PDF_URL": replay.pdf_url, "ARXIV_MIN_INTERVAL": "0",
            "ARXIV_MONITOR_HOME": str(home), "ARXIV_MONITOR_WATCH_AUTHORS": WATCH,
            "ARXIV_MONITOR_LLM_BACKEND": "llama-cpp", "ARXIV_MONITOR_LLAMA_MODEL": model,
-           "ARXIV_MONITOR_LLM_STRATEGY": strategy,
            "ARXIV_MONITOR_LLM_PORT": "8193", "ARXIV_MONITOR_STEP_RETRY_DELAY": "0"}
     if papers == "fulltext":  # only the watched authors' three papers, whose PDFs are recorded
         env.update({"ARXIV_MONITOR_KEYWORDS": "", "ARXIV_MONITOR_INTERESTS": ""})
@@ -86,7 +89,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     sampler = threading.Thread(target=_server_sampler, args=(stop, peak), daemon=True)
     sampler.start()
     started = time.perf_counter()
-    # A request still generating after 240 s fails (the JSON strategy's grammar can run for many minutes).
+    # A request still generating after 240 s fails: one stuck request does not hold the run.
     result = dg.materialize(pipeline.assets_named("paper_summaries"), resources=pipeline.resources,
                             partition_key=DEMO_DAY,
                             run_config={"ops": {"paper_summaries": {"config": {"timeout_seconds": 240.0}}}})
@@ -249,31 +252,69 @@ def evidence_methods() -> dict:
     return summary
 
 
-# model:strategy[:papers] (papers: all, or fulltext: the three with recorded PDFs); BENCH_ANALYSIS_RUNS
-# overrides. The JSON strategy runs on the three only: on the 1.5B one grammar-bound request can take
-# many minutes.
-DEFAULT_RUNS = ("qwen2.5-coder-0.5b:sections,smollm2-135m:sections,qwen2.5-coder-1.5b:sections,"
-                "qwen2.5-coder-1.5b:json:fulltext")
+# model:strategy[:papers][@commit] (papers: all, or fulltext: the three with recorded PDFs; commit: that
+# revision's code, for a before/after in one run); BENCH_ANALYSIS_RUNS overrides.
+DEFAULT_RUNS = "qwen2.5-coder-0.5b:sections,smollm2-135m:sections,qwen2.5-coder-1.5b:sections"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _at_commit(commit: str, run: list[str]) -> dict:
+    """One run with the code of `commit`: a git worktree beside this checkout (so ../shared resolves), its
+    own `_model_run` in a subprocess with this venv."""
+    tree = REPO.parent / f"analysis-quality-{commit[:10]}"
+    subprocess.run(["git", "worktree", "add", "-f", "--detach", str(tree), commit], cwd=REPO, check=True,
+                   capture_output=True)
+    script = ("import json, tempfile\nfrom pathlib import Path\nfrom replay.server import ReplayServer\n"
+              "from bench.analysis_quality import _model_run\n"
+              "with tempfile.TemporaryDirectory() as tmp, ReplayServer() as replay:\n"
+              f"    result = _model_run(*{run!r}, replay=replay, root=Path(tmp))\n"
+              "print(json.dumps(result, default=str))\n")
+    try:
+        out = subprocess.run([sys.executable, "-c", script], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                             capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(out.stderr[-1000:])
+        return {**json.loads(out.stdout.strip().splitlines()[-1]), "commit": commit}
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
+
+
+def _said_twice(record: dict) -> dict:
+    """How often the shown analyses say a thing twice (llm_analysis/gates.py: repeats), by this code's
+    measure whatever code wrote them."""
+    from llm_analysis.gates import repeats
+
+    per_paper = {a["arxiv_id"]: repeats(a) for a in record.get("analyses_shown", [])}
+    return {"repeated_sentences_shown": sum(r["repeated_sentences"] for r in per_paper.values()),
+            "figures_in_more_than_two_sections_shown": sum(len(r["figures_in_more_sections"])
+                                                           for r in per_paper.values()),
+            "said_twice_by_paper": {k: r for k, r in per_paper.items()
+                                    if r["repeated_sentences"] or r["figures_in_more_sections"]}}
 
 
 def analysis_quality() -> dict:
     from replay.server import ReplayServer
 
-    runs = [r.strip().split(":") for r in os.environ.get("BENCH_ANALYSIS_RUNS", DEFAULT_RUNS).split(",") if r.strip()]
+    runs = [r.strip() for r in os.environ.get("BENCH_ANALYSIS_RUNS", DEFAULT_RUNS).split(",") if r.strip()]
     with tempfile.TemporaryDirectory() as tmp, ReplayServer() as replay:
         models = []
-        for run in runs:
+        for spec in runs:
+            run, _, commit = spec.partition("@")
             try:
-                models.append(_model_run(*run, replay=replay, root=Path(tmp)))
+                record = _at_commit(commit, run.split(":")) if commit else _model_run(*run.split(":"), replay=replay,
+                                                                                       root=Path(tmp))
+                models.append({**record, **_said_twice(record)})
             except Exception as exc:  # one run's failure is recorded; the others still are
-                models.append({"model": run[0], "strategy": run[1], "error": f"{type(exc).__name__}: {exc}"[:1000]})
+                models.append({"model": run, "commit": commit or None,
+                               "error": f"{type(exc).__name__}: {exc}"[:1000]})
     return {
         "benchmark": "analysis_quality", "day": DEMO_DAY, "watched_authors": WATCH, "models": models,
         "seed_report": seed_language_share(),
         "evidence": evidence_methods(),
         "target": ">= 7 of 9 papers with an analysis passing every gate (default model, sections); language "
                   "share >= the seed report's; number grounding >= 0.9; 0 invented names or numbers shown; "
-                  "server RSS <= 4 GB",
+                  "0 sentences said again in a later section and 0 result figures in more than two sections of "
+                  "one shown analysis; server RSS <= 4 GB",
         "note": "the demo day's 9 papers: 6 from their abstract (no PDF offline), 3 from their real PDF. "
                 "'invented_names_or_numbers_shown' checks the shown analyses against the paper's whole stored "
                 "text (abstract + every section). Evidence: 'stating_share' is the share of picked sentences that "

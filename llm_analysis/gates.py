@@ -18,11 +18,16 @@ Measures, each stored per analysis (`paper_summaries.quality`):
   was given does not contain: junk, since the reader cannot tell it from the paper's own;
 - grounding: the share of numbers, and of named terms (acronyms, CamelCase, names with digits),
   that also appear in the source text.
+
+Each fact once: an answer that passed keeps only what the sections before it did not say (`said_once`):
+a sentence restating an earlier one is taken out, and so is one restating a result figure that two
+earlier sections state; `repeats` counts both in a whole analysis (analysis_quality records it).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -87,6 +92,80 @@ def containment(part: str, whole: str | set, n: int = 4) -> float:
         return 0.0
     theirs = whole if isinstance(whole, set) else ngrams(whole, n)
     return len(mine & theirs) / len(mine)
+
+
+# Each fact once per analysis: a sentence sharing this share of its bigrams (sentence_grams) with one sentence
+# said before says it again (the demo day's restated sentences share 0.59-0.65, different sentences on the
+# same paper 0.33-0.46); a result figure is stated in at most this many sections.
+SENTENCE_REPEAT_LIMIT = 0.55
+FIGURE_SECTIONS = 2
+_SENTENCE_BREAK = re.compile(r"(?<=[。！？!?；])\s*|(?<=[^\d]\.)\s+")
+# A result figure: a decimal, a percentage, a factor ("2.55x", "3倍") or a number above 10 ("512").
+_RESULT_FIGURE = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|x|×|倍)?(?![A-Za-z0-9])")
+
+
+def sentence_grams(sentence: str) -> set:
+    """What a sentence is compared by: CJK character bigrams and its Latin words (names), or word bigrams of
+    Latin text. Bigrams, not the 4-grams of the section gates: a restated sentence reorders its words."""
+    words = [w.lower() for w in _WORD.findall(sentence or "")]
+    if _cjk_text(sentence):
+        chars = "".join(_CJK.findall(sentence))
+        return {chars[i:i + 2] for i in range(len(chars) - 1)} | set(words)
+    return {tuple(words[i:i + 2]) for i in range(len(words) - 1)}
+
+
+def says_again(grams: set, said: list[set]) -> bool:
+    return bool(grams) and any(len(grams & other) / len(grams) >= SENTENCE_REPEAT_LIMIT for other in said)
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_BREAK.split(text or "") if part and part.strip()]
+
+
+def result_figures(text: str) -> set[str]:
+    found = set()
+    for match in _RESULT_FIGURE.finditer(text or ""):
+        number = match.group(1).replace(",", "")
+        if match.group(2) or "." in number or float(number) > 10:
+            found.add(number)
+    return found
+
+
+def said_once(text: str, earlier: list[str]) -> tuple[str, int]:
+    """`text` without its sentences that say again what a sentence of `earlier` (the sections before it) or
+    of itself already said, and without those restating a result figure that FIGURE_SECTIONS earlier
+    sections state; and how many sentences that left out."""
+    said = [sentence_grams(s) for section in earlier for s in sentences(section)]
+    stated = Counter(f for section in earlier for f in result_figures(section))
+    kept = []
+    for sentence in sentences(text):
+        mine = sentence_grams(sentence)
+        if not says_again(mine, said) and all(stated[f] < FIGURE_SECTIONS for f in result_figures(sentence)):
+            kept.append(sentence)
+            said.append(mine)
+    return ("" if _cjk_text(text) else " ").join(kept), len(sentences(text)) - len(kept)
+
+
+def each_fact_once(text: str, earlier: list[str], language: str, restated: str) -> str:
+    """A section's accepted answer without what the sections before it already said (`said_once`); when
+    too little is left to say anything, `restated`: the sentence saying the section only restated them."""
+    kept, dropped = said_once(text, earlier)
+    if dropped and size(kept) < MIN_WORDS[language]:
+        return restated
+    return kept if dropped else text
+
+
+def repeats(analysis: dict, fields: tuple[str, ...] = PROSE_FIELDS) -> dict:
+    """How often an analysis says a thing twice: sentences of a section that nearly repeat a sentence of an
+    earlier section, and result figures stated in more than FIGURE_SECTIONS sections."""
+    said, repeated, stated = [], 0, Counter()
+    for name in fields:
+        mine = [sentence_grams(s) for s in sentences(analysis.get(name) or "")]
+        repeated += sum(says_again(m, said) for m in mine)
+        said += mine
+        stated.update(result_figures(analysis.get(name) or ""))
+    return {"repeated_sentences": repeated,
+            "figures_in_more_sections": sorted(f for f, n in stated.items() if n > FIGURE_SECTIONS)}
 
 
 def size(text: str) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,27 @@ def build_requests(papers: dict[int, dict], server: LLMServer, run: ModelRun) ->
     return built
 
 
+class PaperProgress:
+    """A line per finished paper: `k/N`, its short title, what it was read from, its outcome and seconds,
+    and the time left, from the speed this run measured on this machine so far."""
+
+    def __init__(self, papers: dict[int, dict], built: dict[int, BuiltRequest], log: Callable[[str], None],
+                 clock: Callable[[], float] = time.monotonic):
+        self.papers, self.built, self.log, self.clock = papers, built, log, clock
+        self.started, self.done = clock(), 0
+
+    def finished(self, i: int, outcome: AnalysisOutcome) -> None:
+        self.done += 1
+        total, title = len(self.papers), " ".join(self.papers[i]["title"].split())
+        basis = "full text" if self.built[i].basis != "abstract" else "abstract"
+        line = (f"{self.done}/{total} {title[:60] + '…' if len(title) > 60 else title} ({basis}): "
+                f"{outcome.status}, {outcome.latency_seconds:.0f} s")
+        if self.done < total:
+            left = (self.clock() - self.started) / self.done * (total - self.done)
+            line += f"; about {left / 60:.0f} min left" if left >= 90 else f"; about {left:.0f} s left"
+        self.log(line)
+
+
 def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, run: ModelRun, now: dt.datetime,
                    log: Callable[[str], None] = lambda _: None,
                    save: Callable[[dict[int, dict]], None] | None = None) -> dict[int, dict]:
@@ -181,7 +203,8 @@ def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, ru
 
     try:
         requests = {i: b.request for i, b in built.items()}
-        asyncio.run(ask_all(server, requests, finished, run, sampling_for(server, run)))
+        progress = PaperProgress({i: papers[i] for i in missing}, built, log)
+        asyncio.run(ask_all(server, requests, finished, run, sampling_for(server, run), progress.finished))
     except BaseException:
         if save is not None:
             stopped = AnalysisOutcome("failed", None, "interrupted before this paper was analysed", 0, 0, 0.0,
@@ -192,9 +215,11 @@ def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, ru
 
 
 async def ask_all(server: LLMServer, requests: dict[int, SectionRequest], finished: dict, run: ModelRun,
-                  sampling: dict, client=None) -> None:
+                  sampling: dict, on_finished: Callable[[int, AnalysisOutcome], None] = lambda i, o: None,
+                  client=None) -> None:
     """Every paper's questions, `server.max_in_flight` papers at a time; each outcome lands in `finished`
-    as soon as its paper is done. `client`: an OpenAI-compatible async client (one is made for `server`)."""
+    (and is handed to `on_finished`) as soon as its paper is done. `client`: an OpenAI-compatible async
+    client (one is made for `server`)."""
     prompts, headings = section_prompts(run.language), run.headings
     client = client or openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=1,
                                           timeout=run.timeout_seconds)
@@ -204,6 +229,7 @@ async def ask_all(server: LLMServer, requests: dict[int, SectionRequest], finish
         async with semaphore:
             finished[i] = await analyse_sections(client, server.model, sampling, request, prompts, headings,
                                                  server.backend, server.max_output_tokens)
+        on_finished(i, finished[i])
 
     try:
         await asyncio.gather(*(one(i, r) for i, r in requests.items()))

@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Callable
 
 import dagster as dg
+
+from orchestration.progress import run_lines_logger
 
 
 def stretches(selected: list[dg.AssetsDefinition], chain: list[dg.AssetsDefinition]) -> list[list[dg.AssetsDefinition]]:
@@ -38,14 +41,26 @@ HOST_TAG, PROCESS_TAG = "arxiv-monitor/host", "arxiv-monitor/pid"
 UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
+# The job a CLI run executes in its own process (as `dg.materialize` would, with the run's lines logger).
+CLI_JOB = "cli_run"
+
+
 def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: dt.date, resources: dict,
-                        instance: dg.DagsterInstance, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
+                        instance: dg.DagsterInstance, run_config: dict | None = None,
+                        write: Callable[[str], None] | None = None) -> dg.ExecuteInProcessResult:
     """One Dagster run of `stretch` and its checks for `day`, in this process; never raises for a failed
-    step. Its steps take their pools' slots like any run's, so a concurrent run's steps wait for them."""
-    return dg.materialize([*stretch, *checks_of(stretch, checks)], partition_key=day.isoformat(),
-                          resources=resources, instance=instance, run_config=run_config or {},
-                          tags={HOST_TAG: socket.gethostname(), PROCESS_TAG: str(os.getpid())},
-                          raise_on_error=False)
+    step. Its steps take their pools' slots like any run's, so a concurrent run's steps wait for them.
+    `write` gets the run's lines as they happen (orchestration/progress.py)."""
+    loggers, run_config = {"console": dg.colored_console_logger}, dict(run_config or {})
+    if write is not None:
+        # Dagster starts only the loggers a run's config names, when it names any.
+        loggers["run_lines"] = run_lines_logger(write)
+        run_config["loggers"] = {**run_config.get("loggers", {}), "run_lines": {}}
+    defs = dg.Definitions(assets=[*stretch, *checks_of(stretch, checks)], resources=resources, loggers=loggers,
+                          jobs=[dg.define_asset_job(CLI_JOB)])
+    return defs.resolve_job_def(CLI_JOB).execute_in_process(
+        run_config=run_config, instance=instance, partition_key=day.isoformat(), raise_on_error=False,
+        tags={HOST_TAG: socket.gethostname(), PROCESS_TAG: str(os.getpid())})
 
 
 def fail_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:

@@ -20,7 +20,7 @@ import secrets
 import urllib.parse
 from pathlib import Path
 
-from publishing.site import saved_page
+from publishing.site import has_weekly_pages, saved_page
 from publishing.wording import LABELS
 from ranking.feedback import FeedbackError, check_signal, paper_id, record, states
 from resources.warehouse import WarehouseBusy
@@ -110,7 +110,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                 self._json(200, {k: _public(v) for k, v in states(self.server.warehouse, self.server.profile).items()})
             elif url.path == "/saved.html":
                 rows = self.server.warehouse.query_rows("saved_papers", profile=self.server.profile)
-                self._send(200, saved_page(rows, self.server.language), "text/html; charset=utf-8")
+                page = saved_page(rows, self.server.language, weekly=has_weekly_pages(self.server.site))
+                self._send(200, page, "text/html; charset=utf-8")
             elif url.path == "/feedback":
                 self._confirmation(urllib.parse.parse_qs(url.query))
             else:

@@ -92,17 +92,23 @@ def closeness_shown(row: dict) -> tuple[float | None, str | None, float | None, 
             learned, row.get("closest_liked") if learned is not None else None)
 
 
-def why_kept(matched: list[str], semantic: float | None, closest: str | None, language: str,
-             learned: float | None = None, liked: str | None = None) -> str:
-    """Why the paper is in the report: its keyword/author matches, its similarity to the interest
-    profile and the closest item ("语义相关 0.71 · 最接近：…"), and, once the reader's marks taught the
-    ranking, the liked paper it resembles ("像你赞过的：…")."""
-    parts = [", ".join(matched)] if matched else []
+def why_kept(row: dict, language: str) -> str:
+    """Why the paper is in the report, in words: the keywords its title or abstract mentions, the watched
+    authors among its authors, the interest it is close to and the liked paper it resembles (each only
+    when that rule took part in keeping it, `closeness_shown`), with the similarity as a figure."""
+    r = REPORT[language]
+    semantic, closest, learned, liked = closeness_shown(row)
+    parts = []
+    if row.get("matched_keywords"):
+        parts.append(r["why_keywords"].format(keywords=r["why_keyword_sep"].join(
+            r["why_keyword"].format(keyword=k) for k in row["matched_keywords"])))
+    if row.get("matched_authors"):
+        parts.append(r["why_authors"].format(authors=r["why_author_sep"].join(row["matched_authors"])))
     if semantic is not None:
-        parts.append(REPORT[language]["why_semantic"].format(score=semantic, closest=closest))
+        parts.append(r["why_semantic"].format(score=semantic, closest=closest))
     if learned is not None and liked:
-        parts.append(REPORT[language]["why_learned"].format(score=learned, liked=liked))
-    return " · ".join(parts)
+        parts.append(r["why_learned"].format(score=learned, liked=liked))
+    return r["why_sep"].join(parts)
 
 
 def why_short(matched: list[str], semantic: float | None, learned: float | None, liked: str | None,
@@ -151,7 +157,7 @@ def paper_entry(row: dict, position: int, language: str, similar: list[dict]) ->
         "authors": row["authors"],
         "categories": row["categories"],
         "matched": matched,
-        "why": why_kept(matched, semantic, closest, language, learned, liked),
+        "why": why_kept(row, language),
         "why_short": why_short(matched, semantic, learned, liked, language),
         "similar": similar,
         "links": links,

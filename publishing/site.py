@@ -52,8 +52,9 @@ def _link_label(kind: str, t: dict) -> str:
             "huggingface": t["link_model"]}.get(kind, t["link_page"])
 
 
-def day_page(context: dict) -> str:
-    """One day's page from the report's context (publishing/report.py: report_context), in its language."""
+def day_page(context: dict, weekly: bool = False) -> str:
+    """One day's page from the report's context (publishing/report.py: report_context), in its language;
+    `weekly`: whether the site has its weekly pages yet (the navigation links only pages that exist)."""
     t = LABELS[context["language"]]
     for paper in context["papers"] + context["failed"]:
         paper["site_anchor"] = paper_anchor(paper["arxiv_id"])
@@ -63,30 +64,32 @@ def day_page(context: dict) -> str:
                                for l in paper["links"] if safe_url(l["url"])]
     return _environment().get_template("day.html.j2").render(
         t=t, c=context, root="../", title=f"{t['report']} {context['day']}", day_label=context["day_label"],
-        reason=t.get(context["reason"], context["reason"]))
+        reason=t.get(context["reason"], context["reason"]), weekly=weekly)
 
 
-def index_page(days: list[dict], language: str) -> str:
+def index_page(days: list[dict], language: str, weekly: bool = False) -> str:
     t = LABELS[language]
     for d in days:
         d["reason"] = t.get(d.get("reason") or "", d.get("reason") or "")
-    return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor")
+    return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor",
+                                                               weekly=weekly)
 
 
 def render_page(template: str, language: str, root: str, title: str, **context) -> str:
-    """Any page of the site from its template, with the language's words."""
+    """Any page of the weekly part of the site from its template, with the language's words."""
     return _environment().get_template(template).render(t=LABELS[language], w=WEEKLY[language], root=root,
-                                                        title=title, **context)
+                                                        title=title, weekly=True, **context)
 
 
-def saved_page(rows: list[dict], language: str, root: str = "") -> str:
+def saved_page(rows: list[dict], language: str, root: str = "", weekly: bool = False) -> str:
     """The reading list (sql/queries/saved_papers.sql rows): saved papers with their analysis and evidence."""
     t = LABELS[language]
     papers = [{**r, "site_anchor": paper_anchor(r["arxiv_id"]), "model_label": label_for(r.get("model") or ""),
                "saved_on": r["first_saved_at"].date().isoformat() if r.get("first_saved_at") else "",
                "evidence": r.get("evidence") or []} for r in rows]
     return _environment().get_template("saved.html.j2").render(
-        t=t, papers=papers, root=root, title=t["saved_title"], evidence_kinds=EVIDENCE_KINDS[language])
+        t=t, papers=papers, root=root, title=t["saved_title"], evidence_kinds=EVIDENCE_KINDS[language],
+        weekly=weekly)
 
 
 def search_entries(rows: list[dict]) -> list[dict]:
@@ -162,19 +165,25 @@ def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, upd
     return "\n".join(lines) + "\n"
 
 
+def has_weekly_pages(site: Path) -> bool:
+    """Whether a week's digest was published into `site` (weeks.html and trends.html are written together)."""
+    return (site / "weeks.html").is_file() and (site / "trends.html").is_file()
+
+
 def render_site(site: Path, day_context: dict | None, language: str, days: list[dict], search_rows: list[dict],
                 base_url: str, now: dt.datetime, saved_rows: list[dict] | None = None,
                 figures: dict[str, bytes] | None = None, weeks: list[dict] | None = None) -> dict[str, int]:
     """Write the day's page (when given) and the index, search index, feed and reading list (as it
     stands now; `arxiv-monitor serve` shows it live); returns bytes per file."""
-    files: dict[str, str] = {"saved.html": saved_page(saved_rows or [], language)}
+    weekly = has_weekly_pages(site)
+    files: dict[str, str] = {"saved.html": saved_page(saved_rows or [], language, weekly=weekly)}
     if day_context is not None:
-        files[f"days/{day_context['day']}.html"] = day_page(day_context)
+        files[f"days/{day_context['day']}.html"] = day_page(day_context, weekly)
     entries = search_entries(search_rows)
     files["search-index.js"] = search_script(entries)
     files["search.json"] = json.dumps(entries, ensure_ascii=False) + "\n"
     files["feed.xml"] = atom_feed(days, day_titles(search_rows), base_url, now, weeks)
-    files["index.html"] = index_page(days, language)  # last: it links to what was written before it
+    files["index.html"] = index_page(days, language, weekly)  # last: it links to what was written before it
     for name, text in files.items():
         write_atomically(site / name, text)
     for arxiv_id, png in (figures or {}).items():  # the day's main figures, one PNG per paper

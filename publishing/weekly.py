@@ -95,7 +95,7 @@ def week_papers(rows: list[dict], limit: int, language: str) -> list[dict]:
         papers.append({
             "rank": rank, "arxiv_id": r["arxiv_id"], "version": r["version"], "announced_on": r["announced_on"],
             "title": " ".join(r["title"].split()), "combined_score": r["combined_score"], "tldr": r["tldr"],
-            "why": why_kept(matched, semantic, closest, language, learned, liked),
+            "why": why_kept(r, language),
             "why_short": why_short(matched, semantic, learned, liked, language),
         })
     return papers

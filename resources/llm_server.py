@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -193,8 +193,9 @@ class LLMServerResource(dg.ConfigurableResource):
             return False
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[LLMServer]:
-        """The server for this run: reused when one answers, else started and stopped around it."""
+    def running(self, say: Callable[[str], None] = lambda _: None) -> Iterator[LLMServer]:
+        """The server for this run: reused when one answers, else started and stopped around it (and `say`
+        told how long it took to load the model)."""
         backend = self.resolved_backend()
         if backend == "external":
             if not self.url:
@@ -216,9 +217,13 @@ class LLMServerResource(dg.ConfigurableResource):
                 f"port {self.port} on {self.host} is taken by something that is not our LLM server (another "
                 "program, or an LLM server with a different API key): stop it or set ARXIV_MONITOR_LLM_PORT"
             )
+        started = time.monotonic()
         process, log_path = self.start(backend)
+        served = Path(self.gguf_path()).name if backend == "llama-cpp" else self.identity(backend)
+        say(f"starting the LLM server: {backend} with {served} (its log: {log_path})")
         try:
             self.wait_ready(process, base_url, log_path)
+            say(f"LLM server ready in {time.monotonic() - started:.0f} s")
             yield self.describe(backend, base_url, True)
         finally:
             stop_group(process)

@@ -1,4 +1,6 @@
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -150,6 +152,45 @@ def cli(*args, env_extra=None, timeout=900):
                           cwd=REPO, env=env, timeout=timeout)
 
 
+@dataclass
+class Watched:
+    """A finished subprocess, and when each line of its standard output first appeared in the file it
+    was written to (seconds since the epoch)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    arrivals: list[tuple[float, str]]
+
+
+def cli_watched(*args, env_extra=None, timeout=900, folder: Path) -> Watched:
+    """The console script with its output redirected to files in `folder`, as `make demo >log 2>&1` does,
+    the file read every 0.2 s while it runs."""
+    import subprocess
+    import sys
+
+    out_path, err_path = folder / "stdout.log", folder / "stderr.log"
+    arrivals: list[tuple[float, str]] = []
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), *args], stdout=out,
+                                   stderr=err, cwd=REPO, env={**os.environ, **(env_extra or {})})
+        deadline, seen = time.monotonic() + timeout, 0
+        while True:
+            finished = process.poll() is not None
+            text = out_path.read_text()
+            complete = text[:text.rfind("\n") + 1]
+            now = time.time()
+            arrivals += [(now, line) for line in complete[seen:].splitlines()]
+            seen = len(complete)
+            if finished:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.2)
+    return Watched(process.returncode, out_path.read_text(), err_path.read_text(), arrivals)
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory, shared_llm):
     """`arxiv-monitor demo` run once for the session (real replay server, PDFs and llama.cpp):
@@ -166,7 +207,7 @@ def demo(tmp_path_factory, shared_llm):
            # 48 tokens, the paper at 800, which takes the demo from ~6 min to ~1.5 min here. `make demo` runs
            # uncapped.
            "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS": "48", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS": "800"}
-    return env, cli("demo", env_extra=env)
+    return env, cli_watched("demo", env_extra=env, folder=root)
 
 
 def replay_env(server, home: Path, **extra) -> dict:

@@ -37,6 +37,35 @@ def test_demo_then_query_answers(demo):
     assert query.stdout.splitlines()[1:] == ["cross,7", "new,6", "replace,4", "replace-cross,2"]
 
 
+STAGES = ["raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries", "daily_report"]
+
+
+def test_demo_says_each_stage_as_it_ends_and_each_paper_as_it_is_analysed(demo):
+    """Redirected to a file, the demo writes each stage's line when that stage ends (against the time
+    Dagster recorded its materialisation) and a line per analysed paper while the analysis runs."""
+    import dagster as dg
+
+    env, demo = demo
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    day = "2025-12-25"
+    stage_lines = {stage: [t for t, line in demo.arrivals if f" {day} {stage}: " in line] for stage in STAGES}
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        for stage in STAGES:
+            ended = instance.fetch_materializations(dg.AssetKey(stage), limit=1).records[0].timestamp
+            said = stage_lines[stage][-1]  # the stage's own line comes last of its lines
+            assert 0 <= said - ended < 60, (stage, said - ended)
+    order = [stage_lines[stage][-1] for stage in STAGES]
+    assert order == sorted(order)
+
+    papers = [(t, line) for t, line in demo.arrivals if "paper_summaries: " in line and "/9 " in line]
+    assert [line.split("paper_summaries: ")[1].split(" ")[0] for _, line in papers] == [f"{k}/9" for k in range(1, 10)]
+    # Each as it happens: between the full text's line and the analysis stage's own, not all at once.
+    assert stage_lines["paper_fulltext"][-1] <= papers[0][0] < papers[-1][0] <= stage_lines["paper_summaries"][-1]
+    bases = [line.split("(")[-1].split(")")[0] for _, line in papers]
+    assert sorted(bases) == ["abstract"] * 6 + ["full text"] * 3
+    assert all(" s left" in line or " min left" in line for _, line in papers[:-1])
+
+
 @pytest.mark.parametrize("args, message", [
     (["run", "--date", "2025-02-30"], "malformed date '2025-02-30'"),
     (["run", "--date", "2099-01-05"], "2099-01-05 is in the future"),

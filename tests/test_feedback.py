@@ -259,7 +259,7 @@ def test_marks_change_the_next_runs_order_and_each_entry_says_why(replay, tmp_pa
     assert dg.materialize(pipeline.assets_named("daily_report"), resources=pipeline.resources,
                           partition_key=DEMO_DAY).success
     report = next((home / "reports").glob(f"*{DEMO_DAY}*.md")).read_text(encoding="utf-8")
-    assert report.count("像你赞过的：") >= len(after)  # every entry says which liked paper it is like
+    assert report.count("像你赞过的《") >= len(after)  # every entry says which liked paper it is like
 
 
 # ---------------------------------------------------------------- plain functions

@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from llm_analysis.gates import JUNK_GATES, assess, containment, invented, ngrams, script_share, term_grounding
+from llm_analysis.gates import (
+    JUNK_GATES,
+    PROSE_FIELDS,
+    assess,
+    containment,
+    each_fact_once,
+    invented,
+    ngrams,
+    repeats,
+    said_once,
+    script_share,
+    term_grounding,
+)
 from llm_analysis.questions import section_prompts
 from tests.conftest import REALDATA
 
@@ -125,3 +137,67 @@ def test_measures():
     assert ngrams("本文提出一种方法") == {"本文提出", "文提出一", "提出一种", "出一种方", "一种方法"}
     assert script_share("本文提出 STLDM", "zh") == round(4 / 9, 3) and script_share("123", "zh") is None
     assert term_grounding(["STLDM beats SimVP and GPT-4"], "STLDM and SimVP") == round(2 / 3, 3)
+
+
+# ---------------------------------------------------------------- each fact once
+
+# STLDM's analysis on the demo day as the default model wrote it (before sentences said again were taken out):
+# the result sentence ends three sections, and the contribution restates the overview.
+STLDM = {
+    "summary": "这篇论文主要解决了用雷达数据进行降水预报的复杂性和不确定性问题。它提出了一种名为"
+               "STLDM的模型，该模型通过学习条件网络和扩散模型来生成预测结果。实验结果显示，"
+               "STLDM在多个雷达数据集上的性能优于现有方法，并且提高了推理效率。",
+    "motivation": "现有方法在处理复杂和随机的天气预测任务时存在一些不足，例如确定性模型生成模糊预测"
+                  "，而生成模型又难以获得准确的结果。",
+    "contributions": "本文的主要贡献是提出了一种名为STLDM的简单而有效的模型架构，该架构通过学习条"
+                     "件网络和扩散模型来生成预测结果。STLDM在多个雷达数据集上表现出优于现有方法的"
+                     "性能，并且提高了推理效率。",
+    "method": "本文提出了一种名为STLDM的模型，它是一种基于扩散过程的生成模型。该模型通过学"
+              "习条件网络和变分自动编码器来获取空间-时间特征，并在两个阶段进行预测：一个用于确"
+              "定性预测，另一个用于增强预测。实验结果表明，STLDM在多个雷达数据集上表现出优"
+              "于现有方法的性能，并且推理效率更高。",
+    "experiments": "在三个雷达数据集上进行了实验。",
+}
+
+
+def in_order(analysis: dict) -> dict:
+    """Each section as `analyse_sections` keeps it: without what the sections before it said."""
+    kept = {}
+    for name in PROSE_FIELDS:
+        kept[name] = each_fact_once(analysis[name], [kept[k] for k in PROSE_FIELDS if k in kept], "zh", "RESTATED")
+    return kept
+
+
+def test_a_sentence_said_in_an_earlier_section_is_taken_out_of_the_later_one():
+    assert repeats(STLDM)["repeated_sentences"] == 3
+    kept = in_order(STLDM)
+    assert repeats(kept) == {"repeated_sentences": 0, "figures_in_more_sections": []}
+    assert kept["summary"] == STLDM["summary"] and kept["motivation"] == STLDM["motivation"]
+    # The section keeps what it says anew; one left with nothing says so in words.
+    assert kept["method"] == STLDM["method"][:STLDM["method"].index("实验结果表明")]
+    assert kept["contributions"] == "RESTATED"
+    assert kept["experiments"] == STLDM["experiments"]
+
+
+def test_a_result_figure_is_stated_in_at_most_two_sections():
+    analysis = {"summary": "ActionFlow runs 2.55x faster on the edge without retraining.",
+                "motivation": "Edge robots need actions at 30 Hz, which large models miss.",
+                "contributions": "A pipelined scheduler reaches a 2.55x speed-up. It batches decode with prefill.",
+                "method": "Decode and prefill steps of consecutive time steps share one batch. The gain is 2.55x.",
+                "experiments": "On the OpenVLA-7B model the speed-up is 2.55x. "
+                               "Task success rates stay the same on all three benchmarks."}
+    assert repeats(analysis)["figures_in_more_sections"] == ["2.55"]
+    kept = in_order(analysis)
+    assert repeats(kept)["figures_in_more_sections"] == []
+    assert kept["method"] == "Decode and prefill steps of consecutive time steps share one batch."
+    assert kept["experiments"] == "Task success rates stay the same on all three benchmarks."
+    assert "2.55x" in kept["summary"] and "2.55x" in kept["contributions"]
+
+
+def test_a_well_written_analysis_loses_no_sentence():
+    """The seed report's analyses (a strong model's) say each thing once: nothing is taken out of them,
+    nor out of different sentences about the same paper."""
+    for _, analysis, _ in seed_analyses():
+        assert in_order(analysis) == {k: analysis[k] for k in PROSE_FIELDS}
+    assert said_once("该方法将任务分解为两个阶段：确定性预测与扩散增强。", [STLDM["summary"]]) == \
+        ("该方法将任务分解为两个阶段：确定性预测与扩散增强。", 0)

@@ -215,7 +215,7 @@ def test_default_keywords_report_shows_semantic_scores(server, home):
     assert dg.materialize(pipeline.assets_named("daily_report"), resources=pipeline.resources,
                           partition_key=DEMO_DAY).success
     report = (home / "reports" / f"{DEMO_DAY}.md").read_text(encoding="utf-8")
-    assert "· 语义相关 0.56 · 最接近：Vision-language-action models" in report
+    assert "；内容接近你的兴趣「Vision-language-action models: robot policies" in report
     kept = stored(home, "select arxiv_id, kept_by from filtered_papers")
     assert {k[0] for k in kept} == SEED and all("keyword" in k[1] for k in kept)
 

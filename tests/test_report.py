@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from publishing.report import md, render_report, report_context
+from publishing.report import md, render_report, report_context, why_kept
 from resources.configured import build_resources
 from tests.conftest import settings_for
 
@@ -135,9 +135,21 @@ def test_the_match_line_shows_closeness_only_where_it_kept_the_paper():
     close = paper(arxiv_id="2512.20014", matched_keywords=["vla"], kept_by=["keyword", "semantic"],
                   semantic_score=0.56, closest_interest="Vision-language-action models")
     text = render([watched, close])
-    assert "语义相关 0.56 · 最接近：Vision-language-action models" in text
-    assert "0.29" not in text and "最接近：Spatio-temporal forecasting" not in text
-    assert "@Yoshua Bengio" in text
+    assert "内容接近你的兴趣「Vision-language-action models」（语义相似度 0.56）" in text
+    assert "0.29" not in text and "Spatio-temporal forecasting」" not in text
+    # Why each paper is there, in words: the watched author, the keyword its text mentions.
+    assert "**入选原因**: 作者中有你关注的 Yoshua Bengio\n" in text
+    assert "**入选原因**: 标题或摘要含关键词「vla」；内容接近你的兴趣「Vision-language-action models」" in text
+
+
+def test_why_a_paper_is_there_reads_as_words_in_english():
+    row = paper(arxiv_id="2512.20014", matched_keywords=["vla", "Vision Language Action"],
+                matched_authors=["Chelsea Finn"], kept_by=["keyword", "author", "semantic", "learned"],
+                semantic_score=0.56, closest_interest="robot policies", learned_score=0.71, closest_liked="ActionFlow")
+    assert why_kept(row, "en") == ("its title or abstract mentions “vla”, “Vision Language Action”; by Chelsea Finn, "
+                                   "whom you follow; close to your interest “robot policies” (semantic similarity "
+                                   "0.56); like “ActionFlow”, a paper you liked (similarity learned from your marks "
+                                   "0.71)")
 
 
 def test_updates_are_marked():

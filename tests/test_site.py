@@ -3,12 +3,15 @@ the Atom feed parsed back, hostile text kept as text, atomic rewrites, `arxiv-mo
 
 import copy
 import datetime as dt
+import html.parser
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -78,7 +81,7 @@ def test_day_page_comes_from_the_stored_rows(site):
     page = (root / "days" / f"{DEMO_DAY}.html").read_text(encoding="utf-8")
     for arxiv_id in SEED:
         assert f'id="{paper_anchor(arxiv_id)}"' in page and f'href="#{paper_anchor(arxiv_id)}"' in page
-    assert "语义相关 0.56 · 最接近：Vision-language-action models" in page
+    assert "内容接近你的兴趣「Vision-language-action models" in page
     assert "没有分析记录" in page  # the failures, apart, with their reason
     assert page.index('id="failed"') < page.index('id="provenance"')
     # Rendered from the rows, not from the Markdown: deleting the Markdown file changes nothing.
@@ -201,3 +204,99 @@ def test_serve_without_a_site_says_so(replay, tmp_path):
                          cwd=REPO, env=replay_env(replay, tmp_path / "empty"), capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 2 and "no site at" in out.stderr
+
+
+# ---------------------------------------------------------------- every link of the demo's site
+
+class Links(html.parser.HTMLParser):
+    """Every href and src of a page, and its element ids (the targets of its fragments)."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "xlink:href") and value:
+                self.links.append(value)
+            if name == "id" and value:
+                self.ids.add(value)
+
+
+def browse(url: str, folder: Path) -> tuple[str, list[tuple[str, int]], list[str]]:
+    """A page loaded in chromium: (its DOM after its scripts ran, (url, status) of every response the page's
+    loading received from the site, what it wrote to the console)."""
+    net_log = folder / "net.json"
+    with tempfile.TemporaryDirectory() as profile:
+        out = subprocess.run([chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              f"--user-data-dir={profile}", f"--log-net-log={net_log}", "--enable-logging=stderr",
+                              "--v=0", "--virtual-time-budget=3000", "--dump-dom", url],
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    urls, statuses = {}, {}
+    for event in json.loads(net_log.read_text())["events"]:
+        params, source = event.get("params") or {}, event["source"]["id"]
+        if "url" in params and source not in urls:
+            urls[source] = params["url"]
+        if params.get("headers") and str(params["headers"][0]).startswith("HTTP/"):
+            statuses[source] = int(params["headers"][0].split()[1])
+    site = url.split("/")[2]
+    responses = [(urls[s], status) for s, status in statuses.items() if s in urls and urls[s].split("/")[2] == site]
+    console = [line for line in out.stderr.splitlines() if ":CONSOLE" in line]
+    return out.stdout, responses, console
+
+
+def test_every_link_of_the_demos_site_leads_to_a_page_and_no_console_error(demo, tmp_path):
+    """From the index, every page the demo's site links (day, week, weeks, trends, reading list, feed and
+    what those link) is followed under `arxiv-monitor serve`, in a real browser: no 404 for a page or any
+    resource it loads, no fragment without its target, nothing on the console."""
+    env, _ = demo
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), "serve", "--port", str(port)],
+                              cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "index.html", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+                time.sleep(0.2)
+        pages, seen, targets, fragments = [base + "index.html"], set(), {}, []
+        while pages:
+            page = pages.pop()
+            if page in seen:
+                continue
+            seen.add(page)
+            if page.endswith(".xml"):
+                feed = feedparser.parse(urllib.request.urlopen(page, timeout=10).read())
+                links = [link["href"] for entry in feed.entries for link in entry.links]
+            else:
+                dom, responses, console = browse(page, tmp_path)
+                assert [r for r in responses if r[1] != 200] == [], page
+                assert console == [], page
+                parsed = Links()
+                parsed.feed(dom)
+                links, targets[page] = parsed.links, parsed.ids
+            for link in links:
+                target = urllib.parse.urljoin(page, link)
+                if not target.startswith(base):
+                    continue  # arXiv, code and data: links out of the site (and data: URLs)
+                address, _, fragment = target.partition("#")
+                if fragment:
+                    fragments.append((page, address, fragment))
+                if address.endswith((".html", ".xml")):
+                    pages.append(address)
+                else:
+                    with urllib.request.urlopen(address, timeout=10) as answer:
+                        assert answer.status == 200, (page, address)
+        for page, address, fragment in fragments:
+            assert fragment in targets[address], (page, address, fragment)
+        visited = {p.removeprefix(base) for p in seen}
+        assert {"index.html", f"days/{DEMO_DAY}.html", "weeks.html", "weeks/2025-12-22.html", "trends.html",
+                "saved.html", "feed.xml"} <= visited, visited
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

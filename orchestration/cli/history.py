@@ -19,7 +19,7 @@ from orchestration.cli.common import (
 )
 from orchestration.query import QueryRefused, export_parquet, file_access_refusal, read_statement, write_result
 from orchestration.serve import SiteServer, installation_token
-from publishing.report import matched_labels, why_kept
+from publishing.report import why_kept
 from ranking.closeness import MissingVectors, preview_keep
 from ranking.feedback import FeedbackError, record
 from ranking.relevance import ProfileError
@@ -204,8 +204,7 @@ def cmd_preview(args) -> int:
         print(f"  interest: {label}")
     print(f"\nkept ({len(preview.kept)}):")
     for r in preview.kept:
-        why = why_kept(matched_labels(r), r["semantic_score"], r["closest_interest"], reader.language,
-                       r["learned_score"], r["closest_liked"])
+        why = why_kept(r, reader.language)
         z = "" if r["calibrated_score"] is None else f" [calibrated {r['calibrated_score']:.2f}]"
         print(f"  {r['rank']:>3}  {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
               f"       {why}{z}")

@@ -28,53 +28,13 @@ from resources.data_dir import DataDirResource, check_data_dir
 from resources.settings import ConfigError, load_settings
 
 
-def summarise(asset: str, m: dict) -> str:
-    """One line per materialisation for the terminal."""
-    if asset == "raw_listings":
-        if not m["announces"]:
-            return f"no announcement ({m['reason']})"
-        return (f"{m['rows']} rows (new {m['rows_new']}, cross {m['rows_cross']}, replace {m['rows_replace']}, "
-                f"replace-cross {m['rows_replace_cross']}); {m['requests']} requests; "
-                + ("complete" if m["complete"] else "INCOMPLETE: " + m["note"]))
-    if asset == "listing_embeddings":
-        return f"{m['embedded']} embedded, {m['from_cache']} from cache ({m['model']}, {m['dimensions']}-d)"
-    if asset == "filtered_papers":
-        return (f"kept {m['kept']} of {m['listings']} listings ({m['updates']} updates, "
-                f"{m['kept_by_semantic_only']} by the interest profile alone)")
-    if asset == "paper_fulltext":
-        statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_") and v)
-        reused = f" ({m['extractions_reused']} extractions re-used)" if m.get("extractions_reused") else ""
-        return f"{m['papers']} papers, {m['pages']} pages in {m['seconds']} s{reused}: {statuses or 'none'}"
-    if asset == "paper_summaries":
-        return (f"{m['ok']} analysed, {m['rejected']} rejected by the quality gates, {m['failed']} failed, "
-                f"{m['cache_hits']} from cache; {m['requests']} requests, "
-                f"{m['tokens_in']} tokens in / {m['tokens_out']} out in {m['seconds']} s")
-    if asset == "report_site":
-        days = m["days_in_index"]
-        return (f"{days} day{'s' if days != 1 else ''} in the index, search index {m['search_index_bytes']} bytes "
-                f"→ {m['page']}")
-    if asset == "report_delivery":
-        statuses = ", ".join(f"{k.removeprefix('status_')} {v}" for k, v in m.items() if k.startswith("status_"))
-        if not m.get("sent_now") and (m.get("status_sent") or m.get("status_updated")):
-            return f"{m['channels']} channel(s): digest unchanged since it was delivered, nothing sent ({statuses})"
-        return f"{m['channels']} channel(s): {statuses}, {m.get('sent_now', 0)} sent now"
-    if asset == "daily_report":
-        return f"{m['papers']} papers with analyses, {m['failed']} without a usable one → {m['path']}"
-    return ", ".join(f"{k}={v}" for k, v in m.items() if not isinstance(v, str) or len(v) < 60)
-
-
-def print_run(stretch, day, result, progress) -> int:
-    """One line per materialised asset; returns the number of failures (a failed run or check)."""
+def print_failures(day, result, progress) -> int:
+    """What failed in a run (the run, or a check), a line each; returns how many. What succeeded was
+    said as it happened (orchestration/progress.py)."""
     if not result.success:
         progress.console.print(f"[red]{day}: FAILED[/red] {failure_line(result)}", soft_wrap=True, markup=True,
                                highlight=False)
         return 1
-
-    found = materializations(result)
-    for asset in stretch:
-        name = asset.key.to_user_string()
-        if name in found:
-            progress.console.print(f"{day} {name}: {summarise(name, found[name])}", soft_wrap=True)
     failures = 0
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
@@ -101,6 +61,14 @@ def failure_line(result) -> str:
 def stopped_by_user(result) -> bool:
     """Whether a step of the run failed because Ctrl-C or SIGTERM stopped it (assets.partitions)."""
     return any(e.is_step_failure and INTERRUPTED in str(e.event_specific_data) for e in result.all_events)
+
+
+def run_config(stretch, ops: dict) -> dict:
+    """The run config of a stretch: its assets' own (`ops`); the run's lines (orchestration/progress.py) say
+    its warnings and failures, so Dagster's console says nothing."""
+    names = {a.key.to_user_string() for a in stretch}
+    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            "ops": {name: {"config": ops[name]} for name in ops if name in names}}
 
 
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
@@ -137,23 +105,23 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
            "report_delivery": {"backfill": len(days) > 1, "deliver": deliver, "resend": resend}}
     instance = dagster_instance()
     failures = 0
-    keep_llm_up = contextlib.nullcontext()
-    if len(days) > 1 and "paper_summaries" in (select or names):
-        # One LLM server for the whole range: each day's run finds it healthy and reuses it.
-        keep_llm_up = pipeline.resources["llm_server"].running()
     runs = stretches(selected, pipeline.assets)
-    with keep_llm_up, Progress(disable=quiet) as progress:
+    with Progress(disable=quiet) as progress, contextlib.ExitStack() as keep_llm_up:
+        def say(line: str) -> None:
+            progress.console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+        if len(days) > 1 and "paper_summaries" in (select or names):
+            # One LLM server for the whole range: each day's run finds it healthy and reuses it.
+            keep_llm_up.enter_context(pipeline.resources["llm_server"].running(say))
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
             for stretch in runs:
-                config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                          "ops": {name: {"config": ops[name]} for name in ops
-                                  if name in {a.key.to_user_string() for a in stretch}}}
-                result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance, config)
+                result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
+                                             run_config(stretch, ops), write=say)
                 if stopped_by_user(result):
                     raise KeyboardInterrupt
-                failed = print_run(stretch, day, result, progress)
+                failed = print_failures(day, result, progress)
                 failures += failed
                 if failed:
                     break
@@ -162,12 +130,13 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     return 1 if failures else 0
 
 
-def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool = False) -> int:
+def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool = False,
+              env: dict[str, str] | None = None) -> int:
     """Materialise the weekly digest (and its delivery) of every ended week that has a day in [first, last]."""
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
-        settings = load_settings()
+        settings = load_settings(env)
     except (ValueError, ConfigError) as exc:
         return fail(str(exc))
     pipeline = build_pipeline(settings)
@@ -218,6 +187,9 @@ def cmd_demo(args) -> int:
                "ARXIV_MONITOR_STEP_RETRY_DELAY": "1"}
         print(f"replay server (real recorded arXiv data) at {server.base_url}")
         code = run_days(args.date, None, refresh=args.refresh, env=env)
+        if code == 0:
+            # The day's week too, and the day's pages again: they link the weekly pages once these exist.
+            code = run_weeks(args.date, None, env=env) or run_days(args.date, None, ["report_site"], env=env)
         if code == 0:
             settings = load_settings(env)
             warehouse = open_warehouse(settings)
