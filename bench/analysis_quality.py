@@ -117,6 +117,8 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     # section) lacks; the gate checked them against what the model read, a part of it: 0 is the target.
     invented_shown = sum(len(invented(" ".join(r[10:16]), " ".join([r[19], *r[20], r[16]])
                                       + " ".join(s["text"] for s in (r[17] or [])))) for r in ok)
+    other_left_out = (_fixed_sentences("first_person_section") | _fixed_sentences("restated_section")
+                      | _fixed_sentences("distorted_section"))
     by_basis = {}
     for basis in ("fulltext", "abstract"):
         group = [r for r in rows if (r[6] or "").startswith(basis)]
@@ -137,9 +139,14 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         # version, repaired once, still named things the text lacks): counted apart, never hidden.
         "shown_with_experiments_omitted": sum(r[14] in _fixed_sentences("unverifiable") for r in ok),
         # Shown with one later section left out in words because it repeated an earlier one after a repair.
-        "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes())
-                                                 and v not in _fixed_sentences("first_person_section")
+        "shown_with_a_section_withheld": sum(any(str(v).startswith(_withheld_prefixes()) and v not in other_left_out
                                                  for v in r[11:15]) for r in ok),
+        # Shown with a section left out because, once what earlier sections said was taken out, too little
+        # was left; and because a sentence turned a comparison of the text around and too little was left.
+        "shown_with_a_section_left_out_as_restated": sum(
+            any(v in _fixed_sentences("restated_section") for v in r[11:15]) for r in ok),
+        "shown_with_a_section_left_out_as_distorted": sum(
+            any(v in _fixed_sentences("distorted_section") for v in r[11:15]) for r in ok),
         # Shown with one section left out in words because it spoke as the paper's authors ("我们") after a repair.
         "shown_with_a_section_in_the_authors_voice_left_out": sum(
             any(v in _fixed_sentences("first_person_section") for v in r[11:15]) for r in ok),

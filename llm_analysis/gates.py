@@ -122,6 +122,11 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_BREAK.split(text or "") if part and part.strip()]
 
 
+def joined(parts: list[str], like: str) -> str:
+    """Sentences of `like` joined back as it joins them: CJK text has no space between sentences."""
+    return ("" if _cjk_text(like) else " ").join(parts)
+
+
 def result_figures(text: str) -> set[str]:
     found = set()
     for match in _RESULT_FIGURE.finditer(text or ""):
@@ -143,7 +148,7 @@ def said_once(text: str, earlier: list[str]) -> tuple[str, int]:
         if not says_again(mine, said) and all(stated[f] < FIGURE_SECTIONS for f in result_figures(sentence)):
             kept.append(sentence)
             said.append(mine)
-    return ("" if _cjk_text(text) else " ").join(kept), len(sentences(text)) - len(kept)
+    return joined(kept, text), len(sentences(text)) - len(kept)
 
 
 def each_fact_once(text: str, earlier: list[str], language: str, restated: str) -> str:

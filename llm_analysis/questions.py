@@ -27,6 +27,7 @@ import openai
 
 from arxiv_domain.acronyms import defined_acronyms
 from llm_analysis.answers import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
+from llm_analysis.claims import checked_section
 from llm_analysis.gates import (
     COPY_LIMIT,
     ECHO_LIMIT,
@@ -38,7 +39,6 @@ from llm_analysis.gates import (
     Quality,
     assess,
     containment,
-    each_fact_once,
     invented,
     ngrams,
     script_share,
@@ -84,6 +84,7 @@ class SectionPrompts:
     withheld: str  # {problem}, where used: the repair note's words for the repeat ("与「论文概要」一节重复")
     first_person_section: str  # a section left out for speaking as the paper's authors
     restated_section: str  # a section left with nothing once what earlier sections said is taken out
+    distorted_section: str  # a section left with nothing once sentences turning a comparison are taken out
     first_person: re.Pattern  # what speaks as the authors ("我们", "we")
     repair: dict[str, str]
     version: str
@@ -104,8 +105,7 @@ def section_prompts(language: str) -> SectionPrompts:
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
     return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"],
                           data["withheld_section"], data["first_person_section"], data["restated_section"],
-                          re.compile(data["first_person"]),
-                          data["repair"],
+                          data["distorted_section"], re.compile(data["first_person"]), data["repair"],
                           f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}", data.get("sampling", {}))
 
 
@@ -352,8 +352,9 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
             return tally.outcome("rejected", None, f"rejected by {', '.join(sorted(gates))}: {heading}: {detail}"[:500],
                                  quality=quality)
         if question in PROSE_ORDER:
-            accepted = each_fact_once(accepted, [analysis[k] for k in PROSE_ORDER if k in analysis],
-                                      request.language, prompts.restated_section)
+            accepted = checked_section(accepted, [analysis[k] for k in PROSE_ORDER if k in analysis],
+                                       request.source_text, request.language, prompts.restated_section,
+                                       prompts.distorted_section)
         analysis[question] = accepted
     analysis["cited_sections"] = list(request.section_titles)
     quality = assess(analysis, language=request.language, source=request.source_text, abstract=request.abstract,

@@ -1,0 +1,92 @@
+"""A statement of an analysis against the passages of the paper it rests on: plain functions, no model.
+
+A statement is shown only when it stands on its sources: it has at least one; every name and number in
+it occurs in them (not merely somewhere in the paper); and a quantity its sources qualify keeps the
+direction of the comparison ("less than a second" is not "几秒钟", "up to 2.55x" is not "2.55x"). The
+words of a comparison, in the paper and in each report language, are in comparisons.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from llm_analysis.gates import MIN_WORDS, each_fact_once, invented, joined, sentences, size
+
+COMPARISONS = Path(__file__).resolve().parent / "comparisons.toml"
+_QUANTITY = r"(?P<amount>an?|one|\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+|×|%)?"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A qualified quantity in a source: its direction (below, above, up_to), amount and unit."""
+
+    direction: str
+    amount: str  # "1" for "a second"
+    unit: str | None
+    said: str  # as the source says it
+
+
+@cache
+def comparison_words() -> dict:
+    return tomllib.loads(COMPARISONS.read_text(encoding="utf-8"))
+
+
+def comparisons_in(source: str) -> list[Comparison]:
+    """Every "less than a second", "up to 2.55x", "at least 3 runs" in `source`."""
+    words = comparison_words()["source"]
+    found = []
+    for direction, phrases in words.items():
+        pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, phrases))})\s+{_QUANTITY}", re.IGNORECASE)
+        for match in pattern.finditer(source or ""):
+            amount = match.group("amount").lower().replace(",", "")
+            unit = (match.group("unit") or "").lower().removesuffix("s") or None
+            found.append(Comparison(direction, "1" if amount in ("a", "an", "one") else amount,
+                                    "x" if unit in ("×", "time") else unit, match.group(0)))
+    return found
+
+
+def mentions(statement: str, comparison: Comparison, language: str) -> bool:
+    """Whether `statement` states the quantity of `comparison`: its amount (a figure other than 1), or,
+    for "a second"-like amounts, the unit in the statement's language."""
+    if comparison.amount != "1":
+        return re.search(rf"(?<![\d.]){re.escape(comparison.amount)}(?![\d])", statement) is not None
+    units = comparison_words()["units"].get(comparison.unit or "", {}).get(language, [])
+    return any(u in statement.lower() for u in units)
+
+
+def turned(statement: str, sources: list[str], language: str) -> list[str]:
+    """The source comparisons whose quantity `statement` states without a word of the same direction."""
+    markers = comparison_words()[language]
+    lowered = statement.lower()
+    return [c.said for source in sources for c in comparisons_in(source)
+            if mentions(statement, c, language) and not any(m in lowered for m in markers[c.direction])]
+
+
+def problems(statement: str, sources: list[str], language: str) -> list[str]:
+    """Why `statement` may not be shown on `sources` (empty: it stands on them)."""
+    if not sources:
+        return ["no source"]
+    found = [f"not in its sources: {item}" for item in invented(statement, "\n".join(sources))]
+    found += [f"comparison turned around: {said!r}" for said in turned(statement, sources, language)]
+    return found
+
+
+def comparisons_kept(text: str, source: str, language: str) -> tuple[str, int]:
+    """`text` without its sentences that turn a comparison of `source` around; and how many that left out."""
+    kept = [s for s in sentences(text) if not turned(s, [source], language)]
+    return joined(kept, text), len(sentences(text)) - len(kept)
+
+
+def checked_section(text: str, earlier: list[str], source: str, language: str, restated: str,
+                    distorted: str) -> str:
+    """A section's accepted answer as shown: without what earlier sections said (gates.each_fact_once) and
+    without a sentence turning a comparison of the text it was written from around; when that leaves
+    too little to say anything, the sentence saying why the section is left out."""
+    kept, dropped = comparisons_kept(text, source, language)
+    if dropped and size(kept) < MIN_WORDS[language]:
+        return distorted
+    return each_fact_once(kept, earlier, language, restated)

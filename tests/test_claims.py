@@ -1,0 +1,59 @@
+"""A statement against the passages it rests on (llm_analysis/claims.py): shown only with a source, with
+every name and number in its own sources, and with a comparison kept the right way round."""
+
+from llm_analysis.claims import checked_section, comparisons_in, problems
+
+# Sentences of the abstracts of the demo day's papers (U-Net 1505.04597, ActionFlow 2512.20276, BNN 1602.02830).
+UNET_SPEED = "Segmentation of a 512x512 image takes less than a second on a recent GPU."
+UNET_ISBI = ("Using the same network trained on transmitted light microscopy images (phase contrast and DIC) we won "
+             "the ISBI cell tracking challenge 2015 in these categories by a large margin.")
+ACTIONFLOW = ("Experimental results demonstrate that ActionFlow achieves a 2.55x improvement in FPS on the OpenVLA-7B "
+              "model without retraining, enabling real-time dy namic manipulation on edge hardware.")
+BNN = ("During the forward pass, BNNs drastically reduce memory size and accesses, and replace most arithmetic "
+       "operations with bit-wise operations, which is expected to substantially improve power-efficiency.")
+# Not a paper's: the same result qualified as a maximum, the form of comparison a statement must keep.
+UP_TO = "ActionFlow achieves up to 2.55x improvement in FPS on the OpenVLA-7B model without retraining."
+
+
+def test_a_statement_without_a_source_is_not_shown():
+    assert problems("该网络分割速度很快。", [], "zh") == ["no source"]
+
+
+def test_a_comparison_turned_around_is_caught_in_both_languages():
+    assert comparisons_in(UNET_SPEED)[0].said == "less than a second"
+    assert problems("分割一张512x512的图像仅需几秒钟。", [UNET_SPEED], "zh") == [
+        "comparison turned around: 'less than a second'"]
+    assert problems("分割一张512x512的图像不到一秒。", [UNET_SPEED], "zh") == []
+    assert problems("ActionFlow实现了2.55倍的加速，无需重新训练。", [UP_TO], "zh") == [
+        "comparison turned around: 'up to 2.55x'"]
+    assert problems("ActionFlow最高可将速度提升2.55倍，无需重新训练。", [UP_TO], "zh") == []
+    assert problems("ActionFlow runs 2.55x faster on OpenVLA-7B.", [UP_TO], "en") == [
+        "comparison turned around: 'up to 2.55x'"]
+    assert problems("ActionFlow runs up to 2.55x faster on OpenVLA-7B.", [UP_TO], "en") == []
+    # The paper's own sentence states it flat: so may the statement.
+    assert problems("ActionFlow在OpenVLA-7B上无需重新训练即实现了2.55倍的FPS提升。", [ACTIONFLOW], "zh") == []
+
+
+def test_a_name_or_number_must_be_in_the_statements_own_sources_not_merely_in_the_paper():
+    # 2015 and ISBI are in the paper (UNET_ISBI), but not in the sentence this statement rests on.
+    assert problems("该网络在ISBI 2015挑战赛中获胜，分割速度不到一秒。", [UNET_SPEED], "zh") == [
+        "not in its sources: ISBI", "not in its sources: 2015"]
+    assert problems("该网络在ISBI 2015挑战赛中获胜。", [UNET_SPEED, UNET_ISBI], "zh") == []
+    assert problems("该网络在ISBI 2016挑战赛中获胜。", [UNET_ISBI], "zh") == ["not in its sources: 2016"]
+
+
+def test_a_faithful_statement_stands_on_its_source():
+    assert problems("BNN大幅减少了内存占用和访存次数，并用位运算取代了大部分算术运算。", [BNN], "zh") == []
+    assert problems("BNNs cut memory size and accesses, replacing most arithmetic with bit-wise operations.",
+                    [BNN], "en") == []
+
+
+def test_a_sentence_turning_a_comparison_around_leaves_the_section_and_the_rest_stays():
+    source = UNET_SPEED + " " + UNET_ISBI
+    section = "该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。在较新的GPU上，分割一张512x512的图像仅需几秒钟。"
+    kept = checked_section(section, [], source, "zh", "RESTATED", "DISTORTED")
+    assert kept == "该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。"
+    assert checked_section("在较新的GPU上，分割一张512x512的图像仅需几秒钟。", [], source, "zh", "RESTATED",
+                           "DISTORTED") == "DISTORTED"
+    assert checked_section("在较新的GPU上，分割一张512x512的图像不到一秒。", [], source, "zh", "RESTATED",
+                           "DISTORTED") == "在较新的GPU上，分割一张512x512的图像不到一秒。"
