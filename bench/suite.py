@@ -138,7 +138,7 @@ def demo_fresh_clone() -> dict:
         sampler = threading.Thread(target=_server_sampler, args=(stop, peak), daemon=True)
         sampler.start()
         started = time.perf_counter()
-        cold = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True)
+        cold, arrivals = _run_watched(["make", "demo"], clone, env)
         cold_seconds = time.perf_counter() - started
         stop.set()
         sampler.join()
@@ -151,7 +151,9 @@ def demo_fresh_clone() -> dict:
         warm_seconds = time.perf_counter() - started
     _screenshot(clone / "data" / "site" / "days" / "2025-12-25.html", REPO / "docs" / "demo-day.png")
     shutil.rmtree(clone, ignore_errors=True)
-    stages = {m.group(1): m.group(0) for m in re.finditer(r"^\d{4}-\d\d-\d\d (\w+): .*$", cold.stdout, re.MULTILINE)}
+    # Each asset's own line comes last of its lines (the analysis' per-paper lines come before it).
+    stages = {m.group(1): m.group(0) for m in re.finditer(r"^(?:\d\d:\d\d:\d\d )?\d{4}-\d\d-\d\d (\w+): .*$",
+                                                          cold.stdout, re.MULTILINE)}
     llm = re.search(r"in ([\d.]+) s$", stages.get("paper_summaries", ""))
     analysed = re.search(r"paper_summaries: (\d+) analysed", cold.stdout)
     return {"benchmark": "demo_fresh_clone", "commit": commit,
@@ -161,6 +163,7 @@ def demo_fresh_clone() -> dict:
             "llm_stage_seconds": float(llm.group(1)) if llm else None,
             "papers_with_an_analysis": int(analysed.group(1)) if analysed else None,
             "stage_lines": list(stages.values()), "cold_output_tail": cold.stdout[-3000:],
+            **_line_delays(arrivals),
             "cold_stderr_tail": cold.stderr[-1500:],
             "server_peak_rss_mb": round(peak["rss"] / 2**20) if peak.get("rss") else None, **rates, **per_paper,
             "report": report_text,  # the README's excerpt is taken from here
@@ -169,6 +172,42 @@ def demo_fresh_clone() -> dict:
             "target": "cold <= 900 s (15 min); warm <= 10 s; at least 7 of 9 papers with an analysis",
             "met": {"cold": cold.returncode == 0 and cold_seconds <= 900, "warm": warm.returncode == 0 and
                     warm_seconds <= 10, "analyses": bool(analysed) and int(analysed.group(1)) >= 7}}
+
+
+def _run_watched(command: list[str], cwd: Path, env: dict) -> tuple[subprocess.CompletedProcess, list]:
+    """`command` with its output in a pipe, as redirected to a file: (its result, (arrival time, line) of
+    every line of its standard output)."""
+    import datetime as dt
+    import threading
+
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True)
+    reader.start()
+    arrivals = [(dt.datetime.now(), line.rstrip("\n")) for line in process.stdout]
+    process.wait()
+    reader.join()
+    return (subprocess.CompletedProcess(command, process.returncode, "\n".join(l for _, l in arrivals) + "\n",
+                                        "".join(errors)), arrivals)
+
+
+def _line_delays(arrivals: list) -> dict:
+    """How late the timed lines of a run reached its output: arrival minus the time the line states, and
+    the analysis' per-paper lines with the seconds between them."""
+    import datetime as dt
+
+    delays, papers = [], []
+    for arrived, line in arrivals:
+        stamp = re.match(r"(\d\d):(\d\d):(\d\d) ", line)
+        if stamp:
+            said = arrived.replace(hour=int(stamp[1]), minute=int(stamp[2]), second=int(stamp[3]), microsecond=0)
+            delays.append((arrived - said) % dt.timedelta(days=1))
+            if re.search(r"paper_summaries: \d+/\d+ ", line):
+                papers.append(arrived)
+    return {"timed_lines": len(delays),
+            "max_line_delay_seconds": round(max(delays).total_seconds(), 1) if delays else None,
+            "per_paper_lines": len(papers),
+            "seconds_between_per_paper_lines": [round((b - a).total_seconds(), 1) for a, b in zip(papers, papers[1:])]}
 
 
 def _seconds_per_paper(database: Path) -> dict:

@@ -70,7 +70,7 @@ class RunLines(logging.Handler):
             said = (meta.get("orig_message") or record.getMessage()).strip().splitlines()[0]
         else:
             return
-        self.write(f"{self.clock():%H:%M:%S} {partition} {asset}: {said}".replace("  ", " "))
+        self.write(" ".join(filter(None, [f"{self.clock():%H:%M:%S}", partition, f"{asset}: {said}"])))
 
 
 def run_lines_logger(write: Callable[[str], None]) -> dg.LoggerDefinition:

@@ -1,11 +1,13 @@
-"""Dagster wiring: the schedule's tick, the job's assets, the partitions."""
+"""Dagster wiring: the schedule's tick, the job's assets, the partitions, a CLI run's lines."""
 
 import datetime as dt
+import re
 
 import dagster as dg
 
 from assets.partitions import announcement_days
 from orchestration.definitions import build_definitions
+from orchestration.runner import materialize_stretch
 from orchestration.schedules import daily_schedule
 from tests.conftest import settings_for
 
@@ -40,3 +42,30 @@ def test_the_first_partition_follows_the_setting():
     definitions = build_definitions(settings_for(ARXIV_MONITOR_START_DATE="2025-12-22"))
     job = definitions.resolve_job_def("daily_digest")
     assert job.partitions_def.get_first_partition_key() == "2025-12-22"
+
+
+def test_a_cli_runs_lines_say_each_message_and_materialisation_as_they_happen():
+    """The lines a CLI run writes (orchestration/progress.py): what an asset logs, then its stage line from
+    its metadata, each stamped with the time and the partition; a failure says what failed."""
+    days = dg.DailyPartitionsDefinition(start_date="2025-12-01")
+
+    @dg.asset(partitions_def=days)
+    def daily_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        context.log.info("1/2 STLDM (abstract): ok, 40 s; about 40 s left")
+        return dg.MaterializeResult(metadata={"papers": 2, "failed": 0, "path": "reports/2025-12-25.md"})
+
+    @dg.asset(partitions_def=days, deps=[daily_report])
+    def report_site(context: dg.AssetExecutionContext) -> None:
+        raise dg.Failure(description="the site folder cannot be written")
+
+    lines: list[str] = []
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = materialize_stretch([daily_report, report_site], [], dt.date(2025, 12, 25), {}, instance, quiet,
+                                     write=lines.append)
+    assert not result.success
+    assert all(re.match(r"\d\d:\d\d:\d\d 2025-12-25 ", line) for line in lines), lines
+    said = [line.split(" ", 2)[2] for line in lines]
+    assert said[:2] == ["daily_report: 1/2 STLDM (abstract): ok, 40 s; about 40 s left",
+                        "daily_report: 2 papers with analyses, 0 without a usable one → reports/2025-12-25.md"]
+    assert any(s.startswith("report_site: ") and "failed" in s for s in said[2:]), said
