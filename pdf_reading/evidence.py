@@ -66,7 +66,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(folded) if s.strip()]
 
 
-def _usable(sentence: str) -> bool:
+def usable(sentence: str) -> bool:
     """A whole sentence of prose: not a table row run together (mostly numbers), not cut at its start."""
     words = sentence.split()
     numeric = sum(bool(re.fullmatch(r"[\d.,±%()+\-–]+", w)) for w in words)
@@ -91,13 +91,13 @@ def extract_evidence(abstract: str, sections: list[dict] | None = None, per_kind
             continue  # others' work, supplementary material, or the abstract again
         places.append((section.get("kind") or "other", section.get("title") or "", section.get("text") or ""))
     # Each place's usable sentences, split once (every kind looks through them).
-    usable = [(kind, title, [x for x in sentences(text) if _usable(x)]) for kind, title, text in places]
+    whole = [(kind, title, [x for x in sentences(text) if usable(x)]) for kind, title, text in places]
     found: list[Evidence] = []
     seen: set[str] = set()
     for kind in KINDS:
         picked = 0
         for where in WHERE[kind]:
-            for place_kind, title, found_in in usable:
+            for place_kind, title, found_in in whole:
                 if place_kind != where:
                     continue
                 for sentence in found_in:
