@@ -74,8 +74,8 @@ def run_config(stretch, ops: dict) -> dict:
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
              deliver: bool = False, resend: bool = False,
              quiet: bool = False, env: dict[str, str] | None = None) -> int:
-    """Materialise each day of [first, last] through Dagster, one run per day, with progress.
-    `env`: the environment the settings are read from (default: this process's)."""
+    """Materialise each day of [first, last] through Dagster, one run per day, with progress (`quiet`: the
+    asset lines only). `env`: the environment the settings are read from (default: this process's)."""
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
@@ -126,7 +126,8 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
                 if failed:
                     break
             progress.advance(task)
-    print(f"database: {settings.database_path}")
+    if not quiet:
+        print(f"database: {settings.database_path}")
     return 1 if failures else 0
 
 
@@ -189,7 +190,8 @@ def cmd_demo(args) -> int:
         code = run_days(args.date, None, refresh=args.refresh, env=env)
         if code == 0:
             # The day's week too, and the day's pages again: they link the weekly pages once these exist.
-            code = run_weeks(args.date, None, env=env) or run_days(args.date, None, ["report_site"], env=env)
+            code = run_weeks(args.date, None, env=env) or run_days(args.date, None, ["report_site"], quiet=True,
+                                                                   env=env)
         if code == 0:
             settings = load_settings(env)
             warehouse = open_warehouse(settings)
