@@ -1,9 +1,10 @@
 """A statement of an analysis against the passages of the paper it rests on: plain functions, no model.
 
 A statement is shown only when it stands on its sources: it has at least one; every name and number in
-it occurs in them (not merely somewhere in the paper); and a quantity its sources qualify keeps the
-direction of the comparison ("less than a second" is not "几秒钟", "up to 2.55x" is not "2.55x"). The
-words of a comparison, in the paper and in each report language, are in comparisons.toml.
+it occurs in them (not merely somewhere in the paper); a quantity its sources qualify keeps the
+direction of the comparison ("less than a second" is not "几秒钟", "up to 2.55x" is not "2.55x"); and a
+change its sources state keeps its direction ("reduce memory" is not "需要更多的内存"). The words of a
+comparison and of a change, in the paper and in each report language, are in comparisons.toml.
 """
 
 from __future__ import annotations
@@ -66,12 +67,54 @@ def turned(statement: str, sources: list[str], language: str) -> list[str]:
             if mentions(statement, c, language) and not any(m in lowered for m in markers[c.direction])]
 
 
+CHANGE_WINDOW = 6  # words between a change and what changes ("reduce memory size and accesses")
+
+
+def changes_in(source: str) -> dict[str, set[str]]:
+    """{what changes: the directions the source states for it} ("reduce memory" → {"memory": {"less"}})."""
+    words, found = re.findall(r"[a-z]+", (source or "").lower()), {}
+    change, things = comparison_words()["change"]["source"], comparison_words()["things"]
+    for i, word in enumerate(words):
+        for direction, verbs in change.items():
+            if word in verbs:
+                near = words[i + 1:i + 1 + CHANGE_WINDOW]
+                for thing, names in things.items():
+                    if set(names["source"]) & set(near):
+                        found.setdefault(thing, set()).add(direction)
+    return found
+
+
+def changes_turned(statement: str, sources: list[str], language: str) -> list[str]:
+    """What the sources say changes one way only and `statement` says changes the other way: a word of the
+    other direction before the thing within a few characters ("需要更多的计算资源和内存访问" for "reduce
+    memory"), none of the same direction."""
+    words = comparison_words()
+    stated: dict[str, set[str]] = {}
+    for source in sources:
+        for thing, directions in changes_in(source).items():
+            stated.setdefault(thing, set()).update(directions)
+    lowered, turned_things = statement.lower(), []
+    for thing, directions in stated.items():
+        if len(directions) != 1:
+            continue  # the sources state both: nothing to hold the statement to
+        (direction,) = directions
+        other = "more" if direction == "less" else "less"
+        for name in words["things"][thing][language]:
+            for at in (m.start() for m in re.finditer(re.escape(name), lowered)):
+                before = lowered[max(0, at - 12):at]
+                if any(w in before for w in words["change"][language][other]) and not any(
+                        w in before for w in words["change"][language][direction]):
+                    turned_things.append(thing)
+    return sorted(set(turned_things))
+
+
 def problems(statement: str, sources: list[str], language: str) -> list[str]:
     """Why `statement` may not be shown on `sources` (empty: it stands on them)."""
     if not sources:
         return ["no source"]
     found = [f"not in its sources: {item}" for item in invented(statement, "\n".join(sources))]
     found += [f"comparison turned around: {said!r}" for said in turned(statement, sources, language)]
+    found += [f"change turned around: {thing}" for thing in changes_turned(statement, sources, language)]
     return found
 
 

@@ -57,3 +57,14 @@ def test_a_sentence_turning_a_comparison_around_leaves_the_section_and_the_rest_
                            "DISTORTED") == "DISTORTED"
     assert checked_section("在较新的GPU上，分割一张512x512的图像不到一秒。", [], source, "zh", "RESTATED",
                            "DISTORTED") == "在较新的GPU上，分割一张512x512的图像不到一秒。"
+
+
+def test_a_change_said_the_other_way_round_is_caught():
+    """BNN's abstract says binarising reduces memory; the analysis the issue found said it needs more."""
+    assert problems("现有方法的缺点是需要更多的计算资源和内存访问。", [BNN], "zh") == ["change turned around: memory"]
+    assert problems("BNNs need more memory than full-precision networks.", [BNN], "en") == [
+        "change turned around: memory"]
+    # Sources that state both directions for a thing hold a statement to neither (the second sentence is
+    # made up for the test, not the paper's).
+    both = BNN + " Storing the real-valued weights during training requires more memory."
+    assert problems("训练时需要更多内存来保存实数权重。", [both], "zh") == []
