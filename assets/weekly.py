@@ -61,9 +61,8 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
         terms = warehouse.query_rows("week_terms", start=start - dt.timedelta(days=7 * PREVIOUS_WEEKS), end=end,
                                      stop_words=STOP_WORDS)
         topics = rising_topics(terms, start)
-        candidates = warehouse.query_rows("week_papers", start=start, end=end,
-                                          updates_last=reader.relevance.updates_last)
-        papers = week_papers(candidates, reader.weekly.weekly_papers, reader.language)
+        candidates = warehouse.query_rows("week_papers", start=start, end=end)
+        papers = week_papers(candidates, reader.weekly.weekly_papers, reader.language, reader.relevance.updates_last)
         reported = sorted((d for d in stored_days(warehouse) if start <= d["partition_date"] < end),
                           key=lambda d: d["partition_date"])
         listings = next((int(r["listings"]) for r in terms if r["week"] == start), 0)

@@ -36,12 +36,17 @@ def comparison_words() -> dict:
     return tomllib.loads(COMPARISONS.read_text(encoding="utf-8"))
 
 
+@cache
+def comparison_patterns() -> dict[str, re.Pattern]:
+    """{direction: the pattern of its phrases followed by a quantity}, compiled once."""
+    return {direction: re.compile(rf"\b(?:{'|'.join(map(re.escape, phrases))})\s+{_QUANTITY}", re.IGNORECASE)
+            for direction, phrases in comparison_words()["source"].items()}
+
+
 def comparisons_in(source: str) -> list[Comparison]:
     """Every "less than a second", "up to 2.55x", "at least 3 runs" in `source`."""
-    words = comparison_words()["source"]
     found = []
-    for direction, phrases in words.items():
-        pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, phrases))})\s+{_QUANTITY}", re.IGNORECASE)
+    for direction, pattern in comparison_patterns().items():
         for match in pattern.finditer(source or ""):
             amount = match.group("amount").lower().replace(",", "")
             unit = (match.group("unit") or "").lower().removesuffix("s") or None
@@ -52,18 +57,20 @@ def comparisons_in(source: str) -> list[Comparison]:
 
 def mentions(statement: str, comparison: Comparison, language: str) -> bool:
     """Whether `statement` states the quantity of `comparison`: its amount (a figure other than 1), or,
-    for "a second"-like amounts, the unit in the statement's language."""
+    for "a second"-like amounts, the unit in the statement's language (a Latin unit as a whole word:
+    "day" is not in "today")."""
     if comparison.amount != "1":
         return re.search(rf"(?<![\d.]){re.escape(comparison.amount)}(?![\d])", statement) is not None
     units = comparison_words()["units"].get(comparison.unit or "", {}).get(language, [])
-    return any(u in statement.lower() for u in units)
+    return any(re.search(rf"(?<![a-z]){re.escape(u)}s?(?![a-z])", statement.lower()) for u in units)
 
 
-def turned(statement: str, sources: list[str], language: str) -> list[str]:
-    """The source comparisons whose quantity `statement` states without a word of the same direction."""
+def turned(statement: str, comparisons: list[Comparison], language: str) -> list[str]:
+    """The comparisons (of the statement's sources, `comparisons_in`) whose quantity `statement` states
+    without a word of the same direction."""
     markers = comparison_words()[language]
     lowered = statement.lower()
-    return [c.said for source in sources for c in comparisons_in(source)
+    return [c.said for c in comparisons
             if mentions(statement, c, language) and not any(m in lowered for m in markers[c.direction])]
 
 
@@ -113,14 +120,16 @@ def problems(statement: str, sources: list[str], language: str) -> list[str]:
     if not sources:
         return ["no source"]
     found = [f"not in its sources: {item}" for item in invented(statement, "\n".join(sources))]
-    found += [f"comparison turned around: {said!r}" for said in turned(statement, sources, language)]
+    comparisons = [c for source in sources for c in comparisons_in(source)]
+    found += [f"comparison turned around: {said!r}" for said in turned(statement, comparisons, language)]
     found += [f"change turned around: {thing}" for thing in changes_turned(statement, sources, language)]
     return found
 
 
 def comparisons_kept(text: str, source: str, language: str) -> tuple[str, int]:
     """`text` without its sentences that turn a comparison of `source` around; and how many that left out."""
-    kept = [s for s in sentences(text) if not turned(s, [source], language)]
+    comparisons = comparisons_in(source)
+    kept = [s for s in sentences(text) if not turned(s, comparisons, language)]
     return joined(kept, text), len(sentences(text)) - len(kept)
 
 

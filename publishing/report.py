@@ -111,10 +111,13 @@ def why_kept(row: dict, language: str) -> str:
     return r["why_sep"].join(parts)
 
 
-def why_short(matched: list[str], semantic: float | None, learned: float | None, liked: str | None,
-              language: str) -> str:
+def why_short(row: dict, language: str) -> str:
+    """Why the paper is there, for a table cell or a digest line: its keyword and author matches, else the
+    rule of closeness that kept it (`closeness_shown`)."""
+    matched = matched_labels(row)
     if matched:
         return ", ".join(matched)
+    semantic, _, learned, liked = closeness_shown(row)
     if learned is not None and liked and (semantic is None or learned >= semantic):
         return REPORT[language]["why_short_learned"]
     return "—" if semantic is None else REPORT[language]["why_short_semantic"].format(score=semantic)
@@ -149,16 +152,13 @@ def paper_entry(row: dict, position: int, language: str, similar: list[dict]) ->
     analysis was written from (or why there is none)."""
     links = [{**l, "where": WHERE[language].get(l["found_in"], l["found_in"]), "url": href(l["url"])}
              for l in (row.get("links") or [])]
-    matched = matched_labels(row)
-    semantic, closest, learned, liked = closeness_shown(row)
     paper = {
         **row,
         "anchor": f"paper-{position}",
         "authors": row["authors"],
         "categories": row["categories"],
-        "matched": matched,
         "why": why_kept(row, language),
-        "why_short": why_short(matched, semantic, learned, liked, language),
+        "why_short": why_short(row, language),
         "similar": similar,
         "links": links,
         "code": next((l for l in links if l["kind"] in ("github", "gitlab", "code", "huggingface")), None),

@@ -20,9 +20,10 @@ import datetime as dt
 import polars as pl
 
 from publishing.charts import weekly_lines
-from publishing.report import closeness_shown, matched_labels, why_kept, why_short, write_atomically
+from publishing.report import why_kept, why_short, write_atomically
 from publishing.site import paper_anchor, render_page
 from publishing.wording import WEEKLY
+from ranking.keywords import report_order
 
 PREVIOUS_WEEKS = 4
 
@@ -86,17 +87,17 @@ def rising_topics(terms: list[dict], week: dt.date) -> list[dict]:
             for r in rising.iter_rows(named=True)]
 
 
-def week_papers(rows: list[dict], limit: int, language: str) -> list[dict]:
-    """The digest's papers (week_papers rows, best first), with why each is there."""
+def week_papers(rows: list[dict], limit: int, language: str, updates_last: bool = True) -> list[dict]:
+    """The digest's papers (week_papers rows) in the daily report's order (`report_order`), the first
+    `limit`, with why each is there."""
+    rows = sorted(rows, key=lambda r: report_order(r, updates_last))
     papers = []
     for rank, r in enumerate(rows[:limit], start=1):
-        matched = matched_labels(r)
-        semantic, closest, learned, liked = closeness_shown(r)
         papers.append({
             "rank": rank, "arxiv_id": r["arxiv_id"], "version": r["version"], "announced_on": r["announced_on"],
             "title": " ".join(r["title"].split()), "combined_score": r["combined_score"], "tldr": r["tldr"],
             "why": why_kept(r, language),
-            "why_short": why_short(matched, semantic, learned, liked, language),
+            "why_short": why_short(r, language),
         })
     return papers
 

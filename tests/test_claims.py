@@ -68,3 +68,11 @@ def test_a_change_said_the_other_way_round_is_caught():
     # made up for the test, not the paper's).
     both = BNN + " Storing the real-valued weights during training requires more memory."
     assert problems("训练时需要更多内存来保存实数权重。", [both], "zh") == []
+
+
+def test_a_unit_is_matched_as_a_word():
+    """(Made-up sentences.) "today" states no day: the statement is not held to "less than a day"."""
+    source = "The model is retrained in less than a day."
+    assert problems("The model is retrained today.", [source], "en") == []
+    assert problems("The model is retrained in a few days.", [source], "en") == [
+        "comparison turned around: 'less than a day'"]

@@ -9,6 +9,7 @@ import feedparser
 import pymupdf
 import pytest
 
+from publishing.weekly import week_papers
 from ranking.keywords import FilterRules, filter_listings, keyword_pattern, match_paper, report_order
 from resources.settings import load_settings
 from tests.conftest import API_RECORDINGS, DEMO_DAY, REALDATA, pipeline_for
@@ -164,12 +165,13 @@ def test_watched_authors_bring_in_the_pdf_papers_after_the_days_new_work(server,
     assert updates == sorted(updates) and False in updates  # no update before a new paper
     assert ranked[0][0] == "1505.04597" and ranked[0][2] == ["Olaf Ronneberger"]
     assert [a for a, u, _ in ranked if u][:2] == ["1602.02830", "1706.03762"]
-    # The week's list (sql/queries/week_papers.sql) follows the same rule, and by score alone when asked.
-    week = {"start": dt.date(2025, 12, 22), "end": dt.date(2025, 12, 29)}
-    listed = watching.resources["warehouse"].query_rows("week_papers", **week, updates_last=True)
-    assert [r["arxiv_id"] for r in listed] == [a for a, _, _ in ranked]
-    by_score = watching.resources["warehouse"].query_rows("week_papers", **week, updates_last=False)
-    assert [r["combined_score"] for r in by_score] == sorted((r["combined_score"] for r in by_score), reverse=True)
+    # The week's list follows the same rule, and by score alone when asked.
+    candidates = watching.resources["warehouse"].query_rows("week_papers", start=dt.date(2025, 12, 22),
+                                                            end=dt.date(2025, 12, 29))
+    listed = week_papers(candidates, 20, "zh")
+    assert [p["arxiv_id"] for p in listed] == [a for a, _, _ in ranked]
+    by_score = [p["combined_score"] for p in week_papers(candidates, 20, "zh", updates_last=False)]
+    assert by_score == sorted(by_score, reverse=True) and by_score != [p["combined_score"] for p in listed]
 
 
 def test_report_order_puts_new_papers_before_new_versions_unless_asked_otherwise():

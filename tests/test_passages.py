@@ -1,14 +1,8 @@
 """The paper's sentences each section of an analysis can rest on (llm_analysis/passages.py), on the real
 U-Net PDF: taken where papers say that thing, verbatim, with the section they come from."""
 
-import re
-
 from llm_analysis.passages import PER_SECTION, passages_for
-from tests.test_evidence import sections_of
-
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+from tests.test_evidence import fold, sections_of
 
 
 def test_each_section_rests_on_sentences_from_where_papers_say_it():

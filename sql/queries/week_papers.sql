@@ -1,5 +1,5 @@
--- The papers kept on the announcement days of one week, each once (its best-scored listing), in report order:
--- new papers before new versions of papers announced earlier (unless $updates_last is false), each best first.
+-- The papers kept on the announcement days of one week, each once (its best-scored listing), best first (the
+-- digest puts them in report order: ranking/keywords.py, report_order).
 SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.partition_date, f.combined_score) AS announced_on, arg_max(f.title, f.combined_score) AS title,
        max(f.combined_score) AS combined_score, arg_max(f.matched_keywords, f.combined_score) AS matched_keywords,
@@ -15,5 +15,4 @@ FROM filtered_papers f
 LEFT JOIN paper_summaries s USING (partition_date, arxiv_id, version)
 WHERE f.partition_date >= $start AND f.partition_date < $end
 GROUP BY f.arxiv_id
-ORDER BY CASE WHEN $updates_last THEN arg_max(f.is_update, f.combined_score) ELSE false END, combined_score DESC NULLS LAST,
-         f.arxiv_id;
+ORDER BY combined_score DESC NULLS LAST, f.arxiv_id;
