@@ -101,7 +101,8 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         rows = conn.execute("select s.status, s.quality, s.model, s.tokens_in, s.tokens_out, s.attempts, "
                             "s.basis, s.latency_seconds, t.evidence, s.error, "
                             "s.summary, s.motivation, s.contributions, s.method, s.experiments, s.tldr, "
-                            "l.abstract, t.sections, s.arxiv_id, l.title, l.authors from paper_summaries s "
+                            "l.abstract, t.sections, s.arxiv_id, l.title, l.authors, s.statements, "
+                            "s.dropped_statements from paper_summaries s "
                             "join paper_fulltext t using (partition_date, arxiv_id, version) "
                             "join raw_listings l using (partition_date, arxiv_id, version)").fetchall()
     qualities = [q for _, q, *_ in rows if q]
@@ -118,7 +119,7 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
     invented_shown = sum(len(invented(" ".join(r[10:16]), " ".join([r[19], *r[20], r[16]])
                                       + " ".join(s["text"] for s in (r[17] or [])))) for r in ok)
     other_left_out = (_fixed_sentences("first_person_section") | _fixed_sentences("restated_section")
-                      | _fixed_sentences("distorted_section"))
+                      | _fixed_sentences("unsupported_section"))
     by_basis = {}
     for basis in ("fulltext", "abstract"):
         group = [r for r in rows if (r[6] or "").startswith(basis)]
@@ -145,8 +146,8 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
         # was left; and because a sentence turned a comparison of the text around and too little was left.
         "shown_with_a_section_left_out_as_restated": sum(
             any(v in _fixed_sentences("restated_section") for v in r[11:15]) for r in ok),
-        "shown_with_a_section_left_out_as_distorted": sum(
-            any(v in _fixed_sentences("distorted_section") for v in r[11:15]) for r in ok),
+        "shown_with_a_section_left_out_as_unsupported": sum(
+            any(v in _fixed_sentences("unsupported_section") for v in r[11:15]) for r in ok),
         # Shown with one section left out in words because it spoke as the paper's authors ("我们") after a repair.
         "shown_with_a_section_in_the_authors_voice_left_out": sum(
             any(v in _fixed_sentences("first_person_section") for v in r[11:15]) for r in ok),
@@ -163,6 +164,12 @@ def _model_run(model: str, strategy: str, papers: str = "all", *, replay, root: 
                              for r in rows],
         "analyses_shown": [dict(zip(("arxiv_id", "summary", "motivation", "contributions", "method", "experiments",
                                      "tldr"), (r[18], *r[10:16]))) for r in ok],
+        # Each shown sentence with the paper's sentences it rests on; the model's sentences not shown, and why.
+        "statements_shown": [{"arxiv_id": r[18], **s} for r in ok for s in r[21] or []],
+        "statements_without_a_source": sum(not s["sources"] for r in ok for s in r[21] or []),
+        "statements_dropped": sum(len(r[22] or []) for r in ok),
+        "statements_dropped_by_reason": dict(Counter(d["reason"].split(":")[0] for r in ok for d in r[22] or [])),
+        "statements_dropped_list": [{"arxiv_id": r[18], **d} for r in ok for d in r[22] or []],
     }
 
 
@@ -299,6 +306,44 @@ def _said_twice(record: dict) -> dict:
                                     if r["repeated_sentences"] or r["figures_in_more_sections"]}}
 
 
+LABELS = Path(__file__).resolve().parent / "claim_labels.json"
+LEFT_OUT = ("unverifiable", "unsupported", "unsupported_section", "first_person_section", "restated_section")
+
+
+def shown_sentences(record: dict) -> list[dict]:
+    """Every sentence a run's shown analyses state about a paper (the sentences standing for a section left
+    out, the product's own, are not), split by this code whatever code wrote them."""
+    from llm_analysis.gates import sentences
+
+    fixed = set().union(*(_fixed_sentences(kind) for kind in LEFT_OUT))
+    return [{"arxiv_id": a["arxiv_id"], "section": section, "text": sentence}
+            for a in record.get("analyses_shown", [])
+            for section in ("tldr", "summary", "motivation", "contributions", "method", "experiments")
+            if a.get(section) and a[section] not in fixed and not a[section].startswith(_withheld_prefixes())
+            for sentence in sentences(a[section])]
+
+
+def faithfulness(record: dict, labels: dict[tuple[str, str], dict]) -> dict:
+    """A run's shown sentences against a person's reading (claim_labels.json): how many supported, distorted
+    and wrong, and those nobody has read yet, listed for reading rather than guessed."""
+    counts, unread = Counter(), []
+    for stated in shown_sentences(record):
+        label = labels.get((stated["arxiv_id"], stated["text"]))
+        if label:
+            counts[label["label"]] += 1
+        else:
+            unread.append(stated)
+    return {"statements_read": sum(counts.values()), "supported": counts["supported"],
+            "distorted": counts["distorted"], "wrong": counts["wrong"], "unlabelled": len(unread),
+            "unlabelled_statements": unread}
+
+
+def read_labels() -> dict[tuple[str, str], dict]:
+    if not LABELS.exists():
+        return {}
+    return {(x["arxiv_id"], x["text"]): x for x in json.loads(LABELS.read_text(encoding="utf-8"))["labels"]}
+
+
 def analysis_quality() -> dict:
     from replay.server import ReplayServer
 
@@ -310,7 +355,7 @@ def analysis_quality() -> dict:
             try:
                 record = _at_commit(commit, run.split(":")) if commit else _model_run(*run.split(":"), replay=replay,
                                                                                        root=Path(tmp))
-                models.append({**record, **_said_twice(record)})
+                models.append({**record, **_said_twice(record), "faithfulness": faithfulness(record, read_labels())})
             except Exception as exc:  # one run's failure is recorded; the others still are
                 models.append({"model": run, "commit": commit or None,
                                "error": f"{type(exc).__name__}: {exc}"[:1000]})

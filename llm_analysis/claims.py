@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from llm_analysis.gates import MIN_WORDS, each_fact_once, invented, joined, sentences, size
+from llm_analysis.gates import (
+    invented,
+    joined,
+    named_terms,
+    restates,
+    result_figures,
+    said_before,
+    sentence_grams,
+    sentences,
+)
+from llm_analysis.passages import Passage
 
 COMPARISONS = Path(__file__).resolve().parent / "comparisons.toml"
 _QUANTITY = r"(?P<amount>an?|one|\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+|×|%)?"
@@ -115,30 +125,57 @@ def changes_turned(statement: str, sources: list[str], language: str) -> list[st
     return sorted(set(turned_things))
 
 
-def problems(statement: str, sources: list[str], language: str) -> list[str]:
-    """Why `statement` may not be shown on `sources` (empty: it stands on them)."""
+def problems(statement: str, sources: list[str], language: str, context: str = "") -> list[str]:
+    """Why `statement` may not be shown on `sources` (empty: it stands on them). `context`: what the model
+    was told besides them (the title and authors): a statement may name what they name."""
     if not sources:
         return ["no source"]
-    found = [f"not in its sources: {item}" for item in invented(statement, "\n".join(sources))]
+    found = [f"not in its sources: {item}" for item in invented(statement, "\n".join([context, *sources]))]
     comparisons = [c for source in sources for c in comparisons_in(source)]
     found += [f"comparison turned around: {said!r}" for said in turned(statement, comparisons, language)]
     found += [f"change turned around: {thing}" for thing in changes_turned(statement, sources, language)]
     return found
 
 
-def comparisons_kept(text: str, source: str, language: str) -> tuple[str, int]:
-    """`text` without its sentences that turn a comparison of `source` around; and how many that left out."""
-    comparisons = comparisons_in(source)
-    kept = [s for s in sentences(text) if not turned(s, comparisons, language)]
-    return joined(kept, text), len(sentences(text)) - len(kept)
+@dataclass(frozen=True)
+class Statement:
+    """A sentence of an analysis with the paper's sentences it rests on."""
+
+    section: str  # the section of the analysis ("method")
+    text: str
+    sources: tuple[Passage, ...]
+
+    def as_row(self) -> dict:
+        return {"section": self.section, "text": self.text, "sources": [p.as_row() for p in self.sources]}
 
 
-def checked_section(text: str, earlier: list[str], source: str, language: str, restated: str,
-                    distorted: str) -> str:
-    """A section's accepted answer as shown: without what earlier sections said (gates.each_fact_once) and
-    without a sentence turning a comparison of the text it was written from around; when that leaves
-    too little to say anything, the sentence saying why the section is left out."""
-    kept, dropped = comparisons_kept(text, source, language)
-    if dropped and size(kept) < MIN_WORDS[language]:
-        return distorted
-    return each_fact_once(kept, earlier, language, restated)
+def cited(statement: str, passages: list[Passage], context: str = "") -> tuple[Passage, ...]:
+    """The passages `statement` rests on: those stating one of its names or figures (other than the title's),
+    or, for a statement naming none, every passage its section was written from."""
+    items = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
+             context.lower()}
+    narrowed = [p for p in passages if any(item in p.text.lower() for item in items)]
+    return tuple(narrowed or passages)
+
+
+def statements_of(section: str, text: str, passages: list[Passage], language: str, context: str = "",
+                  earlier: tuple[str, ...] = ()) -> tuple[list[Statement], list[dict]]:
+    """(the statements of a section's accepted answer that may be shown, each with its sources; the ones
+    dropped, each with why). A statement is dropped when it does not stand on the passages the section was
+    written from (`problems`), or says again what `earlier` sections or itself said (gates.restates)."""
+    said, stated = said_before(earlier)
+    shown, dropped = [], []
+    for sentence in sentences(text):
+        why = problems(sentence, [p.text for p in passages], language, context)
+        if not why and restates(sentence, said, stated):
+            why = ["said before"]
+        if why:
+            dropped.append({"section": section, "text": sentence, "reason": "; ".join(why)})
+            continue
+        said.append(sentence_grams(sentence))
+        shown.append(Statement(section, sentence, cited(sentence, passages, context)))
+    return shown, dropped
+
+
+def shown_text(statements: list[Statement], like: str) -> str:
+    return joined([s.text for s in statements], like)

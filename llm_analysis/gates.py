@@ -136,18 +136,28 @@ def result_figures(text: str) -> set[str]:
     return found
 
 
+def said_before(earlier: tuple[str, ...] | list[str]) -> tuple[list[set], Counter]:
+    """What the sections before say: each sentence's grams, and how many of them state each result figure."""
+    return ([sentence_grams(s) for section in earlier for s in sentences(section)],
+            Counter(f for section in earlier for f in result_figures(section)))
+
+
+def restates(sentence: str, said: list[set], stated: Counter) -> bool:
+    """Whether `sentence` says again a sentence of `said`, or a result figure FIGURE_SECTIONS sections state."""
+    return says_again(sentence_grams(sentence), said) or any(stated[f] >= FIGURE_SECTIONS
+                                                             for f in result_figures(sentence))
+
+
 def said_once(text: str, earlier: list[str]) -> tuple[str, int]:
     """`text` without its sentences that say again what a sentence of `earlier` (the sections before it) or
     of itself already said, and without those restating a result figure that FIGURE_SECTIONS earlier
     sections state; and how many sentences that left out."""
-    said = [sentence_grams(s) for section in earlier for s in sentences(section)]
-    stated = Counter(f for section in earlier for f in result_figures(section))
+    said, stated = said_before(earlier)
     kept = []
     for sentence in sentences(text):
-        mine = sentence_grams(sentence)
-        if not says_again(mine, said) and all(stated[f] < FIGURE_SECTIONS for f in result_figures(sentence)):
+        if not restates(sentence, said, stated):
             kept.append(sentence)
-            said.append(mine)
+            said.append(sentence_grams(sentence))
     return joined(kept, text), len(sentences(text)) - len(kept)
 
 

@@ -19,9 +19,10 @@ from llm_analysis.answers import ANALYSIS_FIELDS, AnalysisOutcome, estimate_toke
 from llm_analysis.bias import long_name_bias, lowercase_word_tokens
 from llm_analysis.endpoint import LLMServer
 from llm_analysis.gates import QUALITY_STRUCT
-from llm_analysis.questions import SAMPLING, SectionRequest, analyse_sections, section_prompts, select_text
-from llm_analysis.questions import paper_block as section_paper_block
+from llm_analysis.passages import SectionRequest, paper_header, passages_of_paper, read_kinds
+from llm_analysis.questions import SAMPLING, analyse_sections, section_prompts
 
+PASSAGE = pl.Struct({"section": pl.Utf8, "text": pl.Utf8})
 SUMMARY_SCHEMA = {
     "arxiv_id": pl.Utf8, "version": pl.Int32, "status": pl.Utf8, "error": pl.Utf8, "retryable": pl.Boolean,
     "basis": pl.Utf8,
@@ -31,15 +32,17 @@ SUMMARY_SCHEMA = {
     "grounding_score": pl.Float64, "cached": pl.Boolean, "attempts": pl.Int32, "raw_output": pl.Utf8,
     "analysed_at": pl.Datetime("us", "UTC"), "cited_sections": pl.List(pl.Utf8), "citation_share": pl.Float64,
     "quality": QUALITY_STRUCT, "reused_from": pl.Int32,
+    # Each shown sentence of the analysis with the paper's sentences it rests on; those not shown, and why.
+    "statements": pl.List(pl.Struct({"section": pl.Utf8, "text": pl.Utf8, "sources": pl.List(PASSAGE)})),
+    "dropped_statements": pl.List(pl.Struct({"section": pl.Utf8, "text": pl.Utf8, "reason": pl.Utf8})),
 }
 
 
 PROMPT_MARGIN = 0.05
 
 
-# One question per request: tokens of the paper the model reads (0: the context decides). On 2 CPU cores
-# llama.cpp evaluates ~45 prompt tokens/s (Qwen2.5-1.5B): 1,500 tokens are ~33 s, once per paper (the
-# prefix cache).
+# Tokens of the paper one question may carry (0: the context decides); each question's passages stay well
+# under it (six sentences). On 2 CPU cores llama.cpp evaluates ~45 prompt tokens/s (Qwen2.5-1.5B).
 SECTION_INPUT_TOKENS = {"llama-cpp": 1500}
 
 
@@ -51,17 +54,20 @@ def source_hash(paper: dict) -> str:
 
 def build_section_request(paper: dict, language: str, budget: int, count=estimate_tokens
                           ) -> tuple[SectionRequest, str, list[str]]:
-    """What the model reads for one paper (the abstract and the sections that answer the questions, within
-    `budget` tokens) and the basis the report states."""
+    """What the model reads for one paper (for each question, the paper's sentences it is written from,
+    each question's within `budget` tokens) and the basis the report states: the full text or the abstract,
+    and the kinds of section no question reads."""
     sections = [s for s in (paper.get("sections") or []) if s["kind"] != "front"] if paper.get("fulltext_ok") else []
-    fitted = select_text(sections, budget, count) if sections else None
-    body = fitted.body if fitted else ""
-    basis = fitted.basis if fitted and fitted.body else "abstract"
-    block = section_paper_block(paper, body)
-    titles = [line[3:] for line in body.splitlines() if line.startswith("## ")]
-    request = SectionRequest(paper["arxiv_id"], block, block, paper["abstract"], language, titles,
-                             from_abstract_only=basis == "abstract")
-    return request, basis, fitted.dropped if fitted else []
+    passages = passages_of_paper(paper["abstract"], sections)
+    header = paper_header(paper)
+    for chosen in passages.values():
+        while len(chosen) > 1 and count(header + " ".join(p.text for p in chosen)) > budget > 0:
+            chosen.pop()
+    from_full_text = any(p.section != "Abstract" for chosen in passages.values() for p in chosen)
+    request = SectionRequest(paper["arxiv_id"], header, passages, paper["abstract"], language,
+                             from_abstract_only=not from_full_text)
+    skipped = sorted({s["kind"] for s in sections if s["kind"] not in read_kinds() and s.get("text")})
+    return request, "fulltext_trimmed" if from_full_text else "abstract", skipped if from_full_text else []
 
 
 def reuse_for_minor_revisions(papers: list[dict], analyses: list[dict],
@@ -136,6 +142,7 @@ def summary_row(paper: dict, outcome: AnalysisOutcome, request: BuiltRequest, ru
         "cached": False, "attempts": outcome.attempts, "raw_output": outcome.raw_output, "analysed_at": now,
         "cited_sections": analysis.get("cited_sections", []), "citation_share": None,
         "quality": outcome.quality.as_row() if outcome.quality else None,
+        "statements": analysis.get("statements", []), "dropped_statements": analysis.get("dropped_statements", []),
     }
 
 

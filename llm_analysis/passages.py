@@ -1,5 +1,5 @@
-"""The paper's own sentences each section of an analysis can rest on, chosen before the model is asked:
-a statement written from them has its sources known by construction, and can be checked against them
+"""The paper's own sentences each section of an analysis is written from, chosen before the model is asked:
+a statement written from them has its sources known by construction, and is checked against them
 (llm_analysis/claims.py) and shown beside them.
 
 Each section looks where papers say that thing — the motivation in the introduction, the method in the
@@ -11,11 +11,15 @@ words) come first, then the others in the paper's order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from llm_analysis.answers import inert
 from pdf_reading.evidence import matches, sentences, usable
 
 PER_SECTION = 6
+# The overview reads the whole abstract (most have fewer sentences than this).
+PER_QUESTION = {"summary": 12}
+MIN_ABSTRACT_WORDS = 4
 
 # Where each section of the analysis is looked for, best first ("abstract": the listing's abstract).
 WHERE = {
@@ -25,6 +29,8 @@ WHERE = {
     "method": ("method", "abstract"),
     "experiments": ("experiments", "results", "abstract"),
 }
+# Questions written from another's passages: the one-line summary and the keywords from the overview's.
+SAME_PASSAGES = {"tldr": "summary", "keywords": "summary"}
 _CUES = {
     "motivation": re.compile(r"\b(?:however|challeng\w*|limit\w*|lack\w*|difficult\w*|requires?|problem\w*|existing|"
                              r"despite|costly|expensive|bottleneck|suffer\w*|need\w*)\b", re.IGNORECASE),
@@ -40,6 +46,9 @@ class Passage:
     section: str  # the section's own heading, or "Abstract"
     text: str  # verbatim from the paper (whitespace folded)
 
+    def as_row(self) -> dict:
+        return {"section": self.section, "text": self.text}
+
 
 def states(question: str, sentence: str) -> bool:
     if question == "contributions":
@@ -49,19 +58,75 @@ def states(question: str, sentence: str) -> bool:
     return question in _CUES and _CUES[question].search(sentence) is not None
 
 
+def _abstract_sentence(sentence: str) -> bool:
+    """The abstract is the listing's clean prose: any sentence of a few words (a formula or a cut start
+    does not make it a table row)."""
+    return len(sentence.split()) >= MIN_ABSTRACT_WORDS and not re.search(r"https?://|@", sentence)
+
+
 def passages_for(question: str, abstract: str, sections: list[dict] | None = None,
-                 per_section: int = PER_SECTION) -> list[Passage]:
+                 per_section: int | None = None) -> list[Passage]:
     """Up to `per_section` sentences of the paper for one section of the analysis, from the first place of
     WHERE[question] that has any (`sections`: {title, kind, text} as paper_fulltext stores them)."""
+    limit = per_section or PER_QUESTION.get(question, PER_SECTION)
     places = {"abstract": [("Abstract", abstract or "")]}
     for section in sections or []:
         if section.get("kind") != "abstract":
             places.setdefault(section.get("kind") or "other", []).append(
                 (section.get("title") or "", section.get("text") or ""))
     for where in WHERE[question]:
+        keep = _abstract_sentence if where == "abstract" else usable
         found = [Passage(title or where.title(), s) for title, text in places.get(where, [])
-                 for s in sentences(text) if usable(s)]
+                 for s in sentences(text) if keep(s)]
         if found:
             found.sort(key=lambda p: not states(question, p.text))  # stable: the paper's order otherwise
-            return found[:per_section]
+            return found[:limit]
     return []
+
+
+def passages_of_paper(abstract: str, sections: list[dict] | None = None) -> dict[str, list[Passage]]:
+    """{section of the analysis: its passages} for every section WHERE names."""
+    return {question: passages_for(question, abstract, sections) for question in WHERE}
+
+
+def read_kinds() -> set[str]:
+    """The kinds of a paper's sections any section of the analysis is written from."""
+    return {where for places in WHERE.values() for where in places}
+
+
+@dataclass
+class SectionRequest:
+    key: str
+    header: str  # the paper's title and authors, as the model reads them before the passages
+    passages: dict[str, list[Passage]]  # {section of the analysis: the paper's sentences it is written from}
+    abstract: str
+    language: str
+    from_abstract_only: bool = False
+    logit_bias: dict = field(default_factory=dict)  # {token id: bias} for this paper's questions only
+
+    def passages_of(self, question: str) -> list[Passage]:
+        return self.passages.get(SAME_PASSAGES.get(question, question)) or []
+
+    def block(self, question: str) -> str:
+        """What the model reads for `question`: the header and the numbered passages, inside <paper>."""
+        numbered = "\n".join(f"[{n}] ({inert(p.section)}) {inert(p.text)}"
+                              for n, p in enumerate(self.passages_of(question), 1))
+        return f"<paper>\n{self.header}\n\n{numbered}\n</paper>"
+
+    def source(self, question: str) -> str:
+        """Exactly what the model reads for `question`: its names and numbers are checked against it."""
+        return "\n".join([self.header, *(p.text for p in self.passages_of(question))])
+
+    @property
+    def source_text(self) -> str:
+        """Everything the model read for this paper."""
+        seen = dict.fromkeys(p.text for passages in self.passages.values() for p in passages)
+        return "\n".join([self.header, *seen])
+
+    @property
+    def section_titles(self) -> list[str]:
+        return list(dict.fromkeys(p.section for ps in self.passages.values() for p in ps if p.section != "Abstract"))
+
+
+def paper_header(paper: dict) -> str:
+    return f"Title: {inert(paper['title'])}\nAuthors: {inert(', '.join(paper.get('authors') or []))}"

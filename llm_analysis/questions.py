@@ -1,15 +1,13 @@
 """One question per request: how `paper_summaries` asks a small model for an analysis.
 
-Every question of a paper is sent with the same system text and the same paper block, the question
-last, so the server evaluates the paper once and reuses it for the next questions (llama.cpp's
-prefix cache: "prefix-match hit"; vLLM's prefix caching). Each answer is free text, checked on its
-own as it comes (cut off, too short, the question echoed, the abstract copied, another section
-repeated, a name or a number the given text lacks) and asked again once with what was wrong. An
-answer that still fails makes the paper `rejected`, naming the gate: nothing is dressed up.
-
-What the model reads: the abstract, then the sections that answer the questions (method,
-experiments, results, introduction, conclusion), each within a share of a token budget, instead of
-the first N tokens of the paper. That text is also what every name and number is checked against.
+Each question is asked with the paper's title and authors and the paper's own sentences that section is
+written from (llm_analysis/passages.py: the introduction's for the motivation, the method sections' for
+the method, …), so that every statement's sources are known by construction. Each answer is free text,
+checked on its own as it comes (cut off, too short, the question echoed, the abstract copied, another
+section repeated, a name or a number its passages lack) and asked again once with what was wrong. An
+answer that still fails makes the paper `rejected`, naming the gate: nothing is dressed up. Then each
+sentence of an accepted answer is a statement, shown only when it stands on its section's passages
+(llm_analysis/claims.py) and says nothing an earlier section said; the rest are dropped and counted.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ import hashlib
 import re
 import time
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,8 +23,8 @@ from pathlib import Path
 import openai
 
 from arxiv_domain.acronyms import defined_acronyms
-from llm_analysis.answers import AnalysisOutcome, FittedText, complete_sentences, estimate_tokens, inert
-from llm_analysis.claims import checked_section
+from llm_analysis.answers import AnalysisOutcome, complete_sentences
+from llm_analysis.claims import statements_of
 from llm_analysis.gates import (
     COPY_LIMIT,
     ECHO_LIMIT,
@@ -40,21 +37,22 @@ from llm_analysis.gates import (
     assess,
     containment,
     invented,
+    joined,
     ngrams,
     script_share,
     size,
 )
+from llm_analysis.passages import SectionRequest
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 # Asked in this order: the overview first, so that later sections are checked against it for repetition.
 PROSE_ORDER = ("summary", "motivation", "contributions", "method", "experiments")
 QUESTIONS = (*PROSE_ORDER, "tldr", "keywords")
+# The answers made of statements about the paper, each shown on the passages it rests on.
+STATED = (*PROSE_ORDER, "tldr")
 # Tokens one answer may take (a cut answer keeps its complete sentences, or is asked again).
 MAX_TOKENS = {"summary": 140, "motivation": 110, "contributions": 120, "method": 160, "experiments": 140,
               "tldr": 60, "keywords": 40}
-# What the model reads, by section kind: the share of the budget one kind may take, best first.
-READ_SHARES = (("method", 0.35), ("experiments", 0.25), ("results", 0.2), ("introduction", 0.15),
-               ("conclusion", 0.1), ("other", 0.1))
 # Sampling per model family: a small Qwen loops without a light repeat penalty; SmolLM2 needs more.
 SAMPLING = {
     "qwen2": {"temperature": 0.2, "top_p": 0.9, "repeat_penalty": 1.1},
@@ -84,7 +82,7 @@ class SectionPrompts:
     withheld: str  # {problem}, where used: the repair note's words for the repeat ("与「论文概要」一节重复")
     first_person_section: str  # a section left out for speaking as the paper's authors
     restated_section: str  # a section left with nothing once what earlier sections said is taken out
-    distorted_section: str  # a section left with nothing once sentences turning a comparison are taken out
+    unsupported_section: str  # a section left with nothing once statements its passages do not support are dropped
     first_person: re.Pattern  # what speaks as the authors ("我们", "we")
     repair: dict[str, str]
     version: str
@@ -105,60 +103,8 @@ def section_prompts(language: str) -> SectionPrompts:
     questions = {k: v.format(unsupported=unsupported) for k, v in data["questions"].items()}
     return SectionPrompts(data["system"], questions, unsupported, data["unverifiable_experiments"],
                           data["withheld_section"], data["first_person_section"], data["restated_section"],
-                          data["distorted_section"], re.compile(data["first_person"]), data["repair"],
+                          data["unsupported_section"], re.compile(data["first_person"]), data["repair"],
                           f"{language}-q{hashlib.sha256(raw).hexdigest()[:11]}", data.get("sampling", {}))
-
-
-def select_text(sections: list[dict], budget_tokens: int, count: Callable[[str], int] = estimate_tokens) -> FittedText:
-    """The parts of the paper that answer the questions, within `budget_tokens`: each section kind gets at
-    most its share of the budget (cut at a sentence end), in the paper's own order; references,
-    appendix, related work and front matter are not read."""
-    usable = [s for s in sections if s.get("text") and s["kind"] in dict(READ_SHARES)]
-    if not usable or budget_tokens <= 0:
-        return FittedText("", "abstract")
-    skipped = sorted({s["kind"] for s in sections if s["kind"] not in dict(READ_SHARES) and s.get("text")})
-    # The shares of kinds the paper lacks (no "Results" section: results are under "Experiments") go to the rest.
-    present = {kind for kind in dict(READ_SHARES) if any(s["kind"] == kind for s in usable)}
-    total = sum(share for kind, share in READ_SHARES if kind in present)
-    scale = 1.0 / total
-    for _ in range(8):
-        kept, trimmed = [], bool(skipped)
-        for kind, share in READ_SHARES:
-            room = int(budget_tokens * share * scale * 3)  # characters: ~3 a token (estimate_tokens)
-            for section in (s for s in usable if s["kind"] == kind):
-                text = section["text"]
-                if len(text) > room:
-                    cut = text[:room]
-                    end = max(cut.rfind(". "), cut.rfind("。"))
-                    text = (cut[: end + 1] if end > room // 3 else cut) + " […]"
-                    trimmed = True
-                if room > 40:
-                    kept.append((sections.index(section), section, text))
-                room -= len(text)
-        kept.sort(key=lambda k: k[0])
-        body = "\n\n".join(f"## {s['title']}\n{text}" if s.get("title") else text for _, s, text in kept)
-        if count(body) <= budget_tokens:
-            return FittedText(body, "fulltext_trimmed" if trimmed else "fulltext", skipped)
-        scale *= 0.8
-    return FittedText(body, "fulltext_trimmed", skipped)
-
-
-@dataclass
-class SectionRequest:
-    key: str
-    paper_block: str  # title, authors, abstract and the selected text, inside <paper>
-    source_text: str  # exactly what the model reads: names and numbers are checked against it
-    abstract: str
-    language: str
-    section_titles: list[str] = field(default_factory=list)
-    from_abstract_only: bool = False
-    logit_bias: dict = field(default_factory=dict)  # {token id: bias} for this paper's questions only
-
-
-def paper_block(paper: dict, body: str) -> str:
-    header = [f"Title: {inert(paper['title'])}", f"Authors: {inert(', '.join(paper.get('authors') or []))}"]
-    return "<paper>\n" + "\n".join(header) + f"\n\nAbstract: {inert(paper['abstract'])}\n\n{inert(body)}".rstrip() \
-        + "\n</paper>"
 
 
 def named_long_forms(paper: dict) -> dict[str, str]:
@@ -170,7 +116,7 @@ def named_long_forms(paper: dict) -> dict[str, str]:
 
 def messages_for(prompts: SectionPrompts, request: SectionRequest, question: str) -> list[dict]:
     return [{"role": "system", "content": prompts.system},
-            {"role": "user", "content": f"{request.paper_block}\n\n{prompts.questions[question]}"}]
+            {"role": "user", "content": f"{request.block(question)}\n\n{prompts.questions[question]}"}]
 
 
 def clean_answer(text: str, question: str) -> str:
@@ -209,7 +155,7 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
         found.append(("prompt_echo", prompts.repair["echo"]))
     if size(text) >= 12 and containment(text, request.abstract) >= COPY_LIMIT:
         found.append(("copies_abstract", prompts.repair["abstract"]))
-    elif size(text) >= 6 and containment(text, request.source_text) >= COPY_LIMIT:
+    elif size(text) >= 6 and containment(text, request.source(question)) >= COPY_LIMIT:
         found.append(("copies_abstract", prompts.repair["copies"]))
     if prompts.first_person.search(text):
         found.append(("first_person", prompts.repair["first_person"]))
@@ -223,7 +169,7 @@ def problems_of(question: str, text: str, earlier: dict[str, str], request: Sect
         if question in PROSE_ORDER and smaller and len(mine & theirs) / smaller > REPEAT_LIMIT:
             found.append(("repeated_sections", prompts.repair["repeats"].format(other=headings.get(other, other))))
             break
-    made_up = invented(text, request.source_text)
+    made_up = invented(text, request.source(question))
     if made_up:
         found.append(("invented", prompts.repair["invented"].format(items=", ".join(made_up[:6]))))
     return found
@@ -302,8 +248,10 @@ async def answer_question(client, model: str, question: str, limit: int, options
         if not found:
             found = problems_of(question, text, {k: analysis[k] for k in PROSE_ORDER if k in analysis},
                                 request, prompts, headings)
-        if not found or (attempt and {g for g, _ in found} == {"language"}):
-            return text, found, raw  # in another language after a repair: shown, marked by the language measure
+        if not found or (attempt and {g for g, _ in found} <= {"language", "invented"}):
+            # in another language after a repair: shown, marked by the language measure; still naming what its
+            # passages lack: the statements naming it are dropped (statements_of), the rest stand
+            return text, found, raw
         messages = messages_for(prompts, request, question)
         if {g for g, _ in found} == {"first_person"}:
             # Shown its own answer, the model copies it back word for word (measured on the demo day):
@@ -351,12 +299,14 @@ async def analyse_sections(client, model: str, sampling: dict, request: SectionR
                               language_share=script_share(raw, request.language))
             return tally.outcome("rejected", None, f"rejected by {', '.join(sorted(gates))}: {heading}: {detail}"[:500],
                                  quality=quality)
-        if question in PROSE_ORDER:
-            accepted = checked_section(accepted, [analysis[k] for k in PROSE_ORDER if k in analysis],
-                                       request.source_text, request.language, prompts.restated_section,
-                                       prompts.distorted_section)
-        analysis[question] = accepted
-    analysis["cited_sections"] = list(request.section_titles)
+        if question in STATED:
+            accepted = shown_statements(question, accepted, request, prompts, analysis)
+        if accepted is not None:
+            analysis[question] = accepted
+    analysis.setdefault("statements", [])
+    analysis.setdefault("dropped_statements", [])
+    analysis["cited_sections"] = list(dict.fromkeys(
+        p["section"] for s in analysis["statements"] for p in s["sources"] if p["section"] != "Abstract"))
     quality = assess(analysis, language=request.language, source=request.source_text, abstract=request.abstract,
                      instructions=prompts.all_text())
     if not quality.passed:  # the whole answer seen together (every pair of sections): the same gates
@@ -371,14 +321,10 @@ def left_out_sentence(question: str, found: list[tuple[str, str]], prompts: Sect
                       withheld: bool) -> str | None:
     """The sentence that stands for a section whose repaired answer still failed, when the paper can do
     without it (None: the paper is rejected). The failing answer is never shown; the sections that passed
-    stand on their own.
-    - 实验说明 naming things the text lacks: the text cannot support the section (as when it reports no
-      experiment at all);
-    - a later section that only repeats an earlier one, or a section written as the paper's authors
-      ("我们提出…", a translated abstract: "we" would be wrong in a report): one of these per paper."""
+    stand on their own: a later section that only repeats an earlier one, or a section written as the
+    paper's authors ("我们提出…", a translated abstract: "we" would be wrong in a report), one of these per
+    paper."""
     gates = {g for g, _ in found}
-    if question == "experiments" and "invented" in gates and gates <= {"invented", "language"}:
-        return prompts.unverifiable
     if question in PROSE_ORDER[1:] and "first_person" in gates and not withheld \
             and gates <= {"first_person", "language"}:
         return prompts.first_person_section
@@ -386,6 +332,32 @@ def left_out_sentence(question: str, found: list[tuple[str, str]], prompts: Sect
             and gates <= {"repeated_sections", "language"}:
         return prompts.withheld.format(problem=next(p for g, p in found if g == "repeated_sections"))
     return None
+
+
+def shown_statements(question: str, text: str, request: SectionRequest, prompts: SectionPrompts,
+                     analysis: dict) -> str | None:
+    """An accepted answer as shown: its statements that stand on the question's passages and say nothing an
+    earlier section said (claims.statements_of), added with their sources to analysis["statements"], the
+    others to analysis["dropped_statements"]. When too little stands, the sentence saying why the section is
+    left out (None for the one-line summary: shown without one)."""
+    earlier = tuple(s["text"] for s in analysis.get("statements", [])) if question in PROSE_ORDER else ()
+    shown, dropped = statements_of(question, text, request.passages_of(question), request.language,
+                                   request.header, earlier)
+    analysis.setdefault("dropped_statements", []).extend(dropped)
+    kept = joined([s.text for s in shown], text)
+    if size(kept) >= (MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]):
+        analysis.setdefault("statements", []).extend(s.as_row() for s in shown)
+        return kept
+    analysis["dropped_statements"].extend({"section": question, "text": s.text, "reason": "too little left"}
+                                          for s in shown)
+    reasons = [d["reason"] for d in dropped]
+    if question == "tldr":
+        return None
+    if reasons and all(r == "said before" for r in reasons):
+        return prompts.restated_section
+    if question == "experiments" and reasons and all(r.startswith("not in its sources") for r in reasons):
+        return prompts.unverifiable
+    return prompts.unsupported_section
 
 
 def sampling_options(backend: str, sampling: dict) -> dict:

@@ -147,6 +147,22 @@ def revision_label(revision_json: str | None, reused_from: int | None, version: 
     return head + r["revision_sep"].join(parts)
 
 
+# The order the analysis shows its sections in: its statements are numbered in this order.
+SHOWN_ORDER = ("tldr", "summary", "motivation", "contributions", "method", "experiments")
+
+
+def numbered_statements(statements: list[dict] | None, anchor: str) -> dict[str, list[dict]]:
+    """{section: its statements}, numbered 1, 2, … in the order the analysis shows them, each with an id
+    unique on the page (`anchor`-s<n>) for its footnote or tooltip."""
+    by_section = {name: [s for s in statements or [] if s["section"] == name] for name in SHOWN_ORDER}
+    numbered, n = {}, 0
+    for name, stated in by_section.items():
+        for statement in stated:
+            n += 1
+            numbered.setdefault(name, []).append({**statement, "n": n, "id": f"{anchor}-s{n}"})
+    return numbered
+
+
 def paper_entry(row: dict, position: int, language: str, similar: list[dict]) -> dict:
     """One paper as the report shows it: why it is there, its links, its revision and venue, and what its
     analysis was written from (or why there is none)."""
@@ -173,6 +189,7 @@ def paper_entry(row: dict, position: int, language: str, similar: list[dict]) ->
         "citation_share": row.get("citation_share"),
         "language_note": bool(row.get("quality")) and row["quality"].get("language_ok") is False,
         "rejected": row.get("status") == "rejected",
+        "stated": numbered_statements(row.get("statements"), f"paper-{position}"),
     }
     if row.get("status") == "ok":
         paper["basis_label"] = _basis(row, language)

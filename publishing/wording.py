@@ -35,6 +35,9 @@ LABELS = {
            "evidence_note": "以下为论文原文句子（未经翻译和改写），括号内为出处章节。", "analysis": "AI分析",
            "language_note": "注意：模型未使用中文作答，以下分析保留模型的原文。",
            "tldr": "一句话总结",
+           "stated_note": "分析的每句话都标有编号：悬停、轻触或用 Tab 键选中一句，即可看到它所依据的论文原文句子。",
+           "stated_note_md": "分析中每句话后的脚注，是它所依据的论文原文句子（未经翻译和改写），括号内为出处章节。",
+           "sources_heading": "所依据的原文", "sentence_sep": "",
            "fields": [("1. 论文概要", "summary"), ("2. 研究动机", "motivation"),
                       ("3. 核心贡献与创新点", "contributions"), ("4. 方法概述", "method"),
                       ("5. 实验说明", "experiments")],
@@ -63,6 +66,11 @@ LABELS = {
            "abstract": "Abstract", "evidence": "From the paper",
            "evidence_note": "The paper's own sentences, verbatim, with their section.", "analysis": "AI analysis",
            "language_note": "Note: the model did not answer in the report's language.", "tldr": "TL;DR",
+           "stated_note": "Each sentence of the analysis is numbered: hover, tap or Tab to it to see the paper's "
+                          "sentences it rests on.",
+           "stated_note_md": "The footnote after each sentence of the analysis gives the paper's sentences it rests "
+                             "on, verbatim, with their section.",
+           "sources_heading": "From the paper", "sentence_sep": " ",
            "fields": [("1. Overview", "summary"), ("2. Motivation", "motivation"),
                       ("3. Contributions", "contributions"), ("4. Method", "method"),
                       ("5. Experiments", "experiments")],

@@ -1,7 +1,8 @@
 """A statement against the passages it rests on (llm_analysis/claims.py): shown only with a source, with
 every name and number in its own sources, and with a comparison kept the right way round."""
 
-from llm_analysis.claims import checked_section, comparisons_in, problems
+from llm_analysis.claims import comparisons_in, problems, statements_of
+from llm_analysis.passages import Passage
 
 # Sentences of the abstracts of the demo day's papers (U-Net 1505.04597, ActionFlow 2512.20276, BNN 1602.02830).
 UNET_SPEED = "Segmentation of a 512x512 image takes less than a second on a recent GPU."
@@ -48,15 +49,27 @@ def test_a_faithful_statement_stands_on_its_source():
                     [BNN], "en") == []
 
 
-def test_a_sentence_turning_a_comparison_around_leaves_the_section_and_the_rest_stays():
-    source = UNET_SPEED + " " + UNET_ISBI
-    section = "该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。在较新的GPU上，分割一张512x512的图像仅需几秒钟。"
-    kept = checked_section(section, [], source, "zh", "RESTATED", "DISTORTED")
-    assert kept == "该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。"
-    assert checked_section("在较新的GPU上，分割一张512x512的图像仅需几秒钟。", [], source, "zh", "RESTATED",
-                           "DISTORTED") == "DISTORTED"
-    assert checked_section("在较新的GPU上，分割一张512x512的图像不到一秒。", [], source, "zh", "RESTATED",
-                           "DISTORTED") == "在较新的GPU上，分割一张512x512的图像不到一秒。"
+def test_each_statement_is_kept_or_dropped_on_its_own_sources_and_cites_those_it_rests_on():
+    passages = [Passage("Abstract", UNET_SPEED), Passage("Abstract", UNET_ISBI)]
+    section = ("该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。在较新的GPU上，分割一张512x512的图像仅需几秒钟。"
+               "该网络在ISBI 2016挑战赛中获胜。")
+    shown, dropped = statements_of("experiments", section, passages, "zh", "Title: U-Net")
+    assert [s.text for s in shown] == ["该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。"]
+    assert shown[0].sources == (passages[1],)  # the sentence naming ISBI and 2015, not the speed one
+    assert [d["reason"] for d in dropped] == ["comparison turned around: 'less than a second'",
+                                              "not in its sources: 2016"]
+    # a statement naming nothing of its own cites every sentence its section was written from
+    (plain,), _ = statements_of("method", "分割一张图像不到一秒。", passages, "zh")
+    assert plain.sources == tuple(passages)
+    # the title's name is known to the model, but says nothing about which passage a statement rests on
+    (named,), _ = statements_of("method", "U-Net分割一张图像不到一秒。", passages, "zh", "Title: U-Net")
+    assert named.sources == tuple(passages)
+    # no passage: nothing stands
+    assert statements_of("method", "分割一张图像不到一秒。", [], "zh")[1][0]["reason"] == "no source"
+    # said in an earlier section: dropped as such
+    _, again = statements_of("method", "该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。", passages, "zh",
+                             earlier=("该网络在ISBI 2015细胞追踪挑战赛中大幅领先获胜。",))
+    assert again[0]["reason"] == "said before"
 
 
 def test_a_change_said_the_other_way_round_is_caught():

@@ -17,7 +17,6 @@ from llm_analysis.questions import (
     reports_experiments,
     sampling_options,
     section_prompts,
-    select_text,
 )
 from pdf_reading.extraction import extract_file
 from publishing.wording import analysis_headings
@@ -67,19 +66,31 @@ def run(client, paper=PAPER, cap=0):
     return outcome, request, basis
 
 
-def test_every_question_shares_the_paper_as_its_prefix_and_a_good_answer_is_taken_as_is():
+def test_every_question_is_asked_from_its_own_passages_and_a_good_answer_is_taken_as_is():
     client = Scripted({q: [a] for q, a in GOOD.items()})
     outcome, request, basis = run(client)
     assert outcome.status == "ok" and basis == "abstract", outcome.error
     assert [q for q, *_ in client.requests] == list(QUESTIONS)
-    prefixes = {messages[0]["content"] + messages[1]["content"].split("</paper>")[0] for _, messages, _, _ in
-                client.requests}
-    assert len(prefixes) == 1  # the same system text and paper block: the server's prefix cache reuses it
-    assert all(messages[1]["content"].endswith(section_prompts("zh").questions[q]) for q, messages, _, _ in
-               client.requests)
+    assert len({messages[0]["content"] for _, messages, _, _ in client.requests}) == 1  # the server's prefix cache
+    for question, messages, _, _ in client.requests:
+        block = messages[1]["content"]
+        assert block.startswith(f"<paper>\nTitle: {PAPER['title']}\nAuthors: Olaf Ronneberger\n\n[1] (Abstract) ")
+        assert block.endswith(section_prompts("zh").questions[question])
+        assert all(p.text in block for p in request.passages_of(question))
+    # the overview, the one-line summary and the keywords read the same sentences: one block, evaluated once
+    blocks = {q: m[1]["content"].split("</paper>")[0] for q, m, _, _ in client.requests}
+    assert blocks["summary"] == blocks["tldr"] == blocks["keywords"]
+    assert "many thousand annotated" in blocks["motivation"].split("[2]")[0]  # the sentence stating the need first
     assert [limit for _, _, limit, _ in client.requests] == [MAX_TOKENS[q] for q in QUESTIONS]
     assert outcome.analysis["method"] == GOOD["method"]
     assert outcome.analysis["keywords"] == ["图像分割", "卷积网络", "数据增强"]
+    # every shown sentence is a statement with the abstract's sentences it rests on
+    stated = outcome.analysis["statements"]
+    assert {s["section"] for s in stated} == {"summary", "motivation", "contributions", "method", "experiments", "tldr"}
+    assert all(s["sources"] and all(p["text"] in ABSTRACT for p in s["sources"]) for s in stated)
+    isbi = next(s for s in stated if "ISBI" in s["text"])
+    assert [p["text"] for p in isbi["sources"]] == [ABSTRACT[ABSTRACT.index("It outperforms"):]]
+    assert outcome.analysis["dropped_statements"] == []
 
 
 def test_an_invented_name_is_repaired_once_more_freely_sampled_then_left_out_or_rejected():
@@ -99,20 +110,26 @@ def test_an_invented_name_is_repaired_once_more_freely_sampled_then_left_out_or_
     stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [invented]})
     outcome, _, _ = run(stubborn)
     assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unverifiable
-    assert not any(name in " ".join(str(v) for v in outcome.analysis.values()) for name in ("CamVid", "DeepLab"))
+    shown = " ".join(str(v) for k, v in outcome.analysis.items() if k != "dropped_statements")
+    assert not any(name in shown for name in ("CamVid", "DeepLab"))
     assert [q for q, *_ in stubborn.requests].count("experiments") == 2
     half_english = invented.replace("评估", "的 accuracy 评估")  # invented, and an English word too
     outcome, _, _ = run(Scripted({**{q: [a] for q, a in GOOD.items()}, "experiments": [half_english]}))
     assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unverifiable
 
-    # Any other section that invents is rejected with the paper, naming the gate and what was made up.
+    # Any other section that still invents after its repair loses the sentences naming what its passages lack;
+    # left with nothing, it says so in words, and the sections that passed stand.
     made_up_method = "方法基于 ResNet-152 主干和 Swin Transformer 解码器，在 12 个阶段中逐步融合特征。"
     stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [made_up_method]})
     outcome, _, _ = run(stubborn)
-    assert outcome.status == "rejected" and outcome.analysis is None
-    assert outcome.error.startswith("rejected by invented: 方法概述:") and "Swin Transformer" in outcome.error
-    assert outcome.quality.junk == ["invented"]  # stored with the row: the gate is queryable
-    assert [q for q, *_ in stubborn.requests][-2:] == ["method", "method"]  # nothing asked after it
+    assert outcome.status == "ok" and outcome.analysis["method"] == section_prompts("zh").unsupported_section
+    assert [q for q, *_ in stubborn.requests].count("method") == 2
+    (dropped,) = outcome.analysis["dropped_statements"]
+    assert dropped["section"] == "method" and "Swin Transformer" in dropped["reason"]
+    assert "Swin" not in " ".join(s["text"] for s in outcome.analysis["statements"])
+    half = "网络沿收缩路径提取上下文特征，再沿对称的扩张路径恢复分辨率，实现精确定位。其主干是 ResNet-152。"
+    outcome, _, _ = run(Scripted({**{q: [a] for q, a in GOOD.items()}, "method": [half]}))
+    assert outcome.analysis["method"] == half.split("。")[0] + "。"  # the supported sentence stays
 
 
 def test_an_answer_restating_its_question_is_an_echo():
@@ -208,13 +225,18 @@ def test_an_answer_in_another_language_is_repaired_then_shown_and_marked():
     assert outcome.quality.language_share < 1.0
 
 
-def test_the_real_pdf_is_read_by_the_sections_that_answer_the_questions():
+def test_the_real_pdf_gives_each_question_the_sentences_of_the_sections_that_answer_it():
     extraction = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf")
-    sections = [s for s in extraction.to_json()["sections"] if s["kind"] != "front"]
-    fitted = select_text(sections, 1800)
-    assert fitted.basis == "fulltext_trimmed" and "references" in fitted.dropped
-    assert "contracting path" in fitted.body and "warping error" in fitted.body.lower()  # method and results
-    assert len(fitted.body) <= 1800 * 3 * 1.05
+    sections = extraction.to_json()["sections"]
+    paper = {**PAPER, "fulltext_ok": True, "sections": sections}
+    request, basis, skipped = build_section_request(paper, "zh", 1800)
+    assert basis == "fulltext_trimmed" and "references" in skipped
+    method, experiments = request.passages_of("method"), request.passages_of("experiments")
+    assert "contracting path" in " ".join(p.text for p in method) and all(p.section != "Abstract" for p in method)
+    assert "warping error" in " ".join(p.text for p in experiments).lower()
+    text = " ".join([ABSTRACT, *(s["text"] for s in sections)])
+    assert all(" ".join(p.text.split()) in " ".join(text.split()) for ps in request.passages.values() for p in ps)
+    assert request.section_titles and "Abstract" not in request.section_titles
 
 
 def test_answers_are_cleaned_to_prose_and_keywords_split():

@@ -7,7 +7,7 @@ SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_ke
        t.figure_png IS NOT NULL AS has_figure,
        s.status, s.error, s.basis, s.dropped_sections, s.tldr, s.summary, s.motivation, s.contributions,
        s.method, s.experiments, s.keywords, s.model, s.prompt_version, s.tokens_in, s.tokens_out,
-       s.latency_seconds, s.cached, s.grounding_score, s.citation_share, s.quality
+       s.latency_seconds, s.cached, s.grounding_score, s.citation_share, s.quality, s.statements
 FROM filtered_papers f
 JOIN raw_listings l USING (partition_date, arxiv_id, version)
 LEFT JOIN paper_fulltext t USING (partition_date, arxiv_id, version)

@@ -39,3 +39,9 @@ ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS quality STRUCT(junk VARCHAR
     language_ok BOOLEAN, number_grounding DOUBLE, term_grounding DOUBLE);
 -- A minor revision (arxiv_domain/revision.py) re-uses the analysis of the version it revises: that version.
 ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS reused_from INTEGER;
+-- Each shown sentence of an analysis with the paper's sentences it rests on (their section and text), and the
+-- sentences the model wrote that were not shown, with why (llm_analysis/claims.py).
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS statements STRUCT(section VARCHAR, text VARCHAR,
+    sources STRUCT(section VARCHAR, text VARCHAR)[])[];
+ALTER TABLE paper_summaries ADD COLUMN IF NOT EXISTS dropped_statements STRUCT(section VARCHAR, text VARCHAR,
+    reason VARCHAR)[];
