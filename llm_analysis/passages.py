@@ -50,6 +50,12 @@ class Passage:
         return {"section": self.section, "text": self.text}
 
 
+def heading_words(section: str) -> str:
+    """A heading without its number ("4 Experiments" → "Experiments"): a model reads "(4 Experiments)" as
+    "in 4 experiments"."""
+    return re.sub(r"^[\dIVX]+(?:\.\d+)*\.?\s+", "", section) or section
+
+
 def states(question: str, sentence: str) -> bool:
     if question == "contributions":
         return matches("contribution", sentence)
@@ -109,7 +115,7 @@ class SectionRequest:
 
     def block(self, question: str) -> str:
         """What the model reads for `question`: the header and the numbered passages, inside <paper>."""
-        numbered = "\n".join(f"[{n}] ({inert(p.section)}) {inert(p.text)}"
+        numbered = "\n".join(f"[{n}] ({inert(heading_words(p.section))}) {inert(p.text)}"
                               for n, p in enumerate(self.passages_of(question), 1))
         return f"<paper>\n{self.header}\n\n{numbered}\n</paper>"
 

@@ -237,6 +237,8 @@ def test_the_real_pdf_gives_each_question_the_sentences_of_the_sections_that_ans
     text = " ".join([ABSTRACT, *(s["text"] for s in sections)])
     assert all(" ".join(p.text.split()) in " ".join(text.split()) for ps in request.passages.values() for p in ps)
     assert request.section_titles and "Abstract" not in request.section_titles
+    # the model reads a heading without its number ("(4 Experiments)" reads as "in 4 experiments")
+    assert "(Experiments) " in request.block("experiments") and "(4 Experiments)" not in request.block("experiments")
 
 
 def test_answers_are_cleaned_to_prose_and_keywords_split():
