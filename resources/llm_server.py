@@ -83,8 +83,8 @@ class LLMServerResource(dg.ConfigurableResource):
     max_output_tokens: int = setting("llm", "ARXIV_MONITOR_LLM_MAX_OUTPUT_TOKENS", 0, ge=0, description=(
         "Tokens one answer may take; 0: the backend's default. An answer stopped by it is never shown."))
     max_input_tokens: int = setting("llm", "ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", 0, ge=0, description=(
-        "Tokens of the paper one request may carry; 0: the backend's default. A paper trimmed to fit says so in the "
-        "report."))
+        "Tokens of the paper one question may carry (its passages: the last are left out to fit); 0: the backend's "
+        "default."))
     n_threads: int = 2
     startup_timeout_seconds: float = 900.0
     home: str = "data"

@@ -17,7 +17,7 @@ from llm_analysis.gates import assess, number_grounding
 from llm_analysis.papers import build_section_request
 from llm_analysis.questions import section_prompts
 from resources.llm_server import LLMServerError, LLMServerResource, bundled_gguf, stop_group
-from tests.conftest import DEMO_DAY, free_port, pipeline_for, with_fields
+from tests.conftest import DEMO_DAY, free_port, pipeline_for, stored, with_fields
 
 WATCHED = ["Ashish Vaswani", "Olaf Ronneberger", "Yoshua Bengio"]
 
@@ -194,6 +194,41 @@ def test_demo_day_analyses_are_ok_rejected_or_failed_never_junk_and_cached(demo,
                            partition_key=DEMO_DAY)
     meta = {k: v.value for k, v in again.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
     assert (meta["cache_hits"], meta["requests"], meta["tokens_in"]) == (9, 0, 0)
+
+
+def test_every_statement_the_demo_shows_rests_on_sentences_of_its_own_paper(demo):
+    """On the recorded analyses of the demo day: every sentence shown in an ok analysis is a statement with at
+    least one source, each source verbatim from that paper's abstract or full text; the shown sections are
+    made of exactly those statements; the `statements` view and the Markdown footnotes carry them."""
+    import re
+
+    from llm_analysis.gates import sentences
+
+    env, _ = demo
+    home = Path(env["ARXIV_MONITOR_HOME"])
+    rows = stored(home, "select s.arxiv_id, s.statements, s.tldr, s.summary, s.motivation, s.contributions, s.method, "
+                        "s.experiments, l.abstract, t.sections from paper_summaries s "
+                        "join raw_listings l using (partition_date, arxiv_id, version) "
+                        "join paper_fulltext t using (partition_date, arxiv_id, version) where s.status = 'ok'")
+    assert rows
+    fold = lambda text: " ".join((text or "").split())  # noqa: E731
+    fixed = {v for language in ("zh", "en") for k, v in vars(section_prompts(language)).items()
+             if isinstance(v, str) and k not in ("system", "version")}
+    withheld = tuple(section_prompts(language).withheld.split("{problem}")[0] for language in ("zh", "en"))
+    report = (home / "reports" / f"{DEMO_DAY}.md").read_text(encoding="utf-8")
+    for arxiv_id, statements, *shown, abstract, sections in rows:
+        paper_text = fold(abstract + " " + " ".join(s["text"] for s in sections or []))
+        assert statements, arxiv_id
+        for statement in statements:
+            assert statement["sources"], (arxiv_id, statement["text"])
+            assert all(fold(p["text"]) in paper_text for p in statement["sources"]), arxiv_id
+        for name, text in zip(("tldr", "summary", "motivation", "contributions", "method", "experiments"), shown):
+            if text and text not in fixed and not text.startswith(withheld):
+                assert sentences(text) == [s["text"] for s in statements if s["section"] == name], (arxiv_id, name)
+    view = stored(home, "select count(*), min(source_count) from statements")[0]
+    assert view[0] == sum(len(r[1]) for r in rows) and view[1] >= 1
+    notes = re.findall(r"^\[\^paper-\d+-s\d+\]: “", report, flags=re.MULTILINE)
+    assert len(notes) == view[0]
 
 
 def test_another_gguf_is_served_and_cached_under_its_own_identity(tmp_path, own_llm_server):

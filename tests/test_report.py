@@ -234,3 +234,47 @@ def test_the_report_and_the_site_name_the_analysis_sections_alike(language):
     assert [h for h in headings if f"#### {h}\n" in text] == headings
     assert [h for h in headings if f"<h4>{h}</h4>" in page] == headings
     assert ("1. Overview" if language == "en" else "1. 论文概要") == headings[0]
+
+
+# The U-Net abstract's sentences, as a statement's sources are stored (section, verbatim text).
+SPEED = {"section": "Abstract", "text": "Segmentation of a 512x512 image takes less than a second on a recent GPU."}
+ISBI = {"section": "4 Experiments", "text": "It outperforms the prior best method on the ISBI challenge."}
+STATED = [{"section": "summary", "text": "分割一张512x512的图像不到一秒。", "sources": [SPEED]},
+          {"section": "experiments", "text": "在ISBI挑战赛上超过了此前最好的方法。", "sources": [ISBI]},
+          {"section": "experiments", "text": "两项结果都来自摘要和实验。", "sources": [SPEED, ISBI]},
+          {"section": "tldr", "text": "一种快速的分割网络。", "sources": [SPEED]}]
+
+
+def stated_paper(**extra):
+    return paper(summary=STATED[0]["text"], experiments=STATED[1]["text"] + STATED[2]["text"],
+                 tldr=STATED[3]["text"], statements=STATED, **extra)
+
+
+def test_each_statement_of_the_report_carries_its_sources_as_a_footnote():
+    text = render([stated_paper()])
+    analysis = text.split("#### 1. 论文概要")[0].rsplit("**一句话总结**", 1)[1]
+    assert analysis.startswith(": 一种快速的分割网络。[^paper-1-s1]")  # shown first: numbered first
+    assert "分割一张512x512的图像不到一秒。[^paper-1-s2]\n" in text
+    assert "在ISBI挑战赛上超过了此前最好的方法。[^paper-1-s3]两项结果都来自摘要和实验。[^paper-1-s4]\n" in text
+    notes = dict(re.findall(r"^\[\^(paper-1-s\d)\]: (.*)$", text, flags=re.MULTILINE))
+    assert notes["paper-1-s2"] == f"“{md(SPEED['text'])}” (Abstract)"
+    assert notes["paper-1-s4"] == f"“{md(SPEED['text'])}” (Abstract) · “{md(ISBI['text'])}” (4 Experiments)"
+    assert len(notes) == 4 and text.index("[^paper-1-s4]:") > text.index("#### 5. 实验说明")
+    # a section left out in words, or an analysis stored before statements were, is shown as stored, no footnote
+    plain = render([paper()])
+    assert "[^" not in plain and "The paper proposes STLDM." in plain
+
+
+def test_the_site_shows_each_statements_sources_on_hover_tap_or_keyboard_focus():
+    from publishing.site import day_page
+
+    context = report_context(DAY, monitor("en"), LISTING, [stated_paper()], dt.datetime(2025, 12, 26, 1, 0,
+                                                                                          tzinfo=dt.UTC))
+    page = day_page(context)
+    claims = re.findall(r'<span class="claim" tabindex="0" aria-describedby="([\w-]+)">(.*?)<sup aria-hidden="true">'
+                        r'(\d+)</sup><span class="sources" role="tooltip" id="\1">(.*?)</span></span>', page)
+    assert [n for _, _, n, _ in claims] == ["1", "2", "3", "4"]
+    assert [text for _, text, _, _ in claims] == [STATED[3]["text"], *(s["text"] for s in STATED[:3])]
+    assert "“It outperforms the prior best method on the ISBI challenge.” <i>(4 Experiments)</i>" in claims[2][3]
+    assert ".claim:focus .sources" in page and "hover, tap or Tab" in page
+    assert len({i for i, *_ in claims}) == 4  # ids unique on the page

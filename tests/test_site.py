@@ -300,3 +300,93 @@ def test_every_link_of_the_demos_site_leads_to_a_page_and_no_console_error(demo,
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+class DevTools:
+    """A page in headless chromium driven over the DevTools protocol: real key presses and pointer moves."""
+
+    def __init__(self, socket):
+        self.socket, self.last = socket, 0
+
+    def send(self, method: str, **params) -> dict:
+        self.last += 1
+        self.socket.send(json.dumps({"id": self.last, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv(timeout=30))
+            if message.get("id") == self.last:
+                assert "error" not in message, message
+                return message.get("result", {})
+
+    def value(self, expression: str):
+        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+    def press(self, key: str, code: int) -> None:
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code)
+
+
+def devtools_page(url: str, profile: str):
+    """(chromium's process, a DevTools session on `url` once it has loaded)."""
+    from websockets.sync.client import connect
+
+    port = free_port()
+    process = subprocess.Popen([chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+                                "--window-size=1200,900", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2).read())
+            page = next(t for t in targets if t["type"] == "page" and t["url"].startswith("file:"))
+            break
+        except (OSError, StopIteration, ValueError):
+            assert time.monotonic() < deadline and process.poll() is None, "chromium's DevTools did not answer"
+            time.sleep(0.2)
+    tools = DevTools(connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30))
+    tools.send("Emulation.setFocusEmulationEnabled", enabled=True)
+    while tools.value("document.readyState") != "complete":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return process, tools
+
+
+SHOWN = "getComputedStyle({0}.querySelector('.sources')).display"
+
+
+def test_the_demos_statements_show_their_sources_by_keyboard_hover_and_tap(demo, tmp_path):
+    """The demo's day page in chromium: a statement's cited sentences are hidden until the statement is
+    reached with Tab, hovered, or tapped; each shows the paper's own sentences."""
+    env, _ = demo
+    page = Path(env["ARXIV_MONITOR_HOME"]) / "site" / "days" / f"{DEMO_DAY}.html"
+    process, tools = devtools_page(page.as_uri(), str(tmp_path / "profile"))
+    try:
+        count = tools.value("document.querySelectorAll('.claim').length")
+        assert count > 0
+        assert tools.value(f"[...document.querySelectorAll('.claim')].every(c => {SHOWN.format('c')} === 'none')")
+        for _ in range(400):  # Tab through the page's links and buttons to the first statement
+            tools.press("Tab", 9)
+            if tools.value("document.activeElement.classList.contains('claim')"):
+                break
+        else:
+            pytest.fail("no statement is reachable with the keyboard")
+        assert tools.value(SHOWN.format("document.activeElement")) == "block"
+        assert tools.value("document.activeElement === document.querySelector('.claim')")
+        cited = tools.value("document.activeElement.querySelector('.source').textContent")
+        assert len(cited) > 20 and tools.value(f"document.body.textContent.includes({json.dumps(cited[:10])})")
+        tools.press("Tab", 9)  # on to the next: the first hides again
+        assert tools.value(SHOWN.format("document.querySelector('.claim')")) == "none"
+        assert tools.value(SHOWN.format("document.activeElement")) == "block"
+        # hovered with the pointer, and tapped (a tap focuses it), the last statement shows its sources too
+        last = f"document.querySelectorAll('.claim')[{count - 1}]"
+        tools.value(f"document.activeElement.blur(); {last}.scrollIntoView()")
+        box = tools.value(f"(r => [r.x + 4, r.y + r.height / 2])({last}.getClientRects()[0])")
+        tools.send("Input.dispatchMouseEvent", type="mouseMoved", x=box[0], y=box[1])
+        assert tools.value(SHOWN.format(last)) == "block"
+        for kind in ("mousePressed", "mouseReleased"):
+            tools.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+        tools.send("Input.dispatchMouseEvent", type="mouseMoved", x=2, y=2)
+        assert tools.value(f"document.activeElement === {last}") and tools.value(SHOWN.format(last)) == "block"
+    finally:
+        tools.socket.close()
+        process.terminate()
+        process.wait(timeout=30)
