@@ -149,17 +149,19 @@ class Statement:
         return {"section": self.section, "text": self.text, "sources": [p.as_row() for p in self.sources]}
 
 
-def cited(statement: str, passages: list[Passage], context: str = "") -> tuple[Passage, ...]:
+def cited(statement: str, passages: list[Passage], context: str = "",
+          default: list[Passage] | None = None) -> tuple[Passage, ...]:
     """The passages `statement` rests on: those stating one of its names or figures (other than the title's),
-    or, for a statement naming none, every passage its section was written from."""
+    or, for a statement naming none, `default` (the sentences chosen for its section; all `passages` if none)."""
     items = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
              context.lower()}
     narrowed = [p for p in passages if any(item in p.text.lower() for item in items)]
-    return tuple(narrowed or passages)
+    return tuple(narrowed or default or passages)
 
 
 def statements_of(section: str, text: str, passages: list[Passage], language: str, context: str = "",
-                  earlier: tuple[str, ...] = ()) -> tuple[list[Statement], list[dict]]:
+                  earlier: tuple[str, ...] = (), default: list[Passage] | None = None
+                  ) -> tuple[list[Statement], list[dict]]:
     """(the statements of a section's accepted answer that may be shown, each with its sources; the ones
     dropped, each with why). A statement is dropped when it does not stand on the passages the section was
     written from (`problems`), or says again what `earlier` sections or itself said (gates.restates)."""
@@ -173,7 +175,7 @@ def statements_of(section: str, text: str, passages: list[Passage], language: st
             dropped.append({"section": section, "text": sentence, "reason": "; ".join(why)})
             continue
         said.append(sentence_grams(sentence))
-        shown.append(Statement(section, sentence, cited(sentence, passages, context)))
+        shown.append(Statement(section, sentence, cited(sentence, passages, context, default)))
     return shown, dropped
 
 

@@ -17,6 +17,7 @@ from llm_analysis.answers import inert
 from pdf_reading.evidence import matches, sentences, usable
 
 PER_SECTION = 6
+ABSTRACT = "Abstract"  # the section a sentence of the listing's abstract is cited from
 # The overview reads the whole abstract (most have fewer sentences than this).
 PER_QUESTION = {"summary": 12}
 MIN_ABSTRACT_WORDS = 4
@@ -75,7 +76,7 @@ def passages_for(question: str, abstract: str, sections: list[dict] | None = Non
     """Up to `per_section` sentences of the paper for one section of the analysis, from the first place of
     WHERE[question] that has any (`sections`: {title, kind, text} as paper_fulltext stores them)."""
     limit = per_section or PER_QUESTION.get(question, PER_SECTION)
-    places = {"abstract": [("Abstract", abstract or "")]}
+    places = {"abstract": [(ABSTRACT, abstract or "")]}
     for section in sections or []:
         if section.get("kind") != "abstract":
             places.setdefault(section.get("kind") or "other", []).append(
@@ -113,15 +114,33 @@ class SectionRequest:
     def passages_of(self, question: str) -> list[Passage]:
         return self.passages.get(SAME_PASSAGES.get(question, question)) or []
 
+    def from_full_text(self, question: str) -> list[Passage]:
+        """The question's own sentences beyond the abstract: the full text's, where it was read."""
+        return [p for p in self.passages_of(question) if p.section != ABSTRACT]
+
+    def read_for(self, question: str) -> list[Passage]:
+        """Every sentence the model reads for `question`, in the order it reads them: the abstract (the same for
+        every question, so the server evaluates it once), then the full text's sentences for the question."""
+        return [*self.passages.get("summary", []), *self.from_full_text(question)]
+
+    def cited_by_default(self, question: str) -> list[Passage]:
+        """What a statement naming nothing particular cites: the sentences chosen for its question."""
+        return self.from_full_text(question) or self.passages_of(question)
+
     def block(self, question: str) -> str:
-        """What the model reads for `question`: the header and the numbered passages, inside <paper>."""
-        numbered = "\n".join(f"[{n}] ({inert(heading_words(p.section))}) {inert(p.text)}"
-                              for n, p in enumerate(self.passages_of(question), 1))
-        return f"<paper>\n{self.header}\n\n{numbered}\n</paper>"
+        """What the model reads for `question`, inside <paper>: the header, the abstract's sentences, the full
+        text's sentences for the question, numbered on."""
+        abstract = self.passages.get("summary", [])
+        lines = [self.header, "", "Abstract:", *(f"[{n}] {inert(p.text)}" for n, p in enumerate(abstract, 1))]
+        more = self.from_full_text(question)
+        if more:
+            lines += ["", "From the paper:", *(f"[{n}] ({inert(heading_words(p.section))}) {inert(p.text)}"
+                                               for n, p in enumerate(more, len(abstract) + 1))]
+        return "<paper>\n" + "\n".join(lines) + "\n</paper>"
 
     def source(self, question: str) -> str:
         """Exactly what the model reads for `question`: its names and numbers are checked against it."""
-        return "\n".join([self.header, *(p.text for p in self.passages_of(question))])
+        return "\n".join([self.header, *(p.text for p in self.read_for(question))])
 
     @property
     def source_text(self) -> str:
@@ -131,7 +150,7 @@ class SectionRequest:
 
     @property
     def section_titles(self) -> list[str]:
-        return list(dict.fromkeys(p.section for ps in self.passages.values() for p in ps if p.section != "Abstract"))
+        return list(dict.fromkeys(p.section for ps in self.passages.values() for p in ps if p.section != ABSTRACT))
 
 
 def paper_header(paper: dict) -> str:

@@ -341,8 +341,8 @@ def shown_statements(question: str, text: str, request: SectionRequest, prompts:
     others to analysis["dropped_statements"]. When too little stands, the sentence saying why the section is
     left out (None for the one-line summary: shown without one)."""
     earlier = tuple(s["text"] for s in analysis.get("statements", [])) if question in PROSE_ORDER else ()
-    shown, dropped = statements_of(question, text, request.passages_of(question), request.language,
-                                   request.header, earlier)
+    shown, dropped = statements_of(question, text, request.read_for(question), request.language, request.header,
+                                   earlier, request.cited_by_default(question))
     analysis.setdefault("dropped_statements", []).extend(dropped)
     kept = joined([s.text for s in shown], text)
     if size(kept) >= (MIN_TLDR_WORDS if question == "tldr" else MIN_WORDS[request.language]):
