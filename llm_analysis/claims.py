@@ -3,8 +3,9 @@
 A statement is shown only when it stands on its sources: it has at least one; every name and number in
 it occurs in them (not merely somewhere in the paper); a quantity its sources qualify keeps the
 direction of the comparison ("less than a second" is not "几秒钟", "up to 2.55x" is not "2.55x"); and a
-change its sources state keeps its direction ("reduce memory" is not "需要更多的内存"). The words of a
-comparison and of a change, in the paper and in each report language, are in comparisons.toml.
+change its sources state keeps its direction ("reduce memory" is not "需要更多的内存"); and what they only expect
+stays expected ("is expected to improve power-efficiency" is not "提高了功率效率"). The words of a comparison, a
+change and a hedge, in the paper and in each report language, are in comparisons.toml.
 """
 
 from __future__ import annotations
@@ -125,6 +126,34 @@ def changes_turned(statement: str, sources: list[str], language: str) -> list[st
     return sorted(set(turned_things))
 
 
+def hedged_things(sources: list[str]) -> set[str]:
+    """The things of comparisons.toml the sources name only within a few words after a hedge ("is expected to
+    substantially improve power-efficiency"), never plainly."""
+    words = comparison_words()
+    hedged, plain = set(), set()
+    for source in sources:
+        tokens = re.findall(r"[a-z]+", (source or "").lower())
+        text, covered = " ".join(tokens), set()
+        for phrase in words["hedge"]["source"]:
+            for match in re.finditer(rf"\b{re.escape(phrase)}\b", text):
+                start = text[:match.start()].count(" ")
+                covered.update(range(start, start + len(phrase.split()) + CHANGE_WINDOW))
+        for i, token in enumerate(tokens):
+            for thing, names in words["things"].items():
+                if token in names["source"]:
+                    (hedged if i in covered else plain).add(thing)
+    return hedged - plain
+
+
+def hedges_dropped(statement: str, sources: list[str], language: str) -> list[str]:
+    """The things the sources only hedge that `statement` states without a hedge word of its language."""
+    words, lowered = comparison_words(), statement.lower()
+    if any(hedge in lowered for hedge in words["hedge"][language]):
+        return []
+    return sorted(thing for thing in hedged_things(sources)
+                  if any(name in lowered for name in words["things"][thing][language]))
+
+
 def problems(statement: str, sources: list[str], language: str, context: str = "") -> list[str]:
     """Why `statement` may not be shown on `sources` (empty: it stands on them). `context`: what the model
     was told besides them (the title and authors): a statement may name what they name."""
@@ -134,6 +163,7 @@ def problems(statement: str, sources: list[str], language: str, context: str = "
     comparisons = [c for source in sources for c in comparisons_in(source)]
     found += [f"comparison turned around: {said!r}" for said in turned(statement, comparisons, language)]
     found += [f"change turned around: {thing}" for thing in changes_turned(statement, sources, language)]
+    found += [f"hedge dropped: {thing}" for thing in hedges_dropped(statement, sources, language)]
     return found
 
 
