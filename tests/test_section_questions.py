@@ -288,3 +288,15 @@ def test_the_latin_word_bias_covers_lowercase_word_pieces_only():
     capital = vocab.tokenize(b" The", add_bos=False)
     assert len(capital) == 1 and capital[0] not in ids
     assert section_prompts("zh").sampling["latin_word_bias"] < 0 and section_prompts("en").sampling == {}
+
+
+def test_a_one_line_summary_that_does_not_stand_gives_way_to_the_overviews_first_statement():
+    """A TL;DR naming what its sentences lack (after its repair) is not shown; the analysis keeps one."""
+    stubborn = Scripted({**{q: [a] for q, a in GOOD.items()}, "tldr": ["一种在 CamVid 上训练的分割网络。"]})
+    outcome, _, _ = run(stubborn)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.analysis["tldr"] == GOOD["summary"]
+    (tldr,) = [s for s in outcome.analysis["statements"] if s["section"] == "tldr"]
+    summary = next(s for s in outcome.analysis["statements"] if s["section"] == "summary")
+    assert tldr["text"] == summary["text"] and tldr["sources"] == summary["sources"]
+    assert any("CamVid" in d["reason"] for d in outcome.analysis["dropped_statements"])
