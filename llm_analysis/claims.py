@@ -181,12 +181,19 @@ class Statement:
 
 def cited(statement: str, passages: list[Passage], context: str = "",
           default: list[Passage] | None = None) -> tuple[Passage, ...]:
-    """The passages `statement` rests on: those stating one of its names or figures (other than the title's),
-    or, for a statement naming none, `default` (the sentences chosen for its section; all `passages` if none)."""
+    """The passages `statement` rests on: the fewest that state every name and figure of it that any states
+    (the title's aside), or, for a statement naming none, `default` (the sentences chosen for its section; all
+    `passages` if none)."""
     items = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
              context.lower()}
-    narrowed = [p for p in passages if any(item in p.text.lower() for item in items)]
-    return tuple(narrowed or default or passages)
+    covers = {p: {item for item in items if item in p.text.lower()} for p in passages}
+    chosen, left = [], set().union(*covers.values()) if covers else set()
+    while left:  # the fewest passages stating all of them: the one stating most of what is left, first
+        best = max(passages, key=lambda p: len(covers[p] & left))
+        chosen.append(best)
+        left -= covers[best]
+    chosen.sort(key=passages.index)
+    return tuple(chosen or default or passages)
 
 
 def statements_of(section: str, text: str, passages: list[Passage], language: str, context: str = "",

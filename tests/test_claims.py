@@ -103,3 +103,25 @@ def test_what_the_paper_only_expects_stays_expected():
     # a plain statement of the same thing in another source lifts the hedge (made up for the test, not the paper's)
     plain = "The binary kernel improves power-efficiency by 40%."
     assert problems("BNN提高了功率效率。", [BNN, plain], "zh") == []
+
+
+def test_a_statement_cites_the_fewest_passages_stating_its_names_and_figures():
+    """DuoCore-FS's abstract (2512.20188): 'VLA' is in every sentence here; the one also stating DuoCore-FS and
+    30 (Hz) is what a statement of those rests on, not every sentence naming VLA."""
+    abstract = [Passage("Abstract", t) for t in (
+        "Most Vision-Language-Action (VLA) systems integrate a Vision-Language Model (VLM) for semantic reasoning "
+        "with an action expert generating continuous action signals, yet both typically run at a single unified "
+        "frequency.",
+        "We introduce a truly asynchronous Fast-Slow VLA framework (DuoCore-FS), organizing the system into a fast "
+        "pathway for high-frequency action generation and a slow pathway for rich VLM reasoning.",
+        "DuoCore-FS supports a 3B-parameter VLM while achieving 30 Hz whole-body action-chunk generation, "
+        "approximately three times as fast as prior VLA models with comparable model sizes.",
+        "Real-world whole-body manipulation experiments demonstrate improved task success rates and significantly "
+        "enhanced responsiveness compared to synchronous Fast-Slow VLA baselines.")]
+    statement = "DuoCore-FS在3B参数下实现了30 Hz的动作块生成，并且比同步Fast-Slow VLA基准线在任务成功率上有提升。"
+    (shown,), dropped = statements_of("experiments", statement, abstract, "zh")
+    assert dropped == [] and shown.sources == (abstract[2],)
+    # names no one sentence states: the sentences stating them, in the order given (made-up pairing)
+    sources = [Passage("Abstract", BNN), Passage("Abstract", UNET_SPEED), Passage("Abstract", UNET_ISBI)]
+    (both,), _ = statements_of("summary", "该网络在ISBI 2015挑战赛中获胜，BNN减少了内存。", sources, "zh")
+    assert both.sources == (sources[0], sources[2])
