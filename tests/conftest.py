@@ -225,7 +225,28 @@ def stored(home: Path, statement: str) -> list[tuple]:
         return conn.execute(statement).fetchall()
 
 
-LLM_FIXTURES = {"llm", "llm_resource", "shared_llm", "own_llm_server", "demo"}
+@pytest.fixture(scope="session")
+def unet_analysis(shared_llm, tmp_path_factory):
+    """The default CPU model (`make test` pulls it), no cap on its answers, on U-Net's real PDF as the pipeline
+    reads it, once for the session: (the paper, its `paper_summaries` row). The shared server is stopped
+    first: one LLM server at a time."""
+    from assets.analysis import SummariesConfig
+    from assets.analysis import summarise as analyse_papers
+    from pdf_reading.extraction import extract_file
+    from resources.llm_server import LLMServerResource
+
+    shared_llm.stop()
+    sections = extract_file(REALDATA / "pdf" / "1505.04597v1_Unet.pdf").to_json()["sections"]
+    paper = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net: Convolutional Networks for Biomedical Image "
+             "Segmentation", "authors": ["Olaf Ronneberger", "Philipp Fischer", "Thomas Brox"],
+             "categories": ["cs.CV"], "abstract": next(s["text"] for s in sections if s["kind"] == "abstract"),
+             "fulltext_ok": True, "sections": sections}
+    resource = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path_factory.mktemp("unet")))
+    (row,) = analyse_papers([paper], {}, resource, "zh", SummariesConfig())
+    return paper, row
+
+
+LLM_FIXTURES = {"llm", "llm_resource", "shared_llm", "own_llm_server", "demo", "unet_analysis"}
 
 
 def pytest_collection_modifyitems(config, items):
