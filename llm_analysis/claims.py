@@ -18,7 +18,6 @@ from pathlib import Path
 
 from llm_analysis.gates import (
     invented,
-    joined,
     named_terms,
     restates,
     result_figures,
@@ -102,15 +101,11 @@ def changes_in(source: str) -> dict[str, set[str]]:
     return found
 
 
-def changes_turned(statement: str, sources: list[str], language: str) -> list[str]:
-    """What the sources say changes one way only and `statement` says changes the other way: a word of the
-    other direction before the thing within a few characters ("需要更多的计算资源和内存访问" for "reduce
-    memory"), none of the same direction."""
+def changes_turned(statement: str, stated: dict[str, set[str]], language: str) -> list[str]:
+    """What the sources say changes one way only (`stated`: changes_in of each, merged) and `statement` says
+    changes the other way: a word of the other direction before the thing within a few characters
+    ("需要更多的计算资源和内存访问" for "reduce memory"), none of the same direction."""
     words = comparison_words()
-    stated: dict[str, set[str]] = {}
-    for source in sources:
-        for thing, directions in changes_in(source).items():
-            stated.setdefault(thing, set()).update(directions)
     lowered, turned_things = statement.lower(), []
     for thing, directions in stated.items():
         if len(directions) != 1:
@@ -145,25 +140,47 @@ def hedged_things(sources: list[str]) -> set[str]:
     return hedged - plain
 
 
-def hedges_dropped(statement: str, sources: list[str], language: str) -> list[str]:
-    """The things the sources only hedge that `statement` states without a hedge word of its language."""
+def hedges_dropped(statement: str, hedged: frozenset[str], language: str) -> list[str]:
+    """The things the sources only hedge (`hedged_things`) that `statement` states without a hedge word of its
+    language."""
     words, lowered = comparison_words(), statement.lower()
     if any(hedge in lowered for hedge in words["hedge"][language]):
         return []
-    return sorted(thing for thing in hedged_things(sources)
+    return sorted(thing for thing in hedged
                   if any(name in lowered for name in words["things"][thing][language]))
 
 
-def problems(statement: str, sources: list[str], language: str, context: str = "") -> list[str]:
+@dataclass(frozen=True)
+class SourceFacts:
+    """What a statement is held to, read once from the sentences it rests on."""
+
+    text: str  # the sources (and the context), for names and numbers
+    comparisons: tuple[Comparison, ...]
+    changes: dict[str, set[str]]  # {thing: the directions the sources state}
+    hedged: frozenset[str]  # the things the sources only expect
+
+
+def source_facts(sources: list[str], context: str = "") -> SourceFacts:
+    changes: dict[str, set[str]] = {}
+    for source in sources:
+        for thing, directions in changes_in(source).items():
+            changes.setdefault(thing, set()).update(directions)
+    return SourceFacts("\n".join([context, *sources]), tuple(c for s in sources for c in comparisons_in(s)),
+                       changes, frozenset(hedged_things(sources)))
+
+
+def problems(statement: str, sources: list[str], language: str, context: str = "",
+             facts: SourceFacts | None = None) -> list[str]:
     """Why `statement` may not be shown on `sources` (empty: it stands on them). `context`: what the model
-    was told besides them (the title and authors): a statement may name what they name."""
+    was told besides them (the title and authors): a statement may name what they name. `facts`: the
+    sources read once, for the statements of one section."""
     if not sources:
         return ["no source"]
-    found = [f"not in its sources: {item}" for item in invented(statement, "\n".join([context, *sources]))]
-    comparisons = [c for source in sources for c in comparisons_in(source)]
-    found += [f"comparison turned around: {said!r}" for said in turned(statement, comparisons, language)]
-    found += [f"change turned around: {thing}" for thing in changes_turned(statement, sources, language)]
-    found += [f"hedge dropped: {thing}" for thing in hedges_dropped(statement, sources, language)]
+    facts = facts or source_facts(sources, context)
+    found = [f"not in its sources: {item}" for item in invented(statement, facts.text)]
+    found += [f"comparison turned around: {said!r}" for said in turned(statement, facts.comparisons, language)]
+    found += [f"change turned around: {thing}" for thing in changes_turned(statement, facts.changes, language)]
+    found += [f"hedge dropped: {thing}" for thing in hedges_dropped(statement, facts.hedged, language)]
     return found
 
 
@@ -203,9 +220,11 @@ def statements_of(section: str, text: str, passages: list[Passage], language: st
     dropped, each with why). A statement is dropped when it does not stand on the passages the section was
     written from (`problems`), or says again what `earlier` sections or itself said (gates.restates)."""
     said, stated = said_before(earlier)
+    texts = [p.text for p in passages]
+    facts = source_facts(texts, context)
     shown, dropped = [], []
     for sentence in sentences(text):
-        why = problems(sentence, [p.text for p in passages], language, context)
+        why = problems(sentence, texts, language, context, facts)
         if not why and restates(sentence, said, stated):
             why = ["said before"]
         if why:
@@ -215,6 +234,3 @@ def statements_of(section: str, text: str, passages: list[Passage], language: st
         shown.append(Statement(section, sentence, cited(sentence, passages, context, default)))
     return shown, dropped
 
-
-def shown_text(statements: list[Statement], like: str) -> str:
-    return joined([s.text for s in statements], like)

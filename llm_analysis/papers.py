@@ -60,12 +60,13 @@ def build_section_request(paper: dict, language: str, budget: int, count=estimat
     sections = [s for s in (paper.get("sections") or []) if s["kind"] != "front"] if paper.get("fulltext_ok") else []
     passages = passages_of_paper(paper["abstract"], sections)
     header = paper_header(paper)
-    for chosen in passages.values():
-        while len(chosen) > 1 and count(header + " ".join(p.text for p in chosen)) > budget > 0:
+    request = SectionRequest(paper["arxiv_id"], header, passages, paper["abstract"], language)
+    # the abstract first (every question reads it), then each question's own sentences, within the budget
+    for question in ("summary", *(q for q in passages if q != "summary")):
+        chosen = passages[question]
+        while len(chosen) > 1 and count(request.block(question)) > budget > 0:
             chosen.pop()
-    from_full_text = any(p.section != "Abstract" for chosen in passages.values() for p in chosen)
-    request = SectionRequest(paper["arxiv_id"], header, passages, paper["abstract"], language,
-                             from_abstract_only=not from_full_text)
+    from_full_text = any(request.from_full_text(question) for question in passages)
     skipped = sorted({s["kind"] for s in sections if s["kind"] not in read_kinds() and s.get("text")})
     return request, "fulltext_trimmed" if from_full_text else "abstract", skipped if from_full_text else []
 

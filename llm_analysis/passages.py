@@ -108,7 +108,6 @@ class SectionRequest:
     passages: dict[str, list[Passage]]  # {section of the analysis: the paper's sentences it is written from}
     abstract: str
     language: str
-    from_abstract_only: bool = False
     logit_bias: dict = field(default_factory=dict)  # {token id: bias} for this paper's questions only
 
     def passages_of(self, question: str) -> list[Passage]:
@@ -147,10 +146,6 @@ class SectionRequest:
         """Everything the model read for this paper."""
         seen = dict.fromkeys(p.text for passages in self.passages.values() for p in passages)
         return "\n".join([self.header, *seen])
-
-    @property
-    def section_titles(self) -> list[str]:
-        return list(dict.fromkeys(p.section for ps in self.passages.values() for p in ps if p.section != ABSTRACT))
 
 
 def paper_header(paper: dict) -> str:

@@ -338,8 +338,8 @@ def test_requests_in_flight_never_exceed_the_limit():
 
     fake = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
     passages = {"summary": [Passage("Abstract", "U-Net segments cells from few images.")]}
-    requests_ = {i: SectionRequest(str(i), "Title: U-Net", passages, "U-Net segments cells.", "en",
-                                   from_abstract_only=True) for i in range(8)}
+    requests_ = {i: SectionRequest(str(i), "Title: U-Net", passages, "U-Net segments cells.", "en")
+                 for i in range(8)}
     server = LLMServer("vllm", "http://u/v1", "k", "m", 4096, 3)
     run = ModelRun("en", "vllm:m", "vllm", {}, timeout_seconds=5)
     finished: dict = {}
