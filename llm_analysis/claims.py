@@ -4,7 +4,8 @@ A statement is shown only when it stands on its sources: it has at least one; ev
 it occurs in them (not merely somewhere in the paper); a quantity its sources qualify keeps the
 direction of the comparison ("less than a second" is not "几秒钟", "up to 2.55x" is not "2.55x"); and a
 change its sources state keeps its direction ("reduce memory" is not "需要更多的内存"); and what they only expect
-stays expected ("is expected to improve power-efficiency" is not "提高了功率效率"). The words of a comparison, a
+stays expected ("is expected to improve power-efficiency" is not "提高了功率效率"); a claim to be better
+("优于") or absolute ("任何") rests on a sentence saying as much. The words of a comparison, a
 change and a hedge, in the paper and in each report language, are in comparisons.toml.
 """
 
@@ -184,6 +185,54 @@ def problems(statement: str, sources: list[str], language: str, context: str = "
     return found
 
 
+def _said(word: str, lowered: str) -> bool:
+    """`word` in `lowered` text: a Latin word as a whole word, a CJK one anywhere."""
+    if re.match(r"[a-z]", word):
+        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered) is not None
+    return word in lowered
+
+
+def claimed(statement: str, language: str) -> dict[str, str]:
+    """{kind: the word} of the claims in `statement` that need a sentence saying as much: better than something
+    ("优于"), or for every case ("任何")."""
+    words, lowered = comparison_words(), statement.lower()
+    found = {}
+    for kind in ("superior", "absolute"):
+        word = next((w for w in words[kind][language] if _said(w, lowered)), None)
+        if word:
+            found[kind] = word
+    return found
+
+
+def states(kind: str, source: str) -> bool:
+    """Whether a source sentence says a claim of `kind` ("outperforms", "entirely"), in any of its forms."""
+    lowered, words = source.lower(), comparison_words()[kind]
+    qualified = tuple(words.get("source_qualified", ()))
+    return any(not lowered[:match.start()].rstrip().endswith(qualified)
+               for w in words["source"]
+               for match in re.finditer(rf"(?<![a-z]){re.escape(w)}(?:s|es|ed|ing|ly)?(?![a-z])", lowered))
+
+
+def backed(statement: str, sources: tuple[Passage, ...], passages: list[Passage], language: str,
+           context: str = "") -> tuple[tuple[Passage, ...], list[str]]:
+    """(the sources with any sentence added that backs a claim of `statement`, the claims nothing backs). A claim
+    to be better, or absolute, rests on a cited sentence saying as much, or on another of the section's sentences
+    that says it and states one of the statement's names (which is then cited too)."""
+    names = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
+             context.lower()}
+    unbacked = []
+    for kind, word in claimed(statement, language).items():
+        if any(states(kind, p.text) for p in sources):
+            continue
+        extra = next((p for p in passages if states(kind, p.text) and any(n in p.text.lower() for n in names)),
+                     None)
+        if extra is None:
+            unbacked.append(f"{kind} claim not in its sources: {word}")
+        else:
+            sources = tuple(sorted({*sources, extra}, key=passages.index))
+    return sources, unbacked
+
+
 @dataclass(frozen=True)
 class Statement:
     """A sentence of an analysis with the paper's sentences it rests on."""
@@ -199,8 +248,8 @@ class Statement:
 def cited(statement: str, passages: list[Passage], context: str = "",
           default: list[Passage] | None = None) -> tuple[Passage, ...]:
     """The passages `statement` rests on: the fewest that state every name and figure of it that any states
-    (the title's aside), or, for a statement naming none, `default` (the sentences chosen for its section; all
-    `passages` if none)."""
+    (the title's aside), or, for a statement naming none, `default` (the sentences chosen for its section; none
+    when its section has no particular ones: then it rests on nothing a reader could check)."""
     items = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
              context.lower()}
     covers = {p: {item for item in items if item in p.text.lower()} for p in passages}
@@ -210,7 +259,7 @@ def cited(statement: str, passages: list[Passage], context: str = "",
         chosen.append(best)
         left -= covers[best]
     chosen.sort(key=passages.index)
-    return tuple(chosen or default or passages)
+    return tuple(chosen or default or ())
 
 
 def statements_of(section: str, text: str, passages: list[Passage], language: str, context: str = "",
@@ -218,7 +267,10 @@ def statements_of(section: str, text: str, passages: list[Passage], language: st
                   ) -> tuple[list[Statement], list[dict]]:
     """(the statements of a section's accepted answer that may be shown, each with its sources; the ones
     dropped, each with why). A statement is dropped when it does not stand on the passages the section was
-    written from (`problems`), or says again what `earlier` sections or itself said (gates.restates)."""
+    written from (`problems`), or says again what `earlier` sections or itself said (gates.restates), or claims
+    to be better or absolute where no sentence it rests on does (`backed`), or names nothing of its sources while
+    its section has no particular sentences to cite (`default` empty: the overview, written from the whole
+    abstract)."""
     said, stated = said_before(earlier)
     texts = [p.text for p in passages]
     facts = source_facts(texts, context)
@@ -230,7 +282,14 @@ def statements_of(section: str, text: str, passages: list[Passage], language: st
         if why:
             dropped.append({"section": section, "text": sentence, "reason": "; ".join(why)})
             continue
+        sources, unbacked = backed(sentence, cited(sentence, passages, context, default), passages, language,
+                                   context)
+        if not sources:
+            unbacked = ["names nothing its sources state"]
+        if unbacked:
+            dropped.append({"section": section, "text": sentence, "reason": "; ".join(unbacked)})
+            continue
         said.append(sentence_grams(sentence))
-        shown.append(Statement(section, sentence, cited(sentence, passages, context, default)))
+        shown.append(Statement(section, sentence, sources))
     return shown, dropped
 

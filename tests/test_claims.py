@@ -1,7 +1,7 @@
 """A statement against the passages it rests on (llm_analysis/claims.py): shown only with a source, with
 every name and number in its own sources, and with a comparison kept the right way round."""
 
-from llm_analysis.claims import comparisons_in, problems, statements_of
+from llm_analysis.claims import backed, comparisons_in, problems, statements_of
 from llm_analysis.passages import Passage
 
 # Sentences of the abstracts of the demo day's papers (U-Net 1505.04597, ActionFlow 2512.20276, BNN 1602.02830).
@@ -59,11 +59,15 @@ def test_each_statement_is_kept_or_dropped_on_its_own_sources_and_cites_those_it
     assert [d["reason"] for d in dropped] == ["comparison turned around: 'less than a second'",
                                               "not in its sources: 2016"]
     # a statement naming nothing of its own cites every sentence its section was written from
-    (plain,), _ = statements_of("method", "分割一张图像不到一秒。", passages, "zh")
+    (plain,), _ = statements_of("method", "分割一张图像不到一秒。", passages, "zh", default=passages)
     assert plain.sources == tuple(passages)
     # the title's name is known to the model, but says nothing about which passage a statement rests on
-    (named,), _ = statements_of("method", "U-Net分割一张图像不到一秒。", passages, "zh", "Title: U-Net")
+    (named,), _ = statements_of("method", "U-Net分割一张图像不到一秒。", passages, "zh", "Title: U-Net",
+                                default=passages)
     assert named.sources == tuple(passages)
+    # …and where the section has no sentences of its own (the overview reads the whole abstract), it rests on none
+    _, (unanchored,) = statements_of("summary", "U-Net分割一张图像不到一秒。", passages, "zh", "Title: U-Net")
+    assert unanchored["reason"] == "names nothing its sources state"
     # no passage: nothing stands
     assert statements_of("method", "分割一张图像不到一秒。", [], "zh")[1][0]["reason"] == "no source"
     # said in an earlier section: dropped as such
@@ -125,3 +129,58 @@ def test_a_statement_cites_the_fewest_passages_stating_its_names_and_figures():
     sources = [Passage("Abstract", BNN), Passage("Abstract", UNET_SPEED), Passage("Abstract", UNET_ISBI)]
     (both,), _ = statements_of("summary", "该网络在ISBI 2015挑战赛中获胜，BNN减少了内存。", sources, "zh")
     assert both.sources == (sources[0], sources[2])
+
+
+# The sentences two analyses of the 2026-12-07 runs were written from: BNN's experiments (1602.02830, its abstract and
+# a sentence of "2. Benchmark Results" as read from its PDF) and VAP's contributions (2512.20014, abstract).
+BNN_RESULTS = [
+    Passage("Abstract", "On both, BNNs achieved nearly state-of-the-art results over the MNIST, CIFAR-10 and SVHN "
+                        "datasets."),
+    Passage("2. Benchmark Results", "Although BNNs are slower to train, they are nearly as accurate as 32-bit float "
+            "DNNs. and AdaMax variants, which are detailed in Algorithms 3 and 4, whereas in our Theano experiments, "
+            "we use vanilla BN and ADAM.")]
+VAP = [Passage("Abstract", t) for t in (
+    "To address this challenge, we propose Visual Attentive Prompting (VAP), a simple-yet-effective training-free "
+    "perceptual adapter that equips frozen VLAs with top-down selective attention.",
+    "VAP treats the reference images as a non-parametric visual memory, grounds the personal object in the scene "
+    "through open-vocabulary detection and embedding-based matching, and then injects this grounding as a visual "
+    "prompt by highlighting the object and rewriting the instruction.")]
+
+
+def test_a_claim_to_be_better_rests_on_a_sentence_saying_so():
+    """The wrong statement of the 2026-12-07 01:56 run: AdaMax and vanilla BN are BNN's optimiser and normalisation,
+    not methods it beats; its sources say "nearly as accurate as", and "nearly state-of-the-art" is not better."""
+    wrong = "主要结果表明BNNs在这些数据集上的表现与32位浮点DNN相当或优于AdaMax和Vanilla BN。"
+    shown, (dropped,) = statements_of("experiments", wrong, BNN_RESULTS, "zh")
+    assert shown == [] and dropped["reason"] == "superior claim not in its sources: 优于"
+    assert statements_of("experiments", "BNNs在MNIST上的结果优于已有方法。", BNN_RESULTS[:1], "zh")[0] == []
+    # A sentence that says so, stating one of the statement's names, backs it and is cited too (made up for the
+    # test, not the paper's).
+    better = Passage("Abstract", "On MNIST, BNNs outperform the full-precision baseline.")
+    (stands,), _ = statements_of("experiments", "BNNs在MNIST上的结果优于已有方法。", [*BNN_RESULTS, better], "zh")
+    assert stands.sources == (BNN_RESULTS[0], better)
+    assert backed("BNNs outperform earlier binary networks on MNIST.", (BNN_RESULTS[0],), BNN_RESULTS, "en")[1] == [
+        "superior claim not in its sources: outperform"]
+
+
+def test_an_absolute_claim_rests_on_a_sentence_as_absolute():
+    """The other wrong statement of that run: VAP uses a few reference images; "without relying on any" turns it
+    around."""
+    wrong = "VAP让冻结的VLAs在不依赖于任何参考图像的情况下选择和控制目标对象。"
+    _, (dropped,) = statements_of("contributions", wrong, VAP, "zh")
+    assert dropped["reason"] == "absolute claim not in its sources: 任何"
+    plain_statement = "VAP把参考图像当作非参数的视觉记忆，让冻结的VLAs选择目标对象。"
+    (plain,), _ = statements_of("contributions", plain_statement, VAP, "zh")
+    assert plain.sources == (VAP[0],)  # the sentence naming VAP and VLAs
+    # "without retraining" is as absolute as "无需任何重新训练"
+    assert statements_of("experiments", "ActionFlow在OpenVLA-7B上无需任何重新训练。", [Passage("Abstract", ACTIONFLOW)],
+                         "zh")[1] == []
+
+
+def test_more_than_a_figure_stays_more_than_it():
+    """The Transformer's abstract: "improving over the existing best results … by over 2 BLEU"."""
+    source = ("Our model achieves 28.4 BLEU on the WMT 2014 Englishto-German translation task, improving over the "
+              "existing best results, including ensembles, by over 2 BLEU.")
+    assert problems("Transformer比现有的最佳结果提高了2 BLEU。", [source], "zh") == [
+        "comparison turned around: 'over 2 BLEU'"]
+    assert problems("Transformer比现有的最佳结果提高了超过2 BLEU。", [source], "zh") == []

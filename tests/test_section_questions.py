@@ -4,6 +4,7 @@ a repair is asked. A scripted client stands in for the server here; tests/test_l
 import asyncio
 from types import SimpleNamespace
 
+from llm_analysis.claims import statements_of
 from llm_analysis.papers import build_section_request
 from llm_analysis.questions import (
     MAX_TOKENS,
@@ -26,17 +27,21 @@ ABSTRACT = ("There is large consent that successful training of deep networks re
             "training samples. We present a network and training strategy that relies on the strong use of data "
             "augmentation. The architecture consists of a contracting path to capture context and a symmetric "
             "expanding path that enables precise localization. It outperforms the prior best method on the ISBI "
-            "challenge for segmentation of neuronal structures in electron microscopic stacks.")
+            "challenge for segmentation of neuronal structures in electron microscopic stacks. Using the same "
+            "network trained on transmitted light microscopy images (phase contrast and DIC) we won the ISBI cell "
+            "tracking challenge 2015 in these categories by a large margin.")
 PAPER = {"arxiv_id": "1505.04597", "version": 1, "title": "U-Net: Convolutional Networks for Biomedical Image "
          "Segmentation", "authors": ["Olaf Ronneberger"], "abstract": ABSTRACT, "fulltext_ok": False, "sections": None}
 GOOD = {
-    "summary": "论文提出一种用于生物医学图像分割的卷积网络，依靠大量数据增强，用很少的标注图像就能端到端训练。",
+    # the overview and the one-line summary name something of the abstract: a sentence of theirs naming nothing
+    # would rest on the whole abstract, which no reader can check
+    "summary": "论文提出一种依靠大量数据增强的对称卷积分割网络，它在2015年的ISBI细胞追踪挑战中获胜。",
     "motivation": "深度网络通常需要成千上万张标注样本，而生物医学任务很难获得这么多标注，因此需要更省数据的训练方式。",
     "contributions": "作者给出一种对称的收缩与扩张结构，并配合强数据增强，使少量标注图像也足以训练出精确的分割网络。",
     "method": "网络先沿收缩路径逐步提取上下文特征，再沿对称的扩张路径恢复分辨率，"
               "最终为每个像素输出类别，实现精确定位。",
     "experiments": "在 ISBI 神经结构分割挑战上，该网络的表现超过了此前最好的方法。",
-    "tldr": "一种少量标注即可训练的对称卷积分割网络。",
+    "tldr": "一种赢得2015年ISBI细胞追踪挑战的卷积分割网络。",
     "keywords": "图像分割, 卷积网络, 数据增强",
 }
 
@@ -86,8 +91,8 @@ def test_every_question_is_asked_from_its_own_passages_and_a_good_answer_is_take
     stated = outcome.analysis["statements"]
     assert {s["section"] for s in stated} == {"summary", "motivation", "contributions", "method", "experiments", "tldr"}
     assert all(s["sources"] and all(p["text"] in ABSTRACT for p in s["sources"]) for s in stated)
-    isbi = next(s for s in stated if "ISBI" in s["text"])
-    assert [p["text"] for p in isbi["sources"]] == [ABSTRACT[ABSTRACT.index("It outperforms"):]]
+    isbi = next(s for s in stated if s["section"] == "experiments")
+    assert [p["text"] for p in isbi["sources"]] == [ABSTRACT[ABSTRACT.index("It outperforms"):ABSTRACT.index(" Using")]]
     assert outcome.analysis["dropped_statements"] == []
 
 
@@ -206,7 +211,10 @@ def test_the_sentences_leaving_a_section_out_pass_the_gates_they_stand_in_for():
 def test_text_without_any_experiment_gets_the_sentence_that_says_so_and_no_question():
     paper = {**PAPER, "abstract": "We discuss how a contracting path and an expanding path can be combined in one "
              "network for the segmentation of biomedical images."}
-    client = Scripted({q: [a] for q, a in GOOD.items()})
+    # an abstract of one sentence: an overview naming nothing of it rests on that sentence
+    client = Scripted({**{q: [a] for q, a in GOOD.items()},
+                       "summary": ["论文讨论如何在一个网络中结合收缩路径与扩张路径，用于生物医学图像的分割。"],
+                       "tldr": ["一种结合收缩与扩张路径的医学图像分割网络。"]})
     outcome, _, _ = run(client, paper)
     assert "experiments" not in [q for q, *_ in client.requests]
     assert outcome.status == "ok" and outcome.analysis["experiments"] == section_prompts("zh").unsupported
@@ -299,3 +307,30 @@ def test_a_one_line_summary_that_does_not_stand_gives_way_to_the_overviews_first
     summary = next(s for s in outcome.analysis["statements"] if s["section"] == "summary")
     assert tldr["text"] == summary["text"] and tldr["sources"] == summary["sources"]
     assert any("CamVid" in d["reason"] for d in outcome.analysis["dropped_statements"])
+
+
+def test_an_overview_sentence_naming_nothing_of_a_long_abstract_is_not_shown():
+    """U-Net's whole abstract (seven sentences, 1505.04597): the overview reads all of it, so a sentence of the
+    overview naming nothing of it would cite all seven; it is dropped, while one naming ISBI cites its sentence."""
+    abstract = ("There is large consent that successful training of deep networks requires many thousand annotated "
+                "training samples. In this paper, we present a network and training strategy that relies on the "
+                "strong use of data augmentation to use the available annotated samples more efficiently. The "
+                "architecture consists of a contracting path to capture context and a symmetric expanding path that "
+                "enables precise localization. We show that such a network can be trained end-to-end from very few "
+                "images and outperforms the prior best method (a sliding-window convolutional network) on the ISBI "
+                "challenge for segmentation of neuronal structures in electron microscopic stacks. Using the same "
+                "network trained on transmitted light microscopy images (phase contrast and DIC) we won the ISBI cell "
+                "tracking challenge 2015 in these categories by a large margin. Moreover, the network is fast. "
+                "Segmentation of a 512x512 image takes less than a second on a recent GPU.")
+    request, _, _ = build_section_request({**PAPER, "abstract": abstract}, "zh", 1800)
+    assert len(request.passages_of("summary")) == 7 and request.cited_by_default("summary") == []
+    assert request.cited_by_default("tldr") == [] and len(request.cited_by_default("motivation")) <= 6
+    # the distorted first sentence of the recorded 2026-12-07 01:56 run's overview, and a sentence naming ISBI
+    overview = "这篇论文的主要问题是如何提高深度网络的训练效率。它在2015年ISBI细胞追踪挑战中大幅领先获胜。"
+    shown, dropped = statements_of("summary", overview, request.read_for("summary"), "zh", request.header, (),
+                                   request.cited_by_default("summary"))
+    assert [d["reason"] for d in dropped] == ["names nothing its sources state"]
+    assert [p.text[:9] for s in shown for p in s.sources] == ["Using the"]
+    # a short abstract is itself a citation a reader can check
+    short, _, _ = build_section_request(PAPER, "zh", 1800)
+    assert short.cited_by_default("summary") == short.passages_of("summary")
