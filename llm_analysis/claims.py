@@ -26,7 +26,7 @@ from llm_analysis.gates import (
     sentence_grams,
     sentences,
 )
-from llm_analysis.passages import Passage
+from llm_analysis.passages import PER_SECTION, Passage
 
 COMPARISONS = Path(__file__).resolve().parent / "comparisons.toml"
 _QUANTITY = r"(?P<amount>an?|one|\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+|×|%)?"
@@ -248,10 +248,14 @@ class Statement:
 def cited(statement: str, passages: list[Passage], context: str = "",
           default: list[Passage] | None = None) -> tuple[Passage, ...]:
     """The passages `statement` rests on: the fewest that state every name and figure of it that any states
-    (the title's aside), or, for a statement naming none, `default` (the sentences chosen for its section; none
-    when its section has no particular ones: then it rests on nothing a reader could check)."""
-    items = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
-             context.lower()}
+    (the title's aside); for one naming only the paper's own names (its title's), the few sentences stating them;
+    for one naming nothing of them, `default` (the sentences chosen for its section; none when its section has no
+    particular ones: then it rests on nothing a reader could check)."""
+    named = {i.lower() for i in named_terms(statement) | result_figures(statement)}
+    items = {i for i in named if i not in context.lower()}
+    if not items:
+        own = [p for p in passages if any(n in p.text.lower() for n in named)]
+        return tuple(own) if 0 < len(own) <= PER_SECTION else tuple(default or ())
     covers = {p: {item for item in items if item in p.text.lower()} for p in passages}
     chosen, left = [], set().union(*covers.values()) if covers else set()
     while left:  # the fewest passages stating all of them: the one stating most of what is left, first

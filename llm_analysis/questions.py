@@ -339,7 +339,7 @@ def shown_statements(question: str, text: str, request: SectionRequest, prompts:
     """An accepted answer as shown: its statements that stand on the question's passages and say nothing an
     earlier section said (claims.statements_of), added with their sources to analysis["statements"], the
     others to analysis["dropped_statements"]. When too little stands, the sentence saying why the section is
-    left out; for the one-line summary, the overview's first statement."""
+    left out; for the one-line summary, the first statement of the overview (else of the contributions)."""
     earlier = tuple(s["text"] for s in analysis.get("statements", [])) if question in PROSE_ORDER else ()
     shown, dropped = statements_of(question, text, request.read_for(question), request.language, request.header,
                                    earlier, request.cited_by_default(question))
@@ -351,8 +351,9 @@ def shown_statements(question: str, text: str, request: SectionRequest, prompts:
     analysis["dropped_statements"].extend({"section": question, "text": s.text, "reason": "too little left"}
                                           for s in shown)
     reasons = [d["reason"] for d in dropped]
-    if question == "tldr":  # the overview's first statement stands in for it, with its sources
-        first = next((s for s in analysis.get("statements", []) if s["section"] == "summary"), None)
+    if question == "tldr":  # the first statement standing of the overview, else of the contributions, with its sources
+        first = next((s for section in ("summary", "contributions") for s in analysis.get("statements", [])
+                      if s["section"] == section), None)
         if first:
             analysis["statements"].append({**first, "section": "tldr"})
         return first["text"] if first else None

@@ -184,3 +184,15 @@ def test_more_than_a_figure_stays_more_than_it():
     assert problems("Transformer比现有的最佳结果提高了2 BLEU。", [source], "zh") == [
         "comparison turned around: 'over 2 BLEU'"]
     assert problems("Transformer比现有的最佳结果提高了超过2 BLEU。", [source], "zh") == []
+
+
+def test_a_statement_naming_only_the_papers_own_name_cites_the_sentences_stating_it():
+    """ActionFlow is the title's name: a statement naming only it rests on the sentences that state it, not on every
+    sentence its section was given; a name no sentence states leaves it on its section's sentences, if any."""
+    passages = [Passage("Abstract", UNET_SPEED), Passage("Abstract", ACTIONFLOW)]
+    title = "Title: ActionFlow: A Pipelined Action Acceleration for Vision Language Models on Edge"
+    statement = "ActionFlow让边缘硬件上的机器人实时动态操作成为可能。"
+    (shown,), _ = statements_of("summary", statement, passages, "zh", title)
+    assert shown.sources == (passages[1],)
+    _, (dropped,) = statements_of("summary", "U-Net分割一张图像不到一秒。", passages, "zh", "Title: U-Net")
+    assert dropped["reason"] == "names nothing its sources state"

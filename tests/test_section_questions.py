@@ -307,6 +307,13 @@ def test_a_one_line_summary_that_does_not_stand_gives_way_to_the_overviews_first
     summary = next(s for s in outcome.analysis["statements"] if s["section"] == "summary")
     assert tldr["text"] == summary["text"] and tldr["sources"] == summary["sources"]
     assert any("CamVid" in d["reason"] for d in outcome.analysis["dropped_statements"])
+    # nothing of the overview stands either: the contributions' first statement does
+    neither = Scripted({**{q: [a] for q, a in GOOD.items()}, "tldr": ["一种在 CamVid 上训练的分割网络。"],
+                        "summary": ["论文提出一种在 CamVid 上训练的分割网络。"]})
+    outcome, _, _ = run(neither)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.analysis["tldr"] == GOOD["contributions"]
+    assert outcome.analysis["summary"] == section_prompts("zh").unsupported_section
 
 
 def test_an_overview_sentence_naming_nothing_of_a_long_abstract_is_not_shown():
