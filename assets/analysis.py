@@ -56,10 +56,10 @@ def summarise(papers: list[dict], cached: dict, llm: LLMServerResource, language
     if not missing:
         return [rows[i] for i in range(len(papers))]
     say = log.info if log else (lambda _: None)
-    with llm.running(say) as server:
-        run = model_run(llm, language, config, server.backend)
+    with llm.servers(say) as servers:
+        run = model_run(llm, language, config, servers[0].backend)
         every = lambda done: [rows.get(i) or done[i] for i in range(len(papers))]  # noqa: E731
-        rows.update(analyse_papers(papers, missing, server, run, now, log=say,
+        rows.update(analyse_papers(papers, missing, servers, run, now, log=say,
                                    save=(lambda done: save(every(done))) if save else None))
     return [rows[i] for i in range(len(papers))]
 

@@ -70,5 +70,6 @@ class AnalysisOutcome:
     attempts: int
     retryable: bool = False  # failed for a passing reason: a later run should ask again
     quality: Quality | None = None
+    served_by: str | None = None  # the base URL of the server that answered
 
 

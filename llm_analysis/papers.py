@@ -5,6 +5,7 @@ the `paper_summaries` row of each, built in one place."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -179,8 +180,8 @@ class PaperProgress:
     and the time left, from the speed this run measured on this machine so far."""
 
     def __init__(self, papers: dict[int, dict], built: dict[int, BuiltRequest], log: Callable[[str], None],
-                 clock: Callable[[], float] = time.monotonic):
-        self.papers, self.built, self.log, self.clock = papers, built, log, clock
+                 clock: Callable[[], float] = time.monotonic, several: bool = False):
+        self.papers, self.built, self.log, self.clock, self.several = papers, built, log, clock, several
         self.started, self.done = clock(), 0
 
     def finished(self, i: int, outcome: AnalysisOutcome) -> None:
@@ -189,30 +190,35 @@ class PaperProgress:
         basis = "full text" if self.built[i].basis != "abstract" else "abstract"
         line = (f"{self.done}/{total} {title[:60] + '…' if len(title) > 60 else title} ({basis}): "
                 f"{outcome.status}, {outcome.latency_seconds:.0f} s")
+        if self.several and outcome.served_by:
+            line += f" on {outcome.served_by}"
         if self.done < total:
             left = (self.clock() - self.started) / self.done * (total - self.done)
             line += f"; about {left / 60:.0f} min left" if left >= 90 else f"; about {left:.0f} s left"
         self.log(line)
 
 
-def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, run: ModelRun, now: dt.datetime,
+def analyse_papers(papers: list[dict], missing: list[int], servers: list[LLMServer], run: ModelRun, now: dt.datetime,
                    log: Callable[[str], None] = lambda _: None,
                    save: Callable[[dict[int, dict]], None] | None = None) -> dict[int, dict]:
-    """{index: row} of the papers at `missing`, asked of `server` one question per request. Stopped midway
-    (Ctrl-C, SIGTERM, Dagster's terminate), it hands `save` the rows so far, the rest as retryable failures,
-    so that a re-run asks only for those."""
-    built = build_requests({i: papers[i] for i in missing}, server, run)
-    log(f"analysing {len(missing)} papers with {run.model} ({server.backend}, one question per request, "
-        f"{server.max_in_flight} in flight, reading up to {reading_budget(server)} tokens of each paper)")
+    """{index: row} of the papers at `missing`, asked of `servers` (one or several serving the same model) one
+    question per request. Stopped midway (Ctrl-C, SIGTERM, Dagster's terminate), it hands `save` the rows so
+    far, the rest as retryable failures, so that a re-run asks only for those."""
+    first = servers[0]
+    built = build_requests({i: papers[i] for i in missing}, first, run)
+    where = f"{first.max_in_flight} in flight" if len(servers) == 1 else (
+        f"{len(servers)} endpoints, {sum(s.max_in_flight for s in servers)} in flight")
+    log(f"analysing {len(missing)} papers with {run.model} ({first.backend}, one question per request, "
+        f"{where}, reading up to {reading_budget(first)} tokens of each paper)")
     finished: dict[int, AnalysisOutcome] = {}
 
     def rows(outcomes: dict[int, AnalysisOutcome]) -> dict[int, dict]:
-        return {i: summary_row(papers[i], outcomes[i], built[i], run, server.backend, now) for i in outcomes}
+        return {i: summary_row(papers[i], outcomes[i], built[i], run, first.backend, now) for i in outcomes}
 
     try:
         requests = {i: b.request for i, b in built.items()}
-        progress = PaperProgress({i: papers[i] for i in missing}, built, log)
-        asyncio.run(ask_all(server, requests, finished, run, sampling_for(server, run), progress.finished))
+        progress = PaperProgress({i: papers[i] for i in missing}, built, log, several=len(servers) > 1)
+        asyncio.run(ask_all(servers, requests, finished, run, sampling_for(first, run), progress.finished, log=log))
     except BaseException:
         if save is not None:
             stopped = AnalysisOutcome("failed", None, "interrupted before this paper was analysed", 0, 0, 0.0,
@@ -222,24 +228,54 @@ def analyse_papers(papers: list[dict], missing: list[int], server: LLMServer, ru
     return rows(finished)
 
 
-async def ask_all(server: LLMServer, requests: dict[int, SectionRequest], finished: dict, run: ModelRun,
+async def ask_all(servers: list[LLMServer], requests: dict[int, SectionRequest], finished: dict, run: ModelRun,
                   sampling: dict, on_finished: Callable[[int, AnalysisOutcome], None] = lambda i, o: None,
-                  client=None) -> None:
-    """Every paper's questions, `server.max_in_flight` papers at a time; each outcome lands in `finished`
-    (and is handed to `on_finished`) as soon as its paper is done. `client`: an OpenAI-compatible async
-    client (one is made for `server`)."""
+                  clients: list | None = None, log: Callable[[str], None] = lambda _: None) -> None:
+    """Every paper's questions over `servers`: each takes as many papers at a time as it has in flight, and all of
+    one paper's questions go to one server (its prefix cache then evaluates the paper once). A server that stops
+    answering (connection lost, timeout, 5xx) while another still answers is left for the rest of the run and
+    its paper goes back to the queue; the last one answering is kept, its failures the papers' own. Each outcome
+    lands in `finished` (and is handed to `on_finished`) as soon as its paper is done. `clients`: one
+    OpenAI-compatible async client per server (made for them when not given)."""
     prompts, headings = section_prompts(run.language), run.headings
-    client = client or openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=1,
-                                          timeout=run.timeout_seconds)
-    semaphore = asyncio.Semaphore(server.max_in_flight)
+    clients = clients or [openai.AsyncOpenAI(base_url=s.base_url, api_key=s.api_key, max_retries=1,
+                                             timeout=run.timeout_seconds) for s in servers]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in requests:
+        queue.put_nowait(i)
+    down: set[int] = set()
 
-    async def one(i: int, request: SectionRequest) -> None:
-        async with semaphore:
-            finished[i] = await analyse_sections(client, server.model, sampling, request, prompts, headings,
+    async def worker(n: int) -> None:
+        server = servers[n]
+        while n not in down:
+            i = await queue.get()
+            try:
+                outcome = await analyse_sections(clients[n], server.model, sampling, requests[i], prompts, headings,
                                                  server.backend, server.max_output_tokens)
-        on_finished(i, finished[i])
+                if outcome.status == "failed" and outcome.retryable and (n in down or len(down) < len(servers) - 1):
+                    if n not in down:
+                        down.add(n)
+                        log(f"LLM endpoint {server.base_url} stopped answering ({outcome.error}); its papers go to "
+                            "the others")
+                    queue.put_nowait(i)
+                    return
+                finished[i] = dataclasses.replace(outcome, served_by=server.base_url)
+                on_finished(i, finished[i])
+            finally:
+                queue.task_done()
 
+    workers = [asyncio.create_task(worker(n)) for n, s in enumerate(servers) for _ in range(max(1, s.max_in_flight))]
+    joined = asyncio.create_task(queue.join())
     try:
-        await asyncio.gather(*(one(i, r) for i, r in requests.items()))
+        pending: set[asyncio.Task] = {joined, *workers}
+        while not joined.done():  # a worker's own error (not the server's) ends the day instead of hanging it
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {joined}:
+                if task.exception():
+                    raise task.exception()
     finally:
-        await client.close()
+        for task in (joined, *workers):
+            task.cancel()
+        await asyncio.gather(joined, *workers, return_exceptions=True)
+        for client in clients:
+            await client.close()

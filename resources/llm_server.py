@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -67,6 +68,11 @@ class LLMServerResource(dg.ConfigurableResource):
                         "The server listens on 127.0.0.1:port; one already answering there is reused.", ge=1, le=65535)
     url: str = setting("llm", "ARXIV_MONITOR_LLM_URL", "",
                        "For backend = external: an OpenAI-compatible base URL ending in /v1.")
+    endpoints: list[str] = setting("llm", "ARXIV_MONITOR_LLM_ENDPOINTS", [], description=(
+        "For backend = external, instead of url: several OpenAI-compatible base URLs (ending in /v1) serving the same "
+        "model, e.g. vLLM on GPU machines. All of a paper's questions go to one of them; papers are spread over "
+        "those answering (a vLLM server takes vllm_max_in_flight papers at a time, any other one); one that stops "
+        "answering is left for the rest of the run, its paper asked of another."))
     api_key: str = ""  # empty: a key generated once and kept in <home>/llm_api_key
     served_model_name: str = "paper-llm"
     # vLLM
@@ -91,9 +97,15 @@ class LLMServerResource(dg.ConfigurableResource):
 
     @model_validator(mode="after")
     def _servable(self) -> LLMServerResource:
-        if self.backend == "external" and not self.url:
-            raise ValueError("[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL), an OpenAI-compatible "
-                             ".../v1")
+        bad = [e for e in self.endpoints if not re.fullmatch(r"https?://[^\s/]+(?:/[^\s]*)?/v1/?", e)]
+        if bad:
+            raise ValueError(f"[llm].endpoints / ARXIV_MONITOR_LLM_ENDPOINTS: {bad[0]!r} is not an http(s) URL ending "
+                             "in /v1")
+        if self.endpoints and self.backend != "external":
+            raise ValueError("[llm].endpoints needs [llm].backend = external (ARXIV_MONITOR_LLM_BACKEND)")
+        if self.backend == "external" and not self.url and not self.endpoints:
+            raise ValueError("[llm].backend = external needs [llm].url (ARXIV_MONITOR_LLM_URL) or [llm].endpoints, "
+                             "OpenAI-compatible .../v1")
         if self.llama_model not in REGISTRY and not Path(self.llama_model).expanduser().is_file():
             raise ValueError(f"[llm].llama_model / ARXIV_MONITOR_LLAMA_MODEL: {self.llama_model!r} is neither a model "
                              f"name ({', '.join(REGISTRY)}) nor a GGUF file")
@@ -168,7 +180,10 @@ class LLMServerResource(dg.ConfigurableResource):
 
     def describe(self, backend: str, base_url: str, started_here: bool) -> LLMServer:
         if backend == "vllm" or backend == "external":
-            context, in_flight = self._reported_context(base_url) or self.vllm_max_model_len, self.vllm_max_in_flight
+            reported = self._reported_context(base_url)
+            # a server reporting its context length is vLLM, which batches; any other is asked one paper at a time
+            in_flight = self.vllm_max_in_flight if reported or backend == "vllm" else 1
+            context = reported or self.vllm_max_model_len
         else:
             context, in_flight = self.llama_n_ctx, 1  # llama-cpp-python serves one request at a time
         return LLMServer(backend, base_url, self.key(), self.served_model_name, context, in_flight, started_here,
@@ -191,6 +206,24 @@ class LLMServerResource(dg.ConfigurableResource):
             )
         except (requests.RequestException, ValueError):
             return False
+
+    @contextlib.contextmanager
+    def servers(self, say: Callable[[str], None] = lambda _: None) -> Iterator[list[LLMServer]]:
+        """Every server this run asks: the configured endpoints that answer now (at least one), or the one server
+        of `running`."""
+        if not self.endpoints:
+            with self.running(say) as server:
+                yield [server]
+            return
+        urls = list(dict.fromkeys(e.rstrip("/") for e in self.endpoints))
+        answering = [url for url in urls if self.healthy(url)]
+        for url in urls:
+            if url not in answering:
+                say(f"LLM endpoint {url} does not answer (GET /models, model {self.served_model_name!r}): left out "
+                    "of this run")
+        if not answering:
+            raise LLMServerError(f"no LLM endpoint answers: {', '.join(urls)}")
+        yield [self.describe("external", url, False) for url in answering]
 
     @contextlib.contextmanager
     def running(self, say: Callable[[str], None] = lambda _: None) -> Iterator[LLMServer]:

@@ -1,5 +1,6 @@
 """The LLM stage against the real llama.cpp server (llama-cpp-python + the bundled SmolLM2 GGUF)."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -343,8 +344,100 @@ def test_requests_in_flight_never_exceed_the_limit():
     server = LLMServer("vllm", "http://u/v1", "k", "m", 4096, 3)
     run = ModelRun("en", "vllm:m", "vllm", {}, timeout_seconds=5)
     finished: dict = {}
-    asyncio.run(ask_all(server, requests_, finished, run, {}, client=fake))
+    asyncio.run(ask_all([server], requests_, finished, run, {}, clients=[fake]))
     assert state["peak"] == 3 and sorted(finished) == list(range(8))
+
+
+def test_papers_are_spread_over_endpoints_and_a_dead_one_hands_its_paper_on():
+    """Unit test of the dispatch (fake clients): two servers; the second refuses every connection after its
+    first paper. Each paper's questions stay on one server, every paper is done, none is lost."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import httpx2 as httpx
+    import openai
+
+    from llm_analysis.endpoint import LLMServer
+    from llm_analysis.papers import ModelRun, ask_all
+    from llm_analysis.passages import Passage, SectionRequest
+
+    asked: dict[str, list[str]] = {"a": [], "b": [], "c": []}
+
+    def client(name: str, dies_after: int | None):
+        async def create(messages, **kwargs):
+            paper = messages[1]["content"].split("Title: ")[1].split("\n")[0]
+            if dies_after is not None and len({p for p in asked[name]}) >= dies_after and paper not in asked[name]:
+                raise openai.APIConnectionError(request=httpx.Request("POST", f"http://{name}/v1/chat/completions"))
+            asked[name].append(paper)
+            await asyncio.sleep(0.01)
+            return SimpleNamespace(usage=SimpleNamespace(prompt_tokens=10, completion_tokens=5), choices=[
+                SimpleNamespace(finish_reason="stop", message=SimpleNamespace(
+                    content="U-Net segments cells from very few annotated images."))])
+
+        async def close():
+            pass
+
+        return SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)), close=close)
+
+    passages = {"summary": [Passage("Abstract", "U-Net segments cells from few images.")]}
+    requests_ = {i: SectionRequest(str(i), f"Title: paper {i}", passages, "U-Net segments cells.", "en")
+                 for i in range(6)}
+    servers = [LLMServer("external", "http://a/v1", "k", "m", 4096, 1),
+               LLMServer("external", "http://b/v1", "k", "m", 4096, 1)]
+    run = ModelRun("en", "external:m", "qwen2", {}, timeout_seconds=5)
+    finished: dict = {}
+    said: list[str] = []
+    asyncio.run(ask_all(servers, requests_, finished, run, {}, clients=[client("a", None), client("b", 1)],
+                        log=said.append))
+    assert sorted(finished) == list(range(6)) and all(o.status != "failed" for o in finished.values())
+    by = {i: o.served_by for i, o in finished.items()}
+    assert list(by.values()).count("http://b/v1") == 1 and list(by.values()).count("http://a/v1") == 5
+    # one paper's questions all went to one server: b asked only for its one paper
+    on_a = {f"paper {i}" for i, url in by.items() if url == "http://a/v1"}
+    assert len(set(asked["b"])) == 1 and not set(asked["b"]) & on_a
+    assert any("http://b/v1 stopped answering" in line for line in said)
+    # a single server keeps its failures as the papers' own (a later run asks again), as before
+    finished = {}
+    asyncio.run(ask_all(servers[1:], requests_, finished, run, {}, clients=[client("c", 0)]))
+    assert {o.status for o in finished.values()} == {"failed"} and all(o.retryable for o in finished.values())
+
+
+def test_a_day_completes_over_two_real_endpoints_with_one_killed_mid_run(tmp_path, llm, llm_resource):
+    """Two real llama.cpp servers (SmolLM2-135M: the session's and one of this test's, one thread) as
+    `[llm].endpoints`; this test's is killed (SIGKILL) once it has finished a paper. Every paper still gets its
+    outcome, from the other, none fails for the lost server, and the papers were spread over both."""
+    import os
+    import signal
+
+    key = llm_resource.key()
+    doomed = LLMServerResource(backend="llama-cpp", port=free_port(), home=str(tmp_path), llama_model="smollm2-135m",
+                               n_threads=1, api_key=key)
+    url_a = f"http://127.0.0.1:{doomed.port}/v1"
+    process, log_path = doomed.start("llama-cpp")
+    try:
+        doomed.wait_ready(process, url_a, log_path)
+        lab = LLMServerResource(backend="external", endpoints=[url_a, llm.base_url], home=str(tmp_path),
+                                api_key=key, max_output_tokens=24)
+        papers = [{"arxiv_id": f"1505.0459{n}", "version": 1, "title": f"U-Net {n}", "authors": ["Olaf R"],
+                   "categories": ["cs.CV"], "abstract": "There is large consent that successful training of deep "
+                   "networks requires many thousand annotated training samples.", "fulltext_ok": False,
+                   "sections": None} for n in range(3)]
+        lines: list[str] = []
+
+        class Log:
+            def info(self, line: str) -> None:
+                lines.append(line)
+                if f"on {url_a}" in line and process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)
+
+        rows = analyse_papers(papers, {}, lab, "en", SummariesConfig(timeout_seconds=60), log=Log())
+    finally:
+        stop_group(process)
+    assert len(rows) == 3 and not [r for r in rows if r["status"] == "failed" and r["retryable"]], rows
+    finished_on = [re.search(r" on (http\S+/v1)", line)[1] for line in lines if "/3 U-Net" in line]
+    assert finished_on.count(url_a) == 1 and finished_on.count(llm.base_url) == 2, lines
+    assert any(f"{url_a} stopped answering" in line for line in lines), lines
 
 
 LONG_PAPER = {

@@ -52,6 +52,9 @@ def test_config_shows_each_value_and_where_it_came_from(tmp_path):
     ({"ARXIV_MONITOR_START_DATE": "soon"}, "[calendar].start_date from environment variable ARXIV_MONITOR_START_DATE"
                                            ": expected date (YYYY-MM-DD)"),
     ({"ARXIV_MONITOR_HOLIDAYS": "2025-12-25,xmas"}, "'xmas' is not a date"),
+    ({"ARXIV_MONITOR_LLM_BACKEND": "external", "ARXIV_MONITOR_LLM_ENDPOINTS": "http://gpu1:8000/v1,gpu2:8000"},
+     "[llm].endpoints / ARXIV_MONITOR_LLM_ENDPOINTS: 'gpu2:8000' is not an http(s) URL ending in /v1"),
+    ({"ARXIV_MONITOR_LLM_ENDPOINTS": "http://gpu1:8000/v1"}, "[llm].endpoints needs [llm].backend = external"),
 ])
 def test_a_wrong_value_names_the_key_the_variable_and_the_type(env, message):
     with pytest.raises(ConfigError) as caught:

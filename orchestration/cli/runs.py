@@ -112,7 +112,7 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
 
         if len(days) > 1 and "paper_summaries" in (select or names):
             # One LLM server for the whole range: each day's run finds it healthy and reuses it.
-            keep_llm_up.enter_context(pipeline.resources["llm_server"].running(say))
+            keep_llm_up.enter_context(pipeline.resources["llm_server"].servers(say))
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
