@@ -192,12 +192,15 @@ def _said(word: str, lowered: str) -> bool:
     return word in lowered
 
 
+CLAIMS = ("superior", "absolute", "compared")  # tables of comparisons.toml
+
+
 def claimed(statement: str, language: str) -> dict[str, str]:
     """{kind: the word} of the claims in `statement` that need a sentence saying as much: better than something
-    ("优于"), or for every case ("任何")."""
+    ("优于"), or for every case ("任何"); and a comparison ("相比"), whose sentence is cited when there is one."""
     words, lowered = comparison_words(), statement.lower()
     found = {}
-    for kind in ("superior", "absolute"):
+    for kind in CLAIMS:
         word = next((w for w in words[kind][language] if _said(w, lowered)), None)
         if word:
             found[kind] = word
@@ -217,7 +220,8 @@ def backed(statement: str, sources: tuple[Passage, ...], passages: list[Passage]
            context: str = "") -> tuple[tuple[Passage, ...], list[str]]:
     """(the sources with any sentence added that backs a claim of `statement`, the claims nothing backs). A claim
     to be better, or absolute, rests on a cited sentence saying as much, or on another of the section's sentences
-    that says it and states one of the statement's names (which is then cited too)."""
+    that says it and states one of the statement's names (which is then cited too); a comparison's sentence is
+    cited the same way when there is one, and none is required (`backing_required = false`)."""
     names = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
              context.lower()}
     unbacked = []
@@ -227,7 +231,8 @@ def backed(statement: str, sources: tuple[Passage, ...], passages: list[Passage]
         extra = next((p for p in passages if states(kind, p.text) and any(n in p.text.lower() for n in names)),
                      None)
         if extra is None:
-            unbacked.append(f"{kind} claim not in its sources: {word}")
+            if comparison_words()[kind].get("backing_required", True):
+                unbacked.append(f"{kind} claim not in its sources: {word}")
         else:
             sources = tuple(sorted({*sources, extra}, key=passages.index))
     return sources, unbacked

@@ -124,7 +124,14 @@ def test_a_statement_cites_the_fewest_passages_stating_its_names_and_figures():
         "enhanced responsiveness compared to synchronous Fast-Slow VLA baselines.")]
     statement = "DuoCore-FS在3B参数下实现了30 Hz的动作块生成，并且比同步Fast-Slow VLA基准线在任务成功率上有提升。"
     (shown,), dropped = statements_of("experiments", statement, abstract, "zh")
-    assert dropped == [] and shown.sources == (abstract[2],)
+    # its names and figures are all in the third sentence; its comparison with the synchronous baselines is the
+    # fourth's, cited beside it
+    assert dropped == [] and shown.sources == (abstract[2], abstract[3])
+    (plain,), _ = statements_of("experiments", "DuoCore-FS在3B参数下实现了30 Hz的动作块生成。", abstract, "zh")
+    assert plain.sources == (abstract[2],)
+    # a comparison no sentence states is not dropped for that (the other rules hold it), only not cited
+    (alone,), _ = statements_of("experiments", "与已有工作相比，DuoCore-FS支持3B参数的VLM。", abstract[2:3], "zh")
+    assert alone.sources == (abstract[2],)
     # names no one sentence states: the sentences stating them, in the order given (made-up pairing)
     sources = [Passage("Abstract", BNN), Passage("Abstract", UNET_SPEED), Passage("Abstract", UNET_ISBI)]
     (both,), _ = statements_of("summary", "该网络在ISBI 2015挑战赛中获胜，BNN减少了内存。", sources, "zh")
