@@ -435,6 +435,7 @@ def test_a_day_completes_over_two_real_endpoints_with_one_killed_mid_run(tmp_pat
     finally:
         stop_group(process)
     assert len(rows) == 3 and not [r for r in rows if r["status"] == "failed" and r["retryable"]], rows
+    assert all(r["tokens_in"] > 0 for r in rows)  # each was answered (the servers took the request as sent)
     finished_on = [re.search(r" on (http\S+/v1)", line)[1] for line in lines if "/3 U-Net" in line]
     assert finished_on.count(url_a) == 1 and finished_on.count(llm.base_url) == 2, lines
     assert any(f"{url_a} stopped answering" in line for line in lines), lines
