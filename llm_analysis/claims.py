@@ -66,6 +66,18 @@ def comparisons_in(source: str) -> list[Comparison]:
     return found
 
 
+@cache
+def _word(word: str, suffix: str = "") -> re.Pattern:
+    """`word` (lower case) as a whole word, with `suffix` (a pattern: its endings); a CJK word is matched anywhere,
+    having no word boundaries."""
+    return re.compile(rf"(?<![a-z]){re.escape(word)}{suffix}(?![a-z])" if re.match(r"[a-z]", word)
+                      else re.escape(word))
+
+
+def _said(word: str, lowered: str, suffix: str = "") -> bool:
+    return _word(word, suffix).search(lowered) is not None
+
+
 def mentions(statement: str, comparison: Comparison, language: str) -> bool:
     """Whether `statement` states the quantity of `comparison`: its amount (a figure other than 1), or,
     for "a second"-like amounts, the unit in the statement's language (a Latin unit as a whole word:
@@ -73,7 +85,7 @@ def mentions(statement: str, comparison: Comparison, language: str) -> bool:
     if comparison.amount != "1":
         return re.search(rf"(?<![\d.]){re.escape(comparison.amount)}(?![\d])", statement) is not None
     units = comparison_words()["units"].get(comparison.unit or "", {}).get(language, [])
-    return any(re.search(rf"(?<![a-z]){re.escape(u)}s?(?![a-z])", statement.lower()) for u in units)
+    return any(_said(u, statement.lower(), "s?") for u in units)
 
 
 def turned(statement: str, comparisons: list[Comparison], language: str) -> list[str]:
@@ -185,13 +197,6 @@ def problems(statement: str, sources: list[str], language: str, context: str = "
     return found
 
 
-def _said(word: str, lowered: str) -> bool:
-    """`word` in `lowered` text: a Latin word as a whole word, a CJK one anywhere."""
-    if re.match(r"[a-z]", word):
-        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered) is not None
-    return word in lowered
-
-
 CLAIMS = ("superior", "absolute", "compared")  # tables of comparisons.toml
 
 
@@ -207,13 +212,14 @@ def claimed(statement: str, language: str) -> dict[str, str]:
     return found
 
 
+@cache
 def states(kind: str, source: str) -> bool:
-    """Whether a source sentence says a claim of `kind` ("outperforms", "entirely"), in any of its forms."""
+    """Whether a source sentence says a claim of `kind` ("outperforms", "entirely"), in any of its forms. Cached:
+    a section's sentences are asked about for each of its statements."""
     lowered, words = source.lower(), comparison_words()[kind]
     qualified = tuple(words.get("source_qualified", ()))
     return any(not lowered[:match.start()].rstrip().endswith(qualified)
-               for w in words["source"]
-               for match in re.finditer(rf"(?<![a-z]){re.escape(w)}(?:s|es|ed|ing|ly)?(?![a-z])", lowered))
+               for w in words["source"] for match in _word(w, "(?:s|es|ed|ing|ly)?").finditer(lowered))
 
 
 def backed(statement: str, sources: tuple[Passage, ...], passages: list[Passage], language: str,
@@ -222,8 +228,7 @@ def backed(statement: str, sources: tuple[Passage, ...], passages: list[Passage]
     to be better, or absolute, rests on a cited sentence saying as much, or on another of the section's sentences
     that says it and states one of the statement's names (which is then cited too); a comparison's sentence is
     cited the same way when there is one, and none is required (`backing_required = false`)."""
-    names = {i.lower() for i in named_terms(statement) | result_figures(statement) if i.lower() not in
-             context.lower()}
+    names = own_names(statement, context)[1]
     unbacked = []
     for kind, word in claimed(statement, language).items():
         if any(states(kind, p.text) for p in sources):
@@ -250,17 +255,27 @@ class Statement:
         return {"section": self.section, "text": self.text, "sources": [p.as_row() for p in self.sources]}
 
 
+def own_names(statement: str, context: str = "") -> tuple[set[str], set[str]]:
+    """(every name and figure of `statement`, those of them not in `context`: the title's aside), lower case."""
+    named = {i.lower() for i in named_terms(statement) | result_figures(statement)}
+    return named, {i for i in named if i not in context.lower()}
+
+
+def checkable(passages: list[Passage] | tuple[Passage, ...] | None) -> tuple[Passage, ...]:
+    """`passages` as a citation, when a reader can check it: at least one, and no more than a section is given
+    (PER_SECTION); a footnote of all of a long abstract checks nothing."""
+    return tuple(passages) if passages and len(passages) <= PER_SECTION else ()
+
+
 def cited(statement: str, passages: list[Passage], context: str = "",
           default: list[Passage] | None = None) -> tuple[Passage, ...]:
     """The passages `statement` rests on: the fewest that state every name and figure of it that any states
-    (the title's aside); for one naming only the paper's own names (its title's), the few sentences stating them;
-    for one naming nothing of them, `default` (the sentences chosen for its section; none when its section has no
-    particular ones: then it rests on nothing a reader could check)."""
-    named = {i.lower() for i in named_terms(statement) | result_figures(statement)}
-    items = {i for i in named if i not in context.lower()}
+    (the title's aside); for one naming only the paper's own names (its title's), the sentences stating them;
+    for one naming nothing of them, `default` (the sentences chosen for its section). Empty when that is not a
+    citation a reader can check (`checkable`): then the statement is not shown."""
+    named, items = own_names(statement, context)
     if not items:
-        own = [p for p in passages if any(n in p.text.lower() for n in named)]
-        return tuple(own) if 0 < len(own) <= PER_SECTION else tuple(default or ())
+        return checkable([p for p in passages if any(n in p.text.lower() for n in named)]) or checkable(default)
     covers = {p: {item for item in items if item in p.text.lower()} for p in passages}
     chosen, left = [], set().union(*covers.values()) if covers else set()
     while left:  # the fewest passages stating all of them: the one stating most of what is left, first
@@ -268,7 +283,7 @@ def cited(statement: str, passages: list[Passage], context: str = "",
         chosen.append(best)
         left -= covers[best]
     chosen.sort(key=passages.index)
-    return tuple(chosen or default or ())
+    return tuple(chosen) or checkable(default)
 
 
 def statements_of(section: str, text: str, passages: list[Passage], language: str, context: str = "",

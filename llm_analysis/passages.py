@@ -123,11 +123,9 @@ class SectionRequest:
         return [*self.passages.get("summary", []), *self.from_full_text(question)]
 
     def cited_by_default(self, question: str) -> list[Passage]:
-        """What a statement naming nothing particular cites: the sentences chosen for its question, when they are
-        no more than a section is given (PER_SECTION). The overview and the one-line summary read the whole
-        abstract; citing all of a longer one would let a reader check nothing, so such a statement is not shown."""
-        chosen = self.from_full_text(question) or self.passages_of(question)
-        return chosen if len(chosen) <= PER_SECTION else []
+        """What a statement naming nothing particular cites: the sentences chosen for its question (claims.cited
+        cites them only when they are few enough to check)."""
+        return self.from_full_text(question) or self.passages_of(question)
 
     def block(self, question: str) -> str:
         """What the model reads for `question`, inside <paper>: the header, the abstract's sentences, the full

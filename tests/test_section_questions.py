@@ -330,8 +330,7 @@ def test_an_overview_sentence_naming_nothing_of_a_long_abstract_is_not_shown():
                 "tracking challenge 2015 in these categories by a large margin. Moreover, the network is fast. "
                 "Segmentation of a 512x512 image takes less than a second on a recent GPU.")
     request, _, _ = build_section_request({**PAPER, "abstract": abstract}, "zh", 1800)
-    assert len(request.passages_of("summary")) == 7 and request.cited_by_default("summary") == []
-    assert request.cited_by_default("tldr") == [] and len(request.cited_by_default("motivation")) <= 6
+    assert len(request.cited_by_default("summary")) == 7 and len(request.cited_by_default("tldr")) == 7
     # the distorted first sentence of the recorded 2026-12-07 01:56 run's overview, and a sentence naming ISBI
     overview = "这篇论文的主要问题是如何提高深度网络的训练效率。它在2015年ISBI细胞追踪挑战中大幅领先获胜。"
     shown, dropped = statements_of("summary", overview, request.read_for("summary"), "zh", request.header, (),
