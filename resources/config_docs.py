@@ -8,7 +8,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from resources.schema import SETTINGS, type_name
+from resources.schema import SETTINGS, TABLE_LISTS, type_name
 
 
 def toml_literal(value) -> str:
@@ -42,8 +42,8 @@ def render_toml(choices: dict[str, object]) -> str:
              "# the effective values and their sources, docs/configuration.md every key. Generated from the schema",
              "# by `arxiv-monitor config --toml`, keeping the values set here.", ""]
     for section in sections():
-        if section == "delivery":
-            continue  # its channels are tables of their own, below
+        if section == "delivery" or section in TABLE_LISTS:
+            continue  # tables of their own, below
         lines.append(f"[{section}]")
         for setting in (s for s in SETTINGS if s.section == section):
             lines += [f"# {setting.var}: {setting.field.description}"]
@@ -62,13 +62,19 @@ def render_toml(choices: dict[str, object]) -> str:
               '# name = "team"', '# kind = "slack"', '# url_env = "SLACK_WEBHOOK_URL"']
     for channel in choices.get(channels.name, []):
         lines += ["", "[[delivery.channels]]"] + [f"{k} = {toml_literal(v)}" for k, v in channel.items()]
+    readers = next(s for s in SETTINGS if s.section == "readers")
+    lines += ["", f"# {readers.var} (JSON): {readers.field.description}", "# [[readers]]", '# name = "lin"',
+              '# keywords = ["Vision-Language-Action"]', '# language = "zh"', '# channels = ["team"]']
+    for reader in choices.get(readers.name, []):
+        lines += ["", "[[readers]]"] + [f"{k} = {toml_literal(v)}" for k, v in reader.items()]
     return "\n".join(lines) + "\n"
 
 
 def file_choices(path: Path) -> dict[str, object]:
     """The values a configuration file sets itself ({"[section].key": value})."""
     document = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {s.name: document[s.section][s.key] for s in SETTINGS if s.key in document.get(s.section, {})}
+    return {s.name: document[s.section] if s.section in TABLE_LISTS else document[s.section][s.key] for s in SETTINGS
+            if (s.section in TABLE_LISTS and s.section in document) or s.key in document.get(s.section, {})}
 
 
 def reference_markdown() -> str:
@@ -80,7 +86,8 @@ def reference_markdown() -> str:
              "comma-separated, or JSON. `arxiv-monitor config` shows the effective values and where each came from.",
              ""]
     for section in sections():
-        lines += [f"## [{section}]", "", "| key | type | default | variable | what it sets |", "|---|---|---|---|---|"]
+        title = f"## [[{section}]]" if section in TABLE_LISTS else f"## [{section}]"
+        lines += [title, "", "| key | type | default | variable | what it sets |", "|---|---|---|---|---|"]
         for s in (s for s in SETTINGS if s.section == section):
             default = "(required)" if s.required else f"`{toml_literal(s.default)}`".replace("\n", " ")
             description = s.field.description.replace("|", "/")

@@ -1,15 +1,21 @@
-"""The reader: what they monitor and how they rank it, one typed section per `[monitor]`, `[filter]`,
-`[calendar]`, `[relevance]` and `[weekly]` table; the assets hand each concern to the library as plain values
-(`rules()`, `interests()`, `keep_rule()`, a section itself)."""
+"""The readers: what they monitor and how they rank it, one typed section per `[monitor]`, `[filter]`,
+`[calendar]`, `[relevance]` and `[weekly]` table, and a lab's `[[readers]]`; the assets hand each concern to the
+library as plain values (`members()`, `keep_rule()`, a section itself).
+
+A file without `[[readers]]` is one reader, named by `[relevance].profile`. With `[[readers]]`, each table is a
+member of a lab with their own keywords, interests, watched authors, language and channels; what the lab shares
+(the categories, the announce types, the thresholds) stays in the sections."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import dagster as dg
-from pydantic import AfterValidator, field_validator, model_validator
+import pydantic
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, model_validator
 
 from arxiv_domain.announce import ANNOUNCE_TYPES
 from arxiv_domain.bibtex import BibtexError, read_bibtex
@@ -19,7 +25,23 @@ from publishing.report import Monitored
 from ranking.closeness import Interests
 from ranking.keywords import FilterRules
 from ranking.relevance import KeepRule
-from resources.fields import IsoDate, Language, one_of, setting
+from resources.fields import LANGUAGES, IsoDate, Language, one_of, setting
+
+
+def arxiv_ids(examples: list[str]) -> list[str]:
+    bad = [e for e in examples if not ARXIV_ID.match(e.strip())]
+    if bad:
+        raise ValueError(f"not arXiv ids: {bad} (write 2512.20014 or math/0601001, without version)")
+    return examples
+
+
+def readable_bibtex(bibtex: str) -> str:
+    if bibtex:
+        try:
+            read_bibtex(Path(bibtex).expanduser())
+        except BibtexError as exc:
+            raise ValueError(str(exc)) from None
+    return bibtex
 
 
 def known_categories(categories: list[str]) -> list[str]:
@@ -35,7 +57,7 @@ class MonitorSection(dg.Config):
     categories: Annotated[list[str], AfterValidator(known_categories)] = setting(
         "monitor", "ARXIV_MONITOR_CATEGORIES", description="arXiv categories whose announcements are read "
         "(e.g. cs.AI).", min_length=1)
-    keywords: list[str] = setting("monitor", "ARXIV_MONITOR_KEYWORDS", description=(
+    keywords: list[str] = setting("monitor", "ARXIV_MONITOR_KEYWORDS", [], description=(
         "A paper is kept when its title or abstract contains one (case, hyphen and plural insensitive, on word "
         "boundaries)."))
     language: Language = setting("monitor", "ARXIV_MONITOR_LANGUAGE", "zh",
@@ -81,9 +103,10 @@ class RelevanceSection(dg.Config):
     interests: list[str] = setting("relevance", "ARXIV_MONITOR_INTERESTS", [], (
         "What you follow, in plain words: each listing's title and abstract is compared with each (cosine of "
         "embeddings)."))
-    examples: list[str] = setting("relevance", "ARXIV_MONITOR_EXAMPLES", [], (
-        "arXiv ids of papers like the ones you want (found in the history or the day's listing)."))
-    bibtex: str = setting("relevance", "ARXIV_MONITOR_BIBTEX", "", (
+    examples: Annotated[list[str], AfterValidator(arxiv_ids)] = setting(
+        "relevance", "ARXIV_MONITOR_EXAMPLES", [],
+        "arXiv ids of papers like the ones you want (found in the history or the day's listing).")
+    bibtex: Annotated[str, AfterValidator(readable_bibtex)] = setting("relevance", "ARXIV_MONITOR_BIBTEX", "", (
         "A BibTeX export (Zotero, Mendeley) whose entries' titles and abstracts become examples."))
     threshold: float = setting("relevance", "ARXIV_MONITOR_RELEVANCE_THRESHOLD", 0.40, (
         "A paper with no keyword is kept when its cosine to an interest reaches this, while the history is too "
@@ -109,24 +132,6 @@ class RelevanceSection(dg.Config):
         "Report order (the day's and the week's): new papers first, then new versions of papers announced "
         "earlier, each by score; false: by score alone."))
 
-    @field_validator("examples")
-    @classmethod
-    def _arxiv_ids(cls, examples: list[str]) -> list[str]:
-        bad = [e for e in examples if not ARXIV_ID.match(e.strip())]
-        if bad:
-            raise ValueError(f"not arXiv ids: {bad} (write 2512.20014 or math/0601001, without version)")
-        return examples
-
-    @field_validator("bibtex")
-    @classmethod
-    def _readable(cls, bibtex: str) -> str:
-        if bibtex:
-            try:
-                read_bibtex(Path(bibtex).expanduser())
-            except BibtexError as exc:
-                raise ValueError(str(exc)) from None
-        return bibtex
-
 
 class WeeklySection(dg.Config):
     """[weekly]"""
@@ -135,19 +140,122 @@ class WeeklySection(dg.Config):
         "Papers in the weekly digest: the week's best by the daily ranking."), ge=1)
 
 
+Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
+# What a single reader's file says in the sections, which a lab's readers say in their own tables.
+OWN_KEYS = {"keywords": "monitor", "exclude": "filter", "watch_authors": "filter", "interests": "relevance",
+            "examples": "relevance", "bibtex": "relevance"}
+
+
+class ReaderTable(pydantic.BaseModel):
+    """One `[[readers]]` table: a member of a lab."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Slug  # letters, digits and '-': their pages' folder and their marks' owner
+    display_name: str = ""
+    keywords: list[str] = []
+    interests: list[str] = []
+    exclude: list[str] = []
+    watch_authors: list[str] = []
+    examples: Annotated[list[str], AfterValidator(arxiv_ids)] = []
+    bibtex: Annotated[str, AfterValidator(readable_bibtex)] = ""
+    language: Language | None = None  # None: [monitor].language
+    channels: list[str] = []  # names of [[delivery.channels]]; none: their digest goes nowhere
+
+    @model_validator(mode="after")
+    def _keeps_something(self) -> ReaderTable:
+        if not [k for k in self.keywords if k.strip()] and not (self.watch_authors or self.interests or self.examples
+                                                                 or self.bibtex):
+            raise ValueError("no keywords, watch_authors, interests, examples or bibtex: nothing would ever be kept")
+        return self
+
+
+def table_problem(error: dict) -> str:
+    where = str(error["loc"][0]) if error["loc"] else ""
+    if where == "language":
+        return f"language must be one of {', '.join(LANGUAGES)}"
+    if error["type"] == "string_pattern_mismatch":
+        return f"{where}: letters, digits and '-' only"
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {where!r}; a reader's keys: {', '.join(ReaderTable.model_fields)}"
+    return (f"{where}: " if where else "") + error["msg"].removeprefix("Value error, ")
+
+
+class ReaderConfig(dg.Config):
+    """One checked `[[readers]]` table, as the reader resource holds it."""
+
+    name: str
+    display_name: str = ""
+    keywords: list[str] = []
+    interests: list[str] = []
+    exclude: list[str] = []
+    watch_authors: list[str] = []
+    examples: list[str] = []
+    bibtex: str = ""
+    language: str = ""  # "": [monitor].language
+    channels: list[str] = []
+
+
+def checked_readers(tables: list) -> list:
+    """The `[[readers]]` tables, each checked (an error names the reader); the names must differ."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict | ReaderConfig) for t in tables):
+        raise ValueError("[[readers]]: expected a list of reader tables")
+    checked = []
+    for position, table in enumerate(tables, start=1):
+        if isinstance(table, ReaderConfig):
+            table = table.model_dump()
+        table = {k: v for k, v in table.items() if not (k == "language" and not v)}
+        where = f"[[readers]] #{position}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
+        try:
+            checked.append({**ReaderTable.model_validate(table).model_dump(), "language": table.get("language", "")})
+        except pydantic.ValidationError as exc:
+            raise ValueError(f"{where}: {table_problem(exc.errors()[0])}") from None
+    names = [t["name"] for t in checked]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"[[readers]]: reader names must differ; given twice: {', '.join(twice)}")
+    return checked
+
+
+@dataclass(frozen=True)
+class Member:
+    """One reader as the assets use them: their own rules, profile, language, channels and folder."""
+
+    name: str
+    display_name: str
+    language: str
+    channels: tuple[str, ...] | None  # None: every configured channel (a single reader's)
+    folder: str  # where their report and pages go under reports/ and site/: "" for a single reader
+    rules: FilterRules
+    interests: Interests
+    monitored: Monitored
+
+
 class ReaderResource(dg.ConfigurableResource):
-    """One reader's monitoring and ranking, a section per concern; built by `build_resources`."""
+    """The readers' monitoring and ranking, a section per concern; built by `build_resources`."""
 
     monitor: MonitorSection
     filter: FilterSection = FilterSection()
     calendar: CalendarSection = CalendarSection()
     relevance: RelevanceSection = RelevanceSection()
     weekly: WeeklySection = WeeklySection()
+    readers: Annotated[list[ReaderConfig], BeforeValidator(checked_readers)] = setting(
+        "readers", "ARXIV_MONITOR_READERS", [], (
+            "A lab's readers, one [[readers]] table each (name, display_name, keywords, interests, exclude, "
+            "watch_authors, examples, bibtex, language, channels); the listing, full texts and analyses are shared. "
+            "None: the file is one reader, named by [relevance].profile."))
 
     @model_validator(mode="after")
     def _keeps_something(self) -> ReaderResource:
         r = self.relevance
-        if not [k for k in self.monitor.keywords if k.strip()] and not self.filter.watch_authors and not (
+        if self.readers:
+            own = {"keywords": self.monitor.keywords, "exclude": self.filter.exclude,
+                   "watch_authors": self.filter.watch_authors, "interests": r.interests, "examples": r.examples,
+                   "bibtex": r.bibtex}
+            given = [f"[{OWN_KEYS[k]}].{k}" for k, v in own.items() if v]
+            if given:
+                raise ValueError(f"{', '.join(given)}: a single reader's keys; with [[readers]], each reader's "
+                                 "table says them")
+        elif not [k for k in self.monitor.keywords if k.strip()] and not self.filter.watch_authors and not (
                 r.interests or r.examples or r.bibtex):
             raise ValueError("no keywords, no watched authors and no interests: nothing would ever be kept "
                              "([monitor].keywords / ARXIV_MONITOR_KEYWORDS, [relevance].interests / "
@@ -156,10 +264,35 @@ class ReaderResource(dg.ConfigurableResource):
 
     @property
     def language(self) -> str:
-        return self.monitor.language
+        """The first reader's language (the weekly digest's)."""
+        return self.members()[0].language
+
+    def members(self) -> list[Member]:
+        """Every reader, in the configuration's order."""
+        if not self.readers:
+            return [Member(self.relevance.profile, "", self.monitor.language, None, "", self.rules(),
+                           self.interests(), self.monitored())]
+        return [self._member(t) for t in self.readers]
+
+    def member(self, name: str) -> Member:
+        found = {m.name: m for m in self.members()}
+        if name not in found:
+            raise KeyError(f"no reader named {name!r}; readers: {', '.join(found)}")
+        return found[name]
+
+    def _member(self, t: ReaderConfig) -> Member:
+        m, f, r = self.monitor, self.filter, self.relevance
+        language = t.language or m.language
+        return Member(t.name, t.display_name or t.name, language, tuple(t.channels), f"readers/{t.name}",
+                      FilterRules.build(t.keywords, t.exclude, t.watch_authors, f.announce_types,
+                                        f.keyword_categories),
+                      Interests(tuple(t.interests), tuple(t.examples), t.bibtex, t.name, r.learn_after),
+                      Monitored(language, tuple(m.categories), tuple(t.keywords), tuple(t.exclude),
+                                tuple(t.watch_authors), (*t.interests, *t.examples, *([t.bibtex] if t.bibtex else [])),
+                                r.threshold, self.calendar.holiday_dates))
 
     def monitored(self) -> Monitored:
-        """What the report says was monitored."""
+        """What a single reader's report says was monitored."""
         m, f, r = self.monitor, self.filter, self.relevance
         return Monitored(m.language, tuple(m.categories), tuple(m.keywords), tuple(f.exclude), tuple(f.watch_authors),
                          (*r.interests, *r.examples, *([r.bibtex] if r.bibtex else [])), r.threshold,

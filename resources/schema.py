@@ -20,7 +20,9 @@ from resources.publish import PublishResource
 from resources.reader import ReaderResource
 
 SECTIONS = ("monitor", "filter", "calendar", "arxiv", "fulltext", "llm", "storage", "relevance", "weekly",
-            "embeddings", "site", "delivery")
+            "embeddings", "site", "delivery", "readers")
+# A section that is a list of tables at the top of the file (`[[readers]]`), held as its one key of that name.
+TABLE_LISTS = ("readers",)
 
 
 # {resource key: its class}: the classes whose fields are the schema.
@@ -40,7 +42,7 @@ class Setting:
 
     @property
     def name(self) -> str:
-        return f"[{self.section}].{self.key}"
+        return f"[[{self.section}]]" if self.section in TABLE_LISTS else f"[{self.section}].{self.key}"
 
     @property
     def annotation(self):

@@ -23,7 +23,17 @@ from pathlib import Path
 
 import pydantic
 
-from resources.schema import SCHEMA, SECTIONS, SETTINGS, declared, is_section, section_model, setting_of, type_name
+from resources.schema import (
+    SCHEMA,
+    SECTIONS,
+    SETTINGS,
+    TABLE_LISTS,
+    declared,
+    is_section,
+    section_model,
+    setting_of,
+    type_name,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +106,9 @@ def read_file(path: Path) -> dict:
         raise ConfigError(f"configuration file not found: {path} (set ARXIV_MONITOR_CONFIG)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for key in TABLE_LISTS:
+        if isinstance(document.get(key), list):
+            document[key] = {key: document[key]}
     known = {(s.section, s.key) for s in SETTINGS}
     unknown = [f"[{section}].{key}" for section, table in document.items() if isinstance(table, dict)
                for key in table if (section, key) not in known]
@@ -134,6 +147,9 @@ def load_section(section: str, document: dict, env: dict, path: Path) -> tuple[d
     except pydantic.ValidationError as exc:
         error = exc.errors()[0]
         s = next(s for s in SETTINGS if s.section == section and s.key == error["loc"][0])
+        if problem(error).startswith(s.name):  # the message names the table at fault itself
+            where = f"environment variable {s.var}" if sources.get(s.key) == "environment" else str(path)
+            raise ConfigError(f"{where}: {problem(error)}") from None
         raise ConfigError(f"{origins[s.key]}: expected {type_name(s.annotation)}, got {raw[s.key]!r} "
                           f"({problem(error)})") from None
     return ({k: v.strip() if isinstance(v, str) else v for k, v in values.items()},
@@ -158,4 +174,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             cls(**settings.resource(key))
         except pydantic.ValidationError as exc:
             raise ConfigError(problem(exc.errors()[0])) from None
+    unknown_channels(settings)
     return settings
+
+
+def unknown_channels(settings: Settings) -> None:
+    """A reader's channels are names of [[delivery.channels]]."""
+    named = {c.name for c in settings.get("delivery", "channels")}
+    for reader in settings.get("readers", "readers"):
+        unknown = [c for c in reader.channels if c not in named]
+        if unknown:
+            raise ConfigError(f"[[readers]] {reader.name!r}: channels {unknown} are not [[delivery.channels]] names "
+                              f"({', '.join(sorted(named)) or 'none is configured'})")

@@ -72,3 +72,60 @@ def test_a_wrong_value_in_the_file_names_the_key_and_the_file(tmp_path):
     bad.write_text(shipped.replace("# port = 8181", "prot = 8181"))
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \[llm\].prot"):
         load_settings({"ARXIV_MONITOR_CONFIG": str(bad)})
+
+
+LAB = """
+[monitor]
+categories = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]
+language = "zh"
+
+[[delivery.channels]]
+name = "lab-hook"
+kind = "webhook"
+url_env = "LAB_HOOK_URL"
+
+[[readers]]
+name = "lin"
+keywords = ["vla"]
+channels = ["lab-hook"]
+
+[[readers]]
+name = "wu"
+display_name = "Wu"
+watch_authors = ["Ashish Vaswani"]
+language = "en"
+"""
+
+
+def lab_settings(tmp_path, text: str = LAB, **env: str):
+    path = tmp_path / "lab.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings({"ARXIV_MONITOR_CONFIG": str(path), **env})
+
+
+def test_a_lab_file_is_one_member_per_readers_table_with_the_sections_shared(tmp_path):
+    from resources.configured import build_resources
+
+    members = build_resources(lab_settings(tmp_path))["reader"].members()
+    assert [(m.name, m.display_name, m.language, m.channels, m.folder) for m in members] == [
+        ("lin", "lin", "zh", ("lab-hook",), "readers/lin"), ("wu", "Wu", "en", (), "readers/wu")]
+    assert members[1].interests.profile == "wu" and members[1].monitored.categories == ("cs.AI", "cs.LG", "cs.RO",
+                                                                                        "cs.CV")
+    single = build_resources(settings_for())["reader"].members()
+    assert [(m.name, m.channels, m.folder) for m in single] == [("default", None, "")]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("keywords = [\"vla\"]\nchannels", "language = \"fr\"\nchannels"),
+     "[[readers]] #1 ('lin'): language must be one of zh, en"),
+    (("name = \"wu\"", "name = \"lin\""), "reader names must differ; given twice: lin"),
+    (("name = \"wu\"", "name = \"w u\""), "[[readers]] #2 ('w u'): name: letters, digits and '-' only"),
+    (("[\"lab-hook\"]", "[\"lab-mail\"]"), "[[readers]] 'lin': channels ['lab-mail'] are not [[delivery.channels]]"),
+    (("watch_authors = [\"Ashish Vaswani\"]", ""), "[[readers]] #2 ('wu'): no keywords, watch_authors"),
+    (("display_name", "colour = 1\ndisplay_name"), "[[readers]] #2 ('wu'): unknown key 'colour'"),
+    (("language = \"zh\"", "keywords = [\"robot\"]"), "[monitor].keywords: a single reader's keys; with [[readers]]"),
+])
+def test_a_wrong_reader_table_is_one_line_naming_the_reader(tmp_path, change, message):
+    with pytest.raises(ConfigError) as raised:
+        lab_settings(tmp_path, LAB.replace(*change, 1))
+    assert message in str(raised.value) and "\n" not in str(raised.value)
