@@ -1,5 +1,5 @@
-"""The analysis stage: `paper_summaries`, a structured analysis of every filtered paper by the self-hosted
-model (llm_analysis/), complete or marked failed."""
+"""The analysis stage: `paper_summaries`, a structured analysis of every kept paper by the self-hosted model
+(llm_analysis/), complete or marked failed, once in each language its readers read."""
 
 import datetime as dt
 import time
@@ -49,19 +49,45 @@ def model_run(llm: LLMServerResource, language: str, config: SummariesConfig, ba
 
 def summarise(papers: list[dict], cached: dict, llm: LLMServerResource, language: str, config: SummariesConfig,
               log=None, save=None) -> list[dict]:
-    """Rows for every paper: cached analyses reused (zero tokens); the rest sent to the server, which is only
-    started when something is missing. Stopped midway, `save` gets the rows so far."""
+    """Rows for every paper in `language` (`summarise_languages` with one language)."""
+    return summarise_languages({language: papers}, cached, llm, config, log, save)
+
+
+def summarise_languages(papers: dict[str, list[dict]], cached: dict, llm: LLMServerResource, config: SummariesConfig,
+                        log=None, save=None) -> list[dict]:
+    """Rows for every paper in each language it is wanted in ({language: papers}): cached analyses reused (zero
+    tokens); the rest sent to the servers, which are only started when something is missing, once for every
+    language. Stopped midway, `save` gets the rows so far."""
     now = dt.datetime.now(dt.UTC)
-    rows, missing = reuse_cached(papers, cached, model_run(llm, language, config), now)
-    if not missing:
-        return [rows[i] for i in range(len(papers))]
-    say = log.info if log else (lambda _: None)
-    with llm.servers(say) as servers:
-        run = model_run(llm, language, config, servers[0].backend)
-        every = lambda done: [rows.get(i) or done[i] for i in range(len(papers))]  # noqa: E731
-        rows.update(analyse_papers(papers, missing, servers, run, now, log=say,
-                                   save=(lambda done: save(every(done))) if save else None))
-    return [rows[i] for i in range(len(papers))]
+    done: dict[str, dict] = {}
+    missing: dict[str, list[int]] = {}
+    for language, wanted in papers.items():
+        done[language], missing[language] = reuse_cached(wanted, cached, model_run(llm, language, config), now)
+    every = lambda: [r for language, wanted in papers.items()  # noqa: E731
+                     for r in (done[language].get(i) for i in range(len(wanted))) if r]
+    if any(missing.values()):
+        say = log.info if log else (lambda _: None)
+        with llm.servers(say) as servers:
+            for language, wanted in papers.items():
+                if not missing[language]:
+                    continue
+                run = model_run(llm, language, config, servers[0].backend)
+                partial = (lambda rows, language=language: (done[language].update(rows), save(every()))) \
+                    if save else None
+                done[language].update(analyse_papers(wanted, missing[language], servers, run, now, log=say,
+                                                      save=partial))
+    return every()
+
+
+def wanted_languages(papers: list[dict], languages: dict[str, str]) -> dict[str, list[dict]]:
+    """{language: the papers wanted in it}: each paper in the languages of the readers who kept it (`languages`
+    {reader: language}); a paper kept only by readers no longer configured, in the first reader's."""
+    first = next(iter(languages.values()))
+    wanted: dict[str, list[dict]] = {}
+    for paper in papers:
+        for language in sorted({languages[r] for r in paper.pop("readers") or [] if r in languages} or {first}):
+            wanted.setdefault(language, []).append(dict(paper))
+    return {language: wanted[language] for language in sorted(wanted)}
 
 
 def summaries_metadata(rows: list[dict], reused: int, seconds: float) -> dict:
@@ -103,17 +129,21 @@ def build_paper_summaries(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         language, so a re-run sends zero tokens."""
         day = start_step(context, data_dir)
         started = time.perf_counter()
-        papers = load_papers(warehouse, day)
+        papers = wanted_languages(load_papers(warehouse, day), {m.name: m.language for m in reader.members()})
 
         def store(rows: list[dict]) -> None:
             warehouse.write_partition(day, {"paper_summaries": pl.DataFrame(rows, schema=SUMMARY_SCHEMA).to_arrow()})
 
-        ids = sorted({p["arxiv_id"] for p in papers})
-        earlier = warehouse.query_rows("revised_analyses", arxiv_ids=ids, language=reader.language) if ids else []
-        reused, papers = reuse_for_minor_revisions(papers, earlier, dt.datetime.now(dt.UTC))
-        rows = reused + summarise(papers, load_cache(warehouse, papers), llm_server, reader.language, config,
-                                  context.log, save=lambda done: store(reused + done))
+        reused, rest = [], {}
+        for language, wanted in papers.items():
+            ids = sorted({p["arxiv_id"] for p in wanted})
+            earlier = warehouse.query_rows("revised_analyses", arxiv_ids=ids, language=language)
+            minor, rest[language] = reuse_for_minor_revisions(wanted, earlier, dt.datetime.now(dt.UTC))
+            reused += minor
+        rows = reused + summarise_languages(rest, load_cache(warehouse, [p for w in rest.values() for p in w]),
+                                            llm_server, config, context.log, save=lambda done: store(reused + done))
         store(rows)
-        return dg.MaterializeResult(metadata=summaries_metadata(rows, len(reused), time.perf_counter() - started))
+        return dg.MaterializeResult(metadata={**summaries_metadata(rows, len(reused), time.perf_counter() - started),
+                                              "languages": ", ".join(papers) or "none"})
 
     return paper_summaries

@@ -1,5 +1,5 @@
 """The ingest stage of an announcement day: `raw_listings` (what arXiv announced), `listing_embeddings` (a vector
-per listing) and `filtered_papers` (what the reader keeps, in report order)."""
+per listing) and `filtered_papers` (what each reader keeps, in their report order)."""
 
 import datetime as dt
 
@@ -16,7 +16,7 @@ from resources.arxiv_api import ArxivAPIResource, ArxivQueryError
 from resources.arxiv_listing import FuturePartition, fetch_day_listing, listing_preview
 from resources.data_dir import DataDirResource
 from resources.embedder import EmbedderResource, EmbeddingError
-from resources.reader import ReaderResource
+from resources.reader import Member, ReaderResource
 from resources.warehouse import WarehouseResource
 
 
@@ -138,6 +138,36 @@ def kept_preview(kept: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def reader_kept(day: dt.date, listing: list[dict], member: Member, reader: ReaderResource,
+                warehouse: WarehouseResource, embedder: EmbedderResource) -> tuple[list[dict], dict]:
+    """One reader's kept rows of the day in their report order, and what their closeness was computed from."""
+    try:
+        closeness, basis = closeness_of(day, listing, member.interests, warehouse.query_rows, embedder.embed,
+                                        embedder.identity)
+    except (ProfileError, EmbeddingError, MissingVectors) as exc:
+        raise dg.Failure(description=str(exc) if member.folder == "" else f"reader {member.name!r}: {exc}",
+                         allow_retries=False) from None
+    kept = filter_listings(listing, member.rules, closeness, reader.keep_rule())
+    updates = [r["arxiv_id"] for r in kept if r["version"] > 1]
+    if updates:
+        add_revisions(kept, listing, warehouse.query_rows("earlier_versions", arxiv_ids=updates, partition_date=day))
+    return [{**r, "reader": member.name} for r in kept], basis
+
+
+def kept_metadata(listing: list[dict], kept: list[dict], basis: dict, members: list[Member]) -> dict:
+    union = {(r["arxiv_id"], r["version"]): r for r in kept}.values()
+    lab = {f"kept_by_{m.name}": sum(r["reader"] == m.name for r in kept) for m in members} if len(members) > 1 else {}
+    return {
+        "listings": len(listing), "kept": len(union), "updates": sum(r["is_update"] for r in union),
+        "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),
+        "kept_by_learned": sum("learned" in r["kept_by"] for r in kept), "readers": len(members), **lab,
+        **{f"relevance_{k}": v for k, v in basis.items()},
+        "preview": dg.MetadataValue.md("\n\n".join(
+            (f"**{m.name}**\n\n" if len(members) > 1 else "") + kept_preview([r for r in kept if r["reader"] == m.name])
+            for m in members)),
+    }
+
+
 def build_filtered_papers(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(**daily_asset(days), deps=["raw_listings", "listing_embeddings"], pool="duckdb",
               kinds={"duckdb", "python"}, group_name="ingest")
@@ -145,28 +175,17 @@ def build_filtered_papers(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     def filtered_papers(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                         reader: ReaderResource, embedder: EmbedderResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The day's papers matching the keywords (case, hyphen and plural insensitive, on word
-        boundaries), written by a watched author, or close to the interest profile, minus negative
-        keywords; ordered by the combined score (ranking/)."""
+        """Each reader's papers of the day: matching their keywords (case, hyphen and plural insensitive, on word
+        boundaries), written by an author they watch, or close to their interests, minus their negative keywords;
+        ordered by the combined score (ranking/). One row per (reader, paper): the stages after it read each
+        paper once."""
         day = start_step(context, data_dir)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
-        try:
-            closeness, basis = closeness_of(day, listing, reader.interests(), warehouse.query_rows, embedder.embed,
-                                            embedder.identity)
-        except (ProfileError, EmbeddingError, MissingVectors) as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
-        kept = filter_listings(listing, reader.rules(), closeness, reader.keep_rule())
-        updates = [r["arxiv_id"] for r in kept if r["version"] > 1]
-        if updates:
-            add_revisions(kept, listing, warehouse.query_rows("earlier_versions", arxiv_ids=updates,
-                                                              partition_date=day))
+        kept, basis, members = [], {}, reader.members()
+        for member in members:
+            rows, basis = reader_kept(day, listing, member, reader, warehouse, embedder)
+            kept += rows
         warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
-        return dg.MaterializeResult(metadata={
-            "listings": len(listing), "kept": len(kept), "updates": sum(r["is_update"] for r in kept),
-            "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),
-            "kept_by_learned": sum("learned" in r["kept_by"] for r in kept),
-            **{f"relevance_{k}": v for k, v in basis.items()},
-            "preview": dg.MetadataValue.md(kept_preview(kept)),
-        })
+        return dg.MaterializeResult(metadata=kept_metadata(listing, kept, basis, members))
 
     return filtered_papers

@@ -9,14 +9,15 @@ import polars as pl
 
 from assets.partitions import clear_failures, daily_asset, start_step
 from publishing.digests import DELIVERED, DELIVERIES_SCHEMA, deliver_day, digest
+from publishing.lab import lab_context, render_lab
 from publishing.report import render_report, report_context, write_atomically
 from publishing.site import render_site
 from resources.data_dir import DataDirResource
 from resources.publish import PublishResource
-from resources.reader import ReaderResource
+from resources.reader import Member, ReaderResource
 from resources.warehouse import WarehouseResource
 
-DAILY_REPORT_SCHEMA = {"language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32,
+DAILY_REPORT_SCHEMA = {"reader": pl.Utf8, "language": pl.Utf8, "path": pl.Utf8, "markdown": pl.Utf8, "papers": pl.Int32,
                        "failed": pl.Int32, "generated_at": pl.Datetime("us", "UTC")}
 
 
@@ -34,17 +35,25 @@ def similar_earlier(day: dt.date, arxiv_ids: list[str], limit: int, warehouse: W
     return found
 
 
-def stored_context(day: dt.date, warehouse: WarehouseResource, reader: ReaderResource) -> dict:
-    """The report's context for `day`, from the stored rows (the Markdown report, the site and the digests)."""
-    rows = warehouse.query_rows("report_papers", partition_date=day)
+def stored_context(day: dt.date, warehouse: WarehouseResource, reader: ReaderResource,
+                   member: Member | None = None) -> dict:
+    """`member`'s (default: the first reader's) report context for `day`, from the stored rows (the Markdown
+    report, the site and the digests)."""
+    member = member or reader.members()[0]
+    rows = warehouse.query_rows("report_papers", partition_date=day, reader=member.name, language=member.language)
     days = warehouse.query_rows("listing_day", partition_date=day)
     similar = similar_earlier(day, [r["arxiv_id"] for r in rows], reader.relevance.similar_papers, warehouse)
-    return report_context(day, reader.monitored(), days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
+    return report_context(day, member.monitored, days[0] if days else None, rows, dt.datetime.now(dt.UTC), similar)
 
 
-def stored_days(warehouse: WarehouseResource) -> list[dict]:
-    rows = warehouse.query_rows("site_days")
+def stored_days(warehouse: WarehouseResource, member: Member) -> list[dict]:
+    rows = warehouse.query_rows("site_days", reader=member.name)
     return [{**r, "day": r["partition_date"].isoformat()} for r in rows]
+
+
+def member_url(base_url: str, member: Member) -> str:
+    """Where `member`'s pages are served ("" when the site has no public address)."""
+    return f"{base_url.rstrip('/')}/{member.folder}" if base_url and member.folder else base_url
 
 
 def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -54,21 +63,29 @@ def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @clear_failures
     def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                      data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The day's Markdown report (zh or en): overview, index table, each paper's details, abstract and
-        AI analysis (full text or abstract basis stated), failures apart, provenance; also in
-        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md and the daily_report table."""
+        """Each reader's Markdown report of the day (zh or en): overview, index table, each paper's details, abstract
+        and AI analysis (full text or abstract basis stated), failures apart, provenance; also in
+        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md (a lab's readers: reports/readers/NAME/) and the daily_report
+        table. The first reader's report is shown here."""
         day = start_step(context, data_dir)
-        ctx = stored_context(day, warehouse, reader)
-        text = render_report(ctx)
-        path = data_dir.reports_dir / f"{day.isoformat()}.md"
-        write_atomically(path, text)
-        row = {"language": reader.language, "path": str(path), "markdown": text, "papers": len(ctx["papers"]),
-               "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.UTC)}
-        warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema=DAILY_REPORT_SCHEMA).to_arrow()})
-        missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
-                   if f"{p['arxiv_id']}v{p['version']}" not in text]
+        rows, missing, shown = [], [], {}
+        for member in reader.members():
+            ctx = stored_context(day, warehouse, reader, member)
+            text = render_report(ctx)
+            path = data_dir.reports_dir / member.folder / f"{day.isoformat()}.md"
+            write_atomically(path, text)
+            rows.append({"reader": member.name, "language": member.language, "path": str(path), "markdown": text,
+                         "papers": len(ctx["papers"]), "failed": len(ctx["failed"]),
+                         "generated_at": dt.datetime.now(dt.UTC)})
+            missing += [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
+                        if f"{p['arxiv_id']}v{p['version']}" not in text]
+            shown[member.name] = (path, text)
+        warehouse.write_partition(day, {"daily_report": pl.DataFrame(rows, schema=DAILY_REPORT_SCHEMA).to_arrow()})
+        path, text = next(iter(shown.values()))
+        lab = {f"papers_{r['reader']}": r["papers"] for r in rows} if len(rows) > 1 else {}
         return dg.MaterializeResult(
-            metadata={"papers": len(ctx["papers"]), "failed": len(ctx["failed"]),
+            metadata={"papers": sum(r["papers"] for r in rows), "failed": sum(r["failed"] for r in rows),
+                      "readers": len(rows), **lab,
                       "path": dg.MetadataValue.path(str(path)), "report": dg.MetadataValue.md(text)},
             check_results=[dg.AssetCheckResult(check_name="mentions_every_filtered_paper", passed=not missing,
                                                metadata={"missing": ", ".join(missing)})])
@@ -84,17 +101,27 @@ def build_report_site(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
         Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
         day = start_step(context, data_dir)
-        stored = stored_days(warehouse)
         figures = {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures", partition_date=day)}
-        sizes = render_site(data_dir.site_dir, stored_context(day, warehouse, reader), reader.language, stored,
-                            warehouse.query_rows("site_search"), publish.base_url, dt.datetime.now(dt.UTC),
-                            warehouse.query_rows("saved_papers", profile=reader.relevance.profile), figures,
-                            warehouse.query_rows("site_weeks"))
-        page = data_dir.site_dir / "days" / f"{day.isoformat()}.html"
+        members, now = reader.members(), dt.datetime.now(dt.UTC)
+        for member in members:
+            site = data_dir.site_dir / member.folder
+            stored = stored_days(warehouse, member)
+            sizes = render_site(site, stored_context(day, warehouse, reader, member), member.language, stored,
+                                warehouse.query_rows("site_search", reader=member.name, language=member.language),
+                                member_url(publish.base_url, member), now,
+                                warehouse.query_rows("saved_papers", profile=member.name), figures,
+                                warehouse.query_rows("site_weeks") if not member.folder else [])
+        if members[0].folder:
+            readers = [{"name": m.name, "display_name": m.display_name, "folder": m.folder} for m in members]
+            rows = warehouse.query_rows("lab_papers", partition_date=day, language=reader.monitor.language)
+            render_lab(data_dir.site_dir, lab_context(day, rows, readers), reader.monitor.language,
+                       warehouse.query_rows("lab_days"), publish.base_url, now)
+        first = data_dir.site_dir / members[0].folder
+        page = first / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
             "page": dg.MetadataValue.path(str(page)),
-            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")),
-            "days_in_index": len(stored), "search_index_bytes": sizes["search-index.js"],
+            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")), "readers": len(members),
+            "days_in_index": len(stored_days(warehouse, members[0])), "search_index_bytes": sizes["search-index.js"],
             "page_bytes": sizes[f"days/{day.isoformat()}.html"],
         })
 
@@ -132,13 +159,19 @@ def build_report_delivery(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
         content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
         day = start_step(context, data_dir)
-        d = digest(stored_context(day, warehouse, reader), publish.base_url)
-        previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
+        previous = {(r["reader"], r["channel"]): r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        now = dt.datetime.now(dt.UTC)
-        rows = deliver_day(d, publish.channels, publish.send, publish.send_empty, previous,
-                           deliver, resend, now, context.log)
-        warehouse.write_partition(day, {"report_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
+        now, rows = dt.datetime.now(dt.UTC), []
+        for member in reader.members():
+            d = digest(stored_context(day, warehouse, reader, member), member_url(publish.base_url, member))
+            channels = [c for c in publish.channels if member.channels is None or c.name in member.channels]
+            if member.channels == () and publish.channels:
+                continue  # a lab's reader without channels reads the site
+            mine = {channel: r for (name, channel), r in previous.items() if name == member.name}
+            rows += [{**r, "reader": member.name} for r in deliver_day(
+                d, channels, publish.send, publish.send_empty, mine, deliver, resend, now, context.log)]
+        staged = pl.DataFrame(rows, schema={**DELIVERIES_SCHEMA, "reader": pl.Utf8}).to_arrow()
+        warehouse.write_partition(day, {"report_deliveries": staged})
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         return dg.MaterializeResult(

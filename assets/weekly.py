@@ -27,23 +27,25 @@ from publishing.weekly import (
 from publishing.wording import WEEKLY
 from resources.data_dir import DataDirResource
 from resources.publish import PublishResource
-from resources.reader import ReaderResource
+from resources.reader import Member, ReaderResource
 from resources.warehouse import WarehouseResource
 
 WHOLE_HISTORY = {"start": dt.date(2000, 1, 1), "end": dt.date(2999, 12, 31)}
 
 
-def publish_week(site, start: dt.date, context: dict, warehouse: WarehouseResource, language: str, base_url: str,
+def publish_week(site, start: dt.date, context: dict, warehouse: WarehouseResource, member: Member, base_url: str,
                  now: dt.datetime) -> int:
     """The week's page, the list of weeks, the trends page and the feed; returns the trends page's bytes."""
+    language = member.language
     render_week(site, start, context)
     weeks = warehouse.query_rows("site_weeks")
     page = render_page("weeks.html.j2", language, root="", title=WEEKLY[language]["weeks"], weeks=weeks)
     write_atomically(site / "weeks.html", page)
     trends_bytes = render_trends(site, warehouse.query_rows("weekly_trends", **WHOLE_HISTORY),
                                  warehouse.query_rows("rising_topics", **WHOLE_HISTORY), language, weeks)
-    refresh_feed(site, stored_days(warehouse), warehouse.query_rows("feed_titles", days=FEED_DAYS), base_url, now,
-                 weeks)  # its entries now include this week
+    if not member.folder:  # a lab's feed is the lab's days (publishing/lab.py)
+        refresh_feed(site, stored_days(warehouse, member),
+                     warehouse.query_rows("feed_titles", days=FEED_DAYS, reader=member.name), base_url, now, weeks)
     return trends_bytes
 
 
@@ -63,7 +65,8 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
         topics = rising_topics(terms, start)
         candidates = warehouse.query_rows("week_papers", start=start, end=end)
         papers = week_papers(candidates, reader.weekly.weekly_papers, reader.language, reader.relevance.updates_last)
-        reported = sorted((d for d in stored_days(warehouse) if start <= d["partition_date"] < end),
+        first = reader.members()[0]
+        reported = sorted((d for d in stored_days(warehouse, first) if start <= d["partition_date"] < end),
                           key=lambda d: d["partition_date"])
         listings = next((int(r["listings"]) for r in terms if r["week"] == start), 0)
         now = dt.datetime.now(dt.UTC)
@@ -80,7 +83,7 @@ def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefin
                             [d["day"] for d in reported], len(candidates), listings,
                             warehouse.query_rows("weekly_trends", start=start - dt.timedelta(days=7 * 11), end=last),
                             reader.language)
-        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, reader.language, publish.base_url, now)
+        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, first, publish.base_url, now)
         return dg.MaterializeResult(metadata={
             "days_reported": len(reported), "listings": listings, "kept": len(candidates), "shown": len(papers),
             "rising_topics": ", ".join(t["term"] for t in topics) or "none",

@@ -145,7 +145,8 @@ def build_year(database: Path, days_count: int = DAYS, per_day: int = PER_DAY) -
             day,
             {
                 "raw_listings": pl.DataFrame(rows, schema=RAW_LISTINGS_SCHEMA).to_arrow(),
-                "filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow(),
+                "filtered_papers": pl.DataFrame([{**r, "reader": "default"} for r in kept],
+                                                schema=FILTERED_SCHEMA).to_arrow(),
                 "paper_fulltext": pl.DataFrame(fulltext, schema=FULLTEXT_SCHEMA).to_arrow(),
                 "paper_summaries": pl.DataFrame(summaries, schema=SUMMARY_SCHEMA).to_arrow(),
             },

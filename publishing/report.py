@@ -46,7 +46,7 @@ def href(url: str) -> str:
     return "".join(f"%{ord(c):02X}" if c in " ()<>\"'`" else c for c in url)
 
 
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=False,
@@ -290,7 +290,7 @@ def analysis_outcomes(rows: list[dict]) -> dict:
 
 def render_report(context: dict) -> str:
     language = context["language"]
-    text = _environment().get_template("report.md.j2").render(**context, t=LABELS[language], r=REPORT[language])
+    text = templates().get_template("report.md.j2").render(**context, t=LABELS[language], r=REPORT[language])
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

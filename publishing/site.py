@@ -32,7 +32,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "site"
 FEED_DAYS = 60  # entries in feed.xml: the newest days
 
 
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -62,7 +62,7 @@ def day_page(context: dict, weekly: bool = False) -> str:
         paper["figure_src"] = f"../figures/{paper['site_anchor']}.png" if paper.get("has_figure") else None
         paper["safe_links"] = [{"url": safe_url(l["url"]), "where": l["where"], "label": _link_label(l["kind"], t)}
                                for l in paper["links"] if safe_url(l["url"])]
-    return _environment().get_template("day.html.j2").render(
+    return templates().get_template("day.html.j2").render(
         t=t, c=context, root="../", title=f"{t['report']} {context['day']}", day_label=context["day_label"],
         reason=t.get(context["reason"], context["reason"]), weekly=weekly)
 
@@ -71,13 +71,13 @@ def index_page(days: list[dict], language: str, weekly: bool = False) -> str:
     t = LABELS[language]
     for d in days:
         d["reason"] = t.get(d.get("reason") or "", d.get("reason") or "")
-    return _environment().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor",
+    return templates().get_template("index.html.j2").render(t=t, days=days, root="", title="arxiv-monitor",
                                                                weekly=weekly)
 
 
 def render_page(template: str, language: str, root: str, title: str, **context) -> str:
     """Any page of the weekly part of the site from its template, with the language's words."""
-    return _environment().get_template(template).render(t=LABELS[language], w=WEEKLY[language], root=root,
+    return templates().get_template(template).render(t=LABELS[language], w=WEEKLY[language], root=root,
                                                         title=title, weekly=True, **context)
 
 
@@ -87,7 +87,7 @@ def saved_page(rows: list[dict], language: str, root: str = "", weekly: bool = F
     papers = [{**r, "site_anchor": paper_anchor(r["arxiv_id"]), "model_label": label_for(r.get("model") or ""),
                "saved_on": r["first_saved_at"].date().isoformat() if r.get("first_saved_at") else "",
                "evidence": r.get("evidence") or []} for r in rows]
-    return _environment().get_template("saved.html.j2").render(
+    return templates().get_template("saved.html.j2").render(
         t=t, papers=papers, root=root, title=t["saved_title"], evidence_kinds=EVIDENCE_KINDS[language],
         weekly=weekly)
 
@@ -130,9 +130,9 @@ def search_script(entries: list[dict]) -> str:
 
 
 def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, updated: dt.datetime,
-              weeks: list[dict] | None = None) -> str:
-    """RFC 4287 Atom, one entry per weekly digest, then one per materialised day (newest first). Links
-    are absolute when `[site].base_url` is set, relative to the feed otherwise."""
+              weeks: list[dict] | None = None, pages: str = "days") -> str:
+    """RFC 4287 Atom, one entry per weekly digest, then one per materialised day (newest first), linking the day's
+    page in the folder `pages`. Links are absolute when `[site].base_url` is set, relative to the feed otherwise."""
     root = base_url.rstrip("/") + "/" if base_url else ""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
              "  <title>arxiv-monitor</title>", "  <id>urn:arxiv-monitor:feed</id>",
@@ -156,7 +156,7 @@ def atom_feed(days: list[dict], titles: dict[str, list[str]], base_url: str, upd
         else:
             title = f"{day}: no announcement ({d.get('reason') or ''})"
         summary = "\n".join(titles.get(day, [])) or title
-        href = xml_escape(f"{root}days/{day}.html", {'"': "&quot;"})
+        href = xml_escape(f"{root}{pages}/{day}.html", {'"': "&quot;"})
         lines += ["  <entry>", f"    <title>{xml_escape(title)}</title>", f"    <id>urn:arxiv-monitor:day:{day}</id>",
                   f"    <updated>{generated.isoformat(timespec='seconds')}</updated>",
                   f'    <link rel="alternate" type="text/html" href="{href}"/>',

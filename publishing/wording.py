@@ -56,6 +56,9 @@ LABELS = {
            "saved_empty": "还没有收藏的论文（点 🔖 收藏，或 arxiv-monitor feedback ID save）。",
            "saved_on": "收藏于", "bibtex": "BibTeX 导出：arxiv-monitor saved --bibtex",
            "confirm": "确认", "confirm_question": "记录对这篇论文的标注：", "recorded": "已记录",
+           "lab": "实验室", "lab_day": "实验室当日论文", "readers": "读者", "kept_by": "入选读者",
+           "lab_note": "任一读者保留的论文（每篇只下载、阅读、分析一次），以及保留它的读者；点读者名打开其当日报告。",
+           "reading_lists": "各读者的阅读清单",
            **REASONS["zh"]},
     "en": {"lang": "en", "home": "Home", "report": "arXiv monitor report", "categories": "Categories",
            "keywords": "Keywords", "interests": "Interests", "threshold": "semantic threshold", "found": "Papers found",
@@ -92,6 +95,10 @@ LABELS = {
            "saved_empty": "Nothing saved yet (🔖 save, or arxiv-monitor feedback ID save).",
            "saved_on": "saved", "bibtex": "BibTeX export: arxiv-monitor saved --bibtex",
            "confirm": "Confirm", "confirm_question": "Record this mark for the paper:", "recorded": "Recorded",
+           "lab": "Lab", "lab_day": "The lab's papers of the day", "readers": "Readers", "kept_by": "Kept by",
+           "lab_note": "Every paper any reader kept (each downloaded, read and analysed once), and who kept it; a "
+                       "reader's name opens their report of the day.",
+           "reading_lists": "Each reader's reading list",
            **REASONS["en"]},
 }
 

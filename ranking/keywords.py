@@ -28,6 +28,7 @@ FILTERED_SCHEMA = {
     "kept_by": pl.List(pl.Utf8), "combined_score": pl.Float64, "calibrated_score": pl.Float64,
     "learned_score": pl.Float64, "closest_liked": pl.Utf8, "venue": pl.Utf8, "venue_year": pl.Int32,
     "venue_status": pl.Utf8, "revision_of": pl.Int32, "revision_kind": pl.Utf8, "revision": pl.Utf8,
+    "reader": pl.Utf8,
 }
 
 

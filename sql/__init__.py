@@ -59,8 +59,8 @@ def schema_statements() -> list[str]:
 
 
 # A view is created after the views it reads.
-VIEW_ORDER = ("paper_versions", "papers", "matches", "papers_with_code", "analyses", "statements", "daily_counts",
-              "feedback_state")
+VIEW_ORDER = ("kept_papers", "paper_versions", "papers", "matches", "papers_with_code", "analyses", "statements",
+              "daily_counts", "feedback_state")
 
 
 # ---------------------------------------------------------------- saved queries (users')

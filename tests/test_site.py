@@ -164,12 +164,14 @@ def test_rerendering_a_day_replaces_its_files_whole(site, tmp_path):
     copy_root = tmp_path / "site"
     shutil.copytree(root, copy_root)
     before = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
+    (member,) = pipeline.resources["reader"].members()
     context = stored_context(dt.date.fromisoformat(DEMO_DAY), pipeline.resources["warehouse"],
-                             pipeline.resources["reader"])
+                             pipeline.resources["reader"], member)
     from assets.publishing import stored_days
 
-    render_site(copy_root, context, "zh", stored_days(pipeline.resources["warehouse"]),
-                pipeline.resources["warehouse"].query_rows("site_search"), "https://example.org/arxiv",
+    render_site(copy_root, context, "zh", stored_days(pipeline.resources["warehouse"], member),
+                pipeline.resources["warehouse"].query_rows("site_search", reader=member.name, language="zh"),
+                "https://example.org/arxiv",
                 dt.datetime.now(dt.UTC))
     after = {p.name: p.stat().st_ino for p in copy_root.glob("*.*")}
     assert set(after) == set(before) and all(after[n] != before[n] for n in before)  # new files renamed in

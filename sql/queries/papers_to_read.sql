@@ -1,6 +1,6 @@
--- The filtered papers of one day with what the full-text stage needs from their listing.
+-- The papers any reader kept on one day, each once, with what the full-text stage needs from their listing.
 SELECT f.arxiv_id, f.version, l.abstract, l.comment, l.pdf_url
-FROM filtered_papers f
+FROM kept_papers f
 JOIN raw_listings l USING (partition_date, arxiv_id, version)
 WHERE f.partition_date = $partition_date
 ORDER BY f.rank;

@@ -1,4 +1,5 @@
--- Everything the report shows about one day's filtered papers, in report order.
+-- Everything one reader's report shows about the papers they kept on one day, with the analyses in their
+-- language, in their report order.
 SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_keywords, f.matched_authors,
        f.semantic_score, f.closest_interest, f.kept_by, f.combined_score, f.learned_score, f.closest_liked,
        f.venue, f.venue_year, f.venue_status, f.revision_of, f.revision_kind, f.revision, s.reused_from,
@@ -11,6 +12,8 @@ SELECT f.arxiv_id, f.version, f.announce_type, f.is_update, f.rank, f.matched_ke
 FROM filtered_papers f
 JOIN raw_listings l USING (partition_date, arxiv_id, version)
 LEFT JOIN paper_fulltext t USING (partition_date, arxiv_id, version)
-LEFT JOIN paper_summaries s USING (partition_date, arxiv_id, version)
-WHERE f.partition_date = $partition_date
+LEFT JOIN paper_summaries s
+       ON s.partition_date = f.partition_date AND s.arxiv_id = f.arxiv_id AND s.version = f.version
+      AND s.language = $language
+WHERE f.partition_date = $partition_date AND f.reader = $reader
 ORDER BY f.rank;

@@ -1,4 +1,4 @@
--- The day's papers kept by the filter, in report order.
+-- The papers each reader kept on the day, in their report order.
 CREATE TABLE IF NOT EXISTS filtered_papers (
     partition_date   DATE      NOT NULL,
     arxiv_id         VARCHAR   NOT NULL,
@@ -33,3 +33,6 @@ ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS venue_status VARCHAR;   -- 
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision_of INTEGER;    -- the stored version compared with
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision_kind VARCHAR;  -- minor | major
 ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS revision JSON;          -- what changed (Revision.as_row)
+-- Whose kept set the row is in (resources/reader.py): one row per (reader, paper) of the day. Rows from before
+-- readers belong to the single reader, 'default'.
+ALTER TABLE filtered_papers ADD COLUMN IF NOT EXISTS reader VARCHAR DEFAULT 'default';

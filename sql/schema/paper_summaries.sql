@@ -1,4 +1,4 @@
--- One row per filtered paper: its LLM analysis, or why there is none.
+-- One row per kept paper and language its readers read: its LLM analysis, or why there is none.
 CREATE TABLE IF NOT EXISTS paper_summaries (
     partition_date   DATE      NOT NULL,
     arxiv_id         VARCHAR   NOT NULL,

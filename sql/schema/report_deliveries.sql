@@ -1,4 +1,4 @@
--- One row per (announcement day, delivery channel): what was last sent there, and how it went.
+-- One row per (announcement day, reader, delivery channel): what was last sent there, and how it went.
 CREATE TABLE IF NOT EXISTS report_deliveries (
     partition_date  DATE        NOT NULL,
     channel         VARCHAR     NOT NULL,  -- [[delivery.channels]] name; '(none)' when none is configured
@@ -13,3 +13,5 @@ CREATE TABLE IF NOT EXISTS report_deliveries (
     papers_sent     INTEGER     NOT NULL,  -- papers in the message (the platform's size limit may leave some out)
     papers_left_out INTEGER     NOT NULL
 );
+-- Whose digest went to the channel (a lab's channel may carry several readers' digests).
+ALTER TABLE report_deliveries ADD COLUMN IF NOT EXISTS reader VARCHAR DEFAULT 'default';
