@@ -102,6 +102,7 @@ def main() -> None:
     from bench.backfill import backfill_30_days
     from bench.extraction import throughput_and_recall, workers
     from bench.history import history_year
+    from bench.lab_readers import lab_readers
     from bench.llm import client_overhead_and_concurrency, demo_cold_and_warm
     from bench.over_time import main_figures, trends_year, venues
     from bench.reader_loop import reader_loop
@@ -112,7 +113,7 @@ def main() -> None:
     benches = {b.__name__: b for b in (requests_per_partition, partition_write, workers, throughput_and_recall,
                                        client_overhead_and_concurrency, demo_cold_and_warm, backfill_30_days,
                                        history_year, analysis_quality, relevance, reader_loop, site_render, venues,
-                                       main_figures, trends_year)}
+                                       main_figures, trends_year, lab_readers)}
     everything = {**benches, "test_suite": test_suite, "test_suite_fresh_clone": test_suite_fresh_clone,
                   "demo_fresh_clone": demo_fresh_clone}
     # the suite and fresh-clone benchmarks (~13, ~30 and ~15 min) run only when named

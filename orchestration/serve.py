@@ -7,17 +7,23 @@ refused), and it carries this installation's token, which only a page of this or
 (`GET /api/session`; the browser keeps other origins from reading the answer). GET never changes
 anything: a digest's mark link opens a confirmation page whose button posts the mark. Bodies are small
 JSON or form posts; everything else is the static files under the site folder, nothing outside it.
+
+A lab's site has a folder per reader (readers/NAME/): its pages ask readers/NAME/api/… and post there, with that
+reader's own token (derived from the installation's), so a page or link of one reader never marks for another.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import html
 import http.server
 import json
 import os
+import re
 import secrets
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 from publishing.site import has_weekly_pages, saved_page
@@ -43,17 +49,51 @@ def installation_token(home: Path) -> str:
     return path.read_text().strip()
 
 
+def reader_token(installation: str, folder: str) -> str:
+    """The token of the reader whose pages are in `folder` ("" for a single reader: the installation's own)."""
+    if not folder:
+        return installation
+    return hmac.new(installation.encode(), folder.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ServedReader:
+    """A reader whose pages the server serves: their folder under the site ("" for a single reader), whose marks
+    they record (profile), their language and their token."""
+
+    folder: str
+    profile: str
+    language: str
+    token: str
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.folder}" if self.folder else ""
+
+
+_READER_PATH = re.compile(r"^/(readers/[A-Za-z0-9-]+)(/.*)$")
+
+
 class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # stopping never waits for a browser's kept-alive connection
 
-    def __init__(self, address, site: Path, token: str, warehouse, profile: str, language: str,
+    def __init__(self, address, site: Path, token: str, warehouse, readers: list[tuple[str, str, str]],
                  extra_hosts: tuple[str, ...] = ()):
+        """`readers`: (folder, profile, language) of each reader; one with folder "" for a single reader."""
         super().__init__(address, SiteHandler)
-        self.site, self.token, self.warehouse = site, token, warehouse
-        self.profile, self.language = profile, language
+        self.site, self.warehouse = site, warehouse
+        self.readers = {folder: ServedReader(folder, profile, language, reader_token(token, folder))
+                        for folder, profile, language in readers}
         port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", *extra_hosts}
         self.origins = {f"http://{h}" for h in self.hosts} | {f"https://{h}" for h in extra_hosts}
+
+    def reader_at(self, path: str) -> tuple[ServedReader | None, str]:
+        """(the reader whose folder `path` is in, the path within it); None outside every reader's folder."""
+        match = _READER_PATH.match(path)
+        if match and match.group(1) in self.readers:
+            return self.readers[match.group(1)], match.group(2)
+        return self.readers.get(""), path
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -103,48 +143,49 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if not self._host_ok():
             return
         url = urllib.parse.urlsplit(self.path)
+        reader, path = self.server.reader_at(url.path)
         try:
-            if url.path == "/api/session":
-                self._json(200, {"token": self.server.token, "profile": self.server.profile})
-            elif url.path == "/api/feedback":
-                self._json(200, {k: _public(v) for k, v in states(self.server.warehouse, self.server.profile).items()})
-            elif url.path == "/saved.html":
-                rows = self.server.warehouse.query_rows("saved_papers", profile=self.server.profile)
-                page = saved_page(rows, self.server.language, weekly=has_weekly_pages(self.server.site))
-                self._send(200, page, "text/html; charset=utf-8")
-            elif url.path == "/feedback":
-                self._confirmation(urllib.parse.parse_qs(url.query))
-            else:
+            if reader is None or path not in ("/api/session", "/api/feedback", "/saved.html", "/feedback"):
                 super().do_GET()
+            elif path == "/api/session":
+                self._json(200, {"token": reader.token, "profile": reader.profile})
+            elif path == "/api/feedback":
+                self._json(200, {k: _public(v) for k, v in states(self.server.warehouse, reader.profile).items()})
+            elif path == "/saved.html":
+                rows = self.server.warehouse.query_rows("saved_papers", profile=reader.profile)
+                page = saved_page(rows, reader.language, weekly=has_weekly_pages(self.server.site / reader.folder))
+                self._send(200, page, "text/html; charset=utf-8")
+            else:
+                self._confirmation(reader, urllib.parse.parse_qs(url.query))
         except WarehouseBusy as exc:
             self._error(503, str(exc))
 
-    def _confirmation(self, query: dict) -> None:
+    def _confirmation(self, reader: ServedReader, query: dict) -> None:
         try:
             arxiv_id = paper_id((query.get("id") or [""])[0])
             signal = check_signal((query.get("signal") or [""])[0])
         except FeedbackError as exc:
             self._error(400, str(exc))
             return
-        t = LABELS[self.server.language]
+        t = LABELS[reader.language]
         label = t.get(signal, signal)
         page = (f'<!doctype html><html lang="{t["lang"]}"><head><meta charset="utf-8"><title>{t["confirm"]}</title>'
                 f'</head><body><p>{t["confirm_question"]} {_html(arxiv_id)} — {_html(label)}</p>'
-                '<form method="post" action="/feedback">'
+                f'<form method="post" action="{reader.prefix}/feedback">'
                 f'<input type="hidden" name="id" value="{_html(arxiv_id)}">'
                 f'<input type="hidden" name="signal" value="{_html(signal)}">'
-                f'<input type="hidden" name="token" value="{_html(self.server.token)}">'
+                f'<input type="hidden" name="token" value="{_html(reader.token)}">'
                 f'<button type="submit">{t["confirm"]}: {_html(label)}</button></form>'
-                f'<p><a href="/index.html">{t["home"]}</a></p></body></html>')
+                f'<p><a href="{reader.prefix}/index.html">{t["home"]}</a></p></body></html>')
         self._send(200, page, "text/html; charset=utf-8")
 
     # ---------------------------------------------------------------- the write path
     def do_POST(self):
         if not self._host_ok():
             return
-        path = urllib.parse.urlsplit(self.path).path
-        if path not in ("/api/feedback", "/feedback"):
-            self._error(404, f"nothing to post to at {path}")
+        reader, path = self.server.reader_at(urllib.parse.urlsplit(self.path).path)
+        if reader is None or path not in ("/api/feedback", "/feedback"):
+            self._error(404, f"nothing to post to at {urllib.parse.urlsplit(self.path).path}")
             return
         if self.headers.get("Origin") not in self.server.origins:
             self._error(403, "cross-origin request refused: marks are posted from this site's own pages")
@@ -167,11 +208,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self._error(400, "the body is not a JSON object {\"id\": …, \"signal\": …}")
             return
         token = fields.get("token", "") if form else self.headers.get(TOKEN_HEADER, "")
-        if not hmac.compare_digest(str(token).encode(), self.server.token.encode()):
-            self._error(403, "missing or wrong token: marks are posted from pages served by arxiv-monitor serve")
+        if not hmac.compare_digest(str(token).encode(), reader.token.encode()):
+            self._error(403, "missing or wrong token: marks are posted from this reader's pages served by "
+                             "arxiv-monitor serve")
             return
         try:
-            state = record(self.server.warehouse, self.server.profile, str(fields.get("id", "")),
+            state = record(self.server.warehouse, reader.profile, str(fields.get("id", "")),
                            str(fields.get("signal", "")), "email" if form else "site")
         except FeedbackError as exc:
             self._error(400, str(exc))
@@ -180,12 +222,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self._error(503, str(exc))
             return
         if form:
-            t = LABELS[self.server.language]
+            t, at = LABELS[reader.language], reader.prefix
             self._send(200, f'<!doctype html><html lang="{t["lang"]}"><head><meta charset="utf-8"></head><body>'
                             f'<p>{t["recorded"]}: {_html(state["arxiv_id"])} — '
                             f'{_html(t.get(fields["signal"], fields["signal"]))}</p>'
-                            f'<p><a href="/index.html">{t["home"]}</a> · <a href="/saved.html">{t["saved_title"]}'
-                            '</a></p></body></html>', "text/html; charset=utf-8")
+                            f'<p><a href="{at}/index.html">{t["home"]}</a> · <a href="{at}/saved.html">'
+                            f'{t["saved_title"]}</a></p></body></html>', "text/html; charset=utf-8")
         else:
             self._json(200, _public(state))
 

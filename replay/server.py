@@ -297,6 +297,12 @@ class ReplayServer:
             self.state.requests.clear()
 
     @property
+    def requests(self) -> list[str]:
+        """Every path asked since the last `clear` (API queries, feeds, PDFs)."""
+        with self.state.lock:
+            return [r["path"] for r in self.state.requests]
+
+    @property
     def api_requests(self) -> list[str]:
         with self.state.lock:
             return [r["path"] for r in self.state.requests if "/api/query" in r["path"]]

@@ -20,7 +20,7 @@ COMMANDS = {
     "run": "runs:cmd_run", "week": "runs:cmd_week", "demo": "runs:cmd_demo",
     "query": "history:cmd_query", "similar": "history:cmd_similar", "serve": "history:cmd_serve",
     "feedback": "history:cmd_feedback", "saved": "history:cmd_saved", "preview": "history:cmd_preview",
-    "export": "history:cmd_export",
+    "export": "history:cmd_export", "readers": "history:cmd_readers",
     "replay": "tools:cmd_replay", "extract": "tools:cmd_extract", "llm-server": "tools:cmd_llm_server",
     "model": "tools:cmd_model", "config": "tools:cmd_config",
 }
@@ -53,8 +53,11 @@ def add_history_commands(sub) -> None:
                                                "(unrate, unsave, clear undo them); marks teach the ranking")
     feedback.add_argument("arxiv_id")
     feedback.add_argument("signal", choices=["up", "down", "save", "read", "unrate", "unsave", "clear"])
+    feedback.add_argument("--reader", metavar="NAME", help="whose mark (a lab's [[readers]] name)")
     saved = sub.add_parser("saved", help="the reading list (papers marked 🔖 save)")
     saved.add_argument("--bibtex", action="store_true", help="as BibTeX, for Zotero or Mendeley")
+    saved.add_argument("--reader", metavar="NAME", help="whose reading list (a lab's [[readers]] name)")
+    sub.add_parser("readers", help="the readers, each with their days, kept papers, likes and saved papers")
     query = sub.add_parser("query", help="read-only SQL over the warehouse's tables and views (sql/README.md)")
     query.add_argument("sql", nargs="?", help="one SELECT / EXPLAIN / read-only PRAGMA")
     query.add_argument("--saved", metavar="NAME", help="run a saved query of sql/queries/ (--list shows them)")
@@ -68,6 +71,7 @@ def add_history_commands(sub) -> None:
     preview.add_argument("--interest", action="append", metavar="TEXT",
                          help="an interest to try instead of the configured ones (repeat for several)")
     preview.add_argument("--near", type=int, default=5, help="listings just below the rule to show (default 5)")
+    preview.add_argument("--reader", metavar="NAME", help="whose keep rule (a lab's [[readers]] name)")
     export = sub.add_parser("export", help="the tables as Parquet, hive-partitioned by partition_date")
     export.add_argument("--to", required=True, metavar="DIR")
     export.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a run is writing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import signal
 import sys
@@ -25,6 +26,7 @@ from ranking.feedback import FeedbackError, record
 from ranking.relevance import ProfileError
 from resources.configured import build_resources
 from resources.embedder import EmbeddingError
+from resources.reader import Member
 from resources.settings import ConfigError, load_settings
 from resources.warehouse import WarehouseBusy
 
@@ -105,10 +107,10 @@ def cmd_serve(args) -> int:
         return fail(f"no site at {site}: materialise report_site first (arxiv-monitor run --date D)")
     base = urllib.parse.urlsplit(settings.get("site", "base_url") or "")
     try:
+        readers = [(m.folder, m.name, m.language) for m in build_resources(settings)["reader"].members()]
         httpd = SiteServer((args.host, args.port), site, installation_token(settings.home),
                            open_warehouse(settings, lock_timeout_seconds=15),  # a browser should not wait on a run
-                           settings.get("relevance", "profile"), settings.get("monitor", "language"),
-                           extra_hosts=(base.netloc,) if base.netloc else ())
+                           readers, extra_hosts=(base.netloc,) if base.netloc else ())
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
 
@@ -126,14 +128,45 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def chosen_reader(settings, name: str | None) -> Member:
+    """The reader `--reader` names; without it, the only reader (a lab's command names one)."""
+    reader = build_resources(settings)["reader"]
+    members = reader.members()
+    if name is None:
+        if len(members) > 1:
+            raise KeyError(f"--reader: which reader? ({', '.join(m.name for m in members)})")
+        return members[0]
+    return reader.member(name)
+
+
+def cmd_readers(args) -> int:
+    """The configured readers with what the history holds for each."""
+    settings = load_settings()
+    members = build_resources(settings)["reader"].members()
+    try:
+        counts = {r["reader"]: r for r in open_warehouse(settings).query_rows(
+            "reader_counts", readers=[m.name for m in members])}
+    except (FileNotFoundError, WarehouseBusy, duckdb.CatalogException):
+        counts = {}
+    print(f"{'reader':<16} {'language':<8} {'days':>5} {'kept':>6} {'liked':>6} {'saved':>6}  channels")
+    for m in members:
+        c = counts.get(m.name, {})
+        channels = "all" if m.channels is None else ", ".join(m.channels) or "none"
+        print(f"{m.name:<16} {m.language:<8} {c.get('days', 0):>5} {c.get('kept', 0):>6} {c.get('liked', 0):>6} "
+              f"{c.get('saved', 0):>6}  {channels}")
+    return 0
+
+
 def cmd_feedback(args) -> int:
     """Mark a paper: up, down, save, read (unrate, unsave, clear undo them)."""
     settings = load_settings()
     try:
-        profile = settings.get("relevance", "profile")
+        profile = chosen_reader(settings, args.reader).name
         state = record(open_warehouse(settings), profile, args.arxiv_id, args.signal, "cli")
     except (FeedbackError, FileNotFoundError) as exc:
         return fail(str(exc))
+    except KeyError as exc:
+        return fail(exc.args[0])
     marks = [{"up": "👍", "down": "👎"}.get(state.get("rating") or "", ""), "🔖" if state.get("saved") else "",
              "✓" if state.get("read") else ""]
     print(f"{state['arxiv_id']}: {' '.join(m for m in marks if m) or 'no mark'}  {state.get('title') or ''}".rstrip())
@@ -144,9 +177,12 @@ def cmd_saved(args) -> int:
     """The reading list, or its BibTeX."""
     settings = load_settings()
     try:
-        rows = open_warehouse(settings).query_rows("saved_papers", profile=settings.get("relevance", "profile"))
+        profile = chosen_reader(settings, args.reader).name
+        rows = open_warehouse(settings).query_rows("saved_papers", profile=profile)
     except FileNotFoundError as exc:
         return fail(str(exc))
+    except KeyError as exc:
+        return fail(exc.args[0])
     if args.bibtex:
         sys.stdout.write(arxiv_entries(rows))
         return 0
@@ -159,6 +195,21 @@ def cmd_saved(args) -> int:
     return 0
 
 
+def keep_rule_words(basis: dict, relevance) -> str:
+    """What the closeness rule of a preview was, in words."""
+    if not basis.get("profile_items"):
+        rule = "keywords and watched authors only (no interests, examples or BibTeX)"
+    elif basis.get("calibrated"):
+        rule = (f"calibrated score ≥ {relevance.calibrated_threshold} (against {basis['history_sample']} earlier "
+                "listings and the day's)")
+    else:
+        rule = f"cosine ≥ {relevance.threshold} (too few listings to calibrate)"
+    if basis.get("learned"):
+        rule += (f", or learned score ≥ {relevance.learned_threshold} "
+                 f"({basis['liked']} liked, {basis['disliked']} disliked)")
+    return rule
+
+
 def cmd_preview(args) -> int:
     """What the keep rule keeps of a stored day and what it just misses, under the configured interests or
     other wordings given with --interest; nothing is written."""
@@ -168,9 +219,14 @@ def cmd_preview(args) -> int:
         return fail("--interest: an empty wording (write the interest in plain words)")
     if args.near < 0:
         return fail(f"--near must be 0 or more, got {args.near}")
-    resources = build_resources(settings, reader={"relevance": {"interests": interests}} if interests else {})
+    try:
+        member = chosen_reader(settings, args.reader)
+    except KeyError as exc:
+        return fail(exc.args[0])
+    resources = build_resources(settings)
     warehouse, reader = resources["warehouse"], resources["reader"]
     relevance = reader.relevance
+    wanted = dataclasses.replace(member.interests, interests=tuple(interests)) if interests else member.interests
     try:
         if args.date:
             try:
@@ -182,29 +238,18 @@ def cmd_preview(args) -> int:
             if day is None:
                 return fail("no listing stored yet: run a day first (arxiv-monitor run --date D)")
         embedder = resources["embedder"]
-        preview = preview_keep(day, reader.interests(), reader.rules(), reader.keep_rule(),
+        preview = preview_keep(day, wanted, member.rules, reader.keep_rule(),
                                warehouse.query_rows, embedder.embed, embedder.identity, near=args.near)
     except (ProfileError, EmbeddingError, MissingVectors, WarehouseBusy, FileNotFoundError) as exc:
         return fail(str(exc))
     if not preview.listings:
         return fail(f"no listing stored for {day}: run it first (arxiv-monitor run --date {day})")
-    basis = preview.basis
-    if not basis.get("profile_items"):
-        rule = "keywords and watched authors only (no interests, examples or BibTeX)"
-    elif basis.get("calibrated"):
-        rule = (f"calibrated score ≥ {relevance.calibrated_threshold} (against {basis['history_sample']} earlier "
-                "listings and the day's)")
-    else:
-        rule = f"cosine ≥ {relevance.threshold} (too few listings to calibrate)"
-    if basis.get("learned"):
-        rule += (f", or learned score ≥ {relevance.learned_threshold} "
-                 f"({basis['liked']} liked, {basis['disliked']} disliked)")
-    print(f"{day}: {preview.listings} listings; closeness kept by {rule}")
-    for label in relevance.interests:
+    print(f"{day}: {preview.listings} listings; closeness kept by {keep_rule_words(preview.basis, relevance)}")
+    for label in wanted.interests:
         print(f"  interest: {label}")
     print(f"\nkept ({len(preview.kept)}):")
     for r in preview.kept:
-        why = why_kept(r, reader.language)
+        why = why_kept(r, member.language)
         z = "" if r["calibrated_score"] is None else f" [calibrated {r['calibrated_score']:.2f}]"
         print(f"  {r['rank']:>3}  {r['arxiv_id']}v{r['version']}  {' '.join(r['title'].split())}\n"
               f"       {why}{z}")
