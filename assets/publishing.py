@@ -2,12 +2,13 @@
 site) and `report_delivery` (the digest to each channel), all from the stored rows (publishing/)."""
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.partitions import clear_failures, daily_asset, start_step
+from assets.partitions import clear_failures, daily_asset, partition_reader, per_reader_automation, start_step
 from publishing.digests import DELIVERED, DELIVERIES_SCHEMA, deliver_day, digest
 from publishing.lab import lab_context, render_lab
 from publishing.report import render_report, report_context, write_atomically
@@ -56,36 +57,42 @@ def member_url(base_url: str, member: Member) -> str:
     return f"{base_url.rstrip('/')}/{member.folder}" if base_url and member.folder else base_url
 
 
-def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(**daily_asset(days), deps=["paper_summaries"], pool="duckdb", kinds={"duckdb", "markdown"},
-              group_name="publish",
+def member_of(context, reader: ReaderResource) -> Member:
+    """The reader of the step: the partition's (a lab's), or the only one."""
+    name = partition_reader(context.partition_key)
+    if name is None:
+        return reader.members()[0]
+    try:
+        return reader.member(name)
+    except KeyError as exc:
+        raise dg.Failure(exc.args[0], allow_retries=False) from None
+
+
+def build_daily_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(partitions), deps=["paper_summaries"], pool="duckdb", kinds={"duckdb", "markdown"},
+              group_name="publish", automation_condition=per_reader_automation(partitions),
               check_specs=[dg.AssetCheckSpec("mentions_every_filtered_paper", asset="daily_report")])
     @clear_failures
     def daily_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                      data_dir: DataDirResource) -> dg.MaterializeResult:
-        """Each reader's Markdown report of the day (zh or en): overview, index table, each paper's details, abstract
+        """The reader's Markdown report of the day (zh or en): overview, index table, each paper's details, abstract
         and AI analysis (full text or abstract basis stated), failures apart, provenance; also in
-        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md (a lab's readers: reports/readers/NAME/) and the daily_report
-        table. The first reader's report is shown here."""
+        $ARXIV_MONITOR_HOME/reports/YYYY-MM-DD.md (a lab's reader: reports/readers/NAME/) and the daily_report
+        table."""
         day = start_step(context, data_dir)
-        rows, missing, shown = [], [], {}
-        for member in reader.members():
-            ctx = stored_context(day, warehouse, reader, member)
-            text = render_report(ctx)
-            path = data_dir.reports_dir / member.folder / f"{day.isoformat()}.md"
-            write_atomically(path, text)
-            rows.append({"reader": member.name, "language": member.language, "path": str(path), "markdown": text,
-                         "papers": len(ctx["papers"]), "failed": len(ctx["failed"]),
-                         "generated_at": dt.datetime.now(dt.UTC)})
-            missing += [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
-                        if f"{p['arxiv_id']}v{p['version']}" not in text]
-            shown[member.name] = (path, text)
-        warehouse.write_partition(day, {"daily_report": pl.DataFrame(rows, schema=DAILY_REPORT_SCHEMA).to_arrow()})
-        path, text = next(iter(shown.values()))
-        lab = {f"papers_{r['reader']}": r["papers"] for r in rows} if len(rows) > 1 else {}
+        member = member_of(context, reader)
+        ctx = stored_context(day, warehouse, reader, member)
+        text = render_report(ctx)
+        path = data_dir.reports_dir / member.folder / f"{day.isoformat()}.md"
+        write_atomically(path, text)
+        row = {"reader": member.name, "language": member.language, "path": str(path), "markdown": text,
+               "papers": len(ctx["papers"]), "failed": len(ctx["failed"]), "generated_at": dt.datetime.now(dt.UTC)}
+        warehouse.write_partition(day, {"daily_report": pl.DataFrame([row], schema=DAILY_REPORT_SCHEMA).to_arrow()},
+                                  reader=member.name)
+        missing = [p["arxiv_id"] for p in ctx["papers"] + ctx["failed"]
+                   if f"{p['arxiv_id']}v{p['version']}" not in text]
         return dg.MaterializeResult(
-            metadata={"papers": sum(r["papers"] for r in rows), "failed": sum(r["failed"] for r in rows),
-                      "readers": len(rows), **lab,
+            metadata={"papers": len(ctx["papers"]), "failed": len(ctx["failed"]), "reader": member.name,
                       "path": dg.MetadataValue.path(str(path)), "report": dg.MetadataValue.md(text)},
             check_results=[dg.AssetCheckResult(check_name="mentions_every_filtered_paper", passed=not missing,
                                                metadata={"missing": ", ".join(missing)})])
@@ -93,35 +100,41 @@ def build_daily_report(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     return daily_report
 
 
-def build_report_site(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(**daily_asset(days), deps=["daily_report"], pool="duckdb", kinds={"html"}, group_name="publish")
+def publish_lab(day: dt.date, warehouse: WarehouseResource, reader: ReaderResource, site: Path, base_url: str,
+                now: dt.datetime) -> None:
+    """The lab's pages: the day's papers any reader kept with who kept them, the index of days and readers."""
+    readers = [{"name": m.name, "display_name": m.display_name, "folder": m.folder} for m in reader.members()]
+    rows = warehouse.query_rows("lab_papers", partition_date=day, language=reader.monitor.language)
+    render_lab(site, lab_context(day, rows, readers), reader.monitor.language, warehouse.query_rows("lab_days"),
+               base_url, now)
+
+
+def build_report_site(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(partitions), deps=["daily_report"], pool="duckdb", kinds={"html"}, group_name="publish",
+              automation_condition=per_reader_automation(partitions))
     @clear_failures
     def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                     publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The static site in $ARXIV_MONITOR_HOME/site/: this day's page, and the index, search index and
-        Atom feed over every materialised day (open index.html, or `arxiv-monitor serve`)."""
+        """The reader's pages in $ARXIV_MONITOR_HOME/site/ (a lab's reader: site/readers/NAME/): this day's page, and
+        the index, search index and Atom feed over every materialised day (open index.html, or `arxiv-monitor
+        serve`); in a lab, also the lab's page of the day and its index."""
         day = start_step(context, data_dir)
+        member, now = member_of(context, reader), dt.datetime.now(dt.UTC)
         figures = {r["arxiv_id"]: r["figure_png"] for r in warehouse.query_rows("day_figures", partition_date=day)}
-        members, now = reader.members(), dt.datetime.now(dt.UTC)
-        for member in members:
-            site = data_dir.site_dir / member.folder
-            stored = stored_days(warehouse, member)
-            sizes = render_site(site, stored_context(day, warehouse, reader, member), member.language, stored,
-                                warehouse.query_rows("site_search", reader=member.name, language=member.language),
-                                member_url(publish.base_url, member), now,
-                                warehouse.query_rows("saved_papers", profile=member.name), figures,
-                                warehouse.query_rows("site_weeks") if not member.folder else [])
-        if members[0].folder:
-            readers = [{"name": m.name, "display_name": m.display_name, "folder": m.folder} for m in members]
-            rows = warehouse.query_rows("lab_papers", partition_date=day, language=reader.monitor.language)
-            render_lab(data_dir.site_dir, lab_context(day, rows, readers), reader.monitor.language,
-                       warehouse.query_rows("lab_days"), publish.base_url, now)
-        first = data_dir.site_dir / members[0].folder
-        page = first / "days" / f"{day.isoformat()}.html"
+        site = data_dir.site_dir / member.folder
+        stored = stored_days(warehouse, member)
+        sizes = render_site(site, stored_context(day, warehouse, reader, member), member.language, stored,
+                            warehouse.query_rows("site_search", reader=member.name, language=member.language),
+                            member_url(publish.base_url, member), now,
+                            warehouse.query_rows("saved_papers", profile=member.name), figures,
+                            warehouse.query_rows("site_weeks", reader=member.name))
+        if member.folder:
+            publish_lab(day, warehouse, reader, data_dir.site_dir, publish.base_url, now)
+        page = site / "days" / f"{day.isoformat()}.html"
         return dg.MaterializeResult(metadata={
-            "page": dg.MetadataValue.path(str(page)),
-            "index": dg.MetadataValue.path(str(data_dir.site_dir / "index.html")), "readers": len(members),
-            "days_in_index": len(stored_days(warehouse, members[0])), "search_index_bytes": sizes["search-index.js"],
+            "page": dg.MetadataValue.path(str(page)), "reader": member.name,
+            "index": dg.MetadataValue.path(str(site / "index.html")),
+            "days_in_index": len(stored), "search_index_bytes": sizes["search-index.js"],
             "page_bytes": sizes[f"days/{day.isoformat()}.html"],
         })
 
@@ -149,33 +162,40 @@ def deliveries_preview(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def build_report_delivery(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(**daily_asset(days), deps=["daily_report"], pool="duckdb", kinds={"email", "python"},
-              group_name="publish", check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")])
+def member_channels(member: Member, publish: PublishResource) -> list:
+    """Where the reader's digests go: their channels (a single reader's: every configured channel)."""
+    return [c for c in publish.channels if member.channels is None or c.name in member.channels]
+
+
+def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(**daily_asset(partitions), deps=["daily_report"], pool="duckdb", kinds={"email", "python"},
+              group_name="publish", automation_condition=per_reader_automation(partitions),
+              check_specs=[dg.AssetCheckSpec("every_channel_delivered", asset="report_delivery")])
     @clear_failures
     def report_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
                         reader: ReaderResource, publish: PublishResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The day's digest to each `[[delivery.channels]]` (email, Slack, Feishu, DingTalk, webhook), once per
-        content; a backfill delivers only when asked. Undelivered channels fail the check, not the others."""
+        """The reader's digest of the day to each of their channels (a single reader: every `[[delivery.channels]]`;
+        email, Slack, Feishu, DingTalk, webhook), once per content; a backfill delivers only when asked. Undelivered
+        channels fail the check, not the others."""
         day = start_step(context, data_dir)
-        previous = {(r["reader"], r["channel"]): r for r in warehouse.query_rows("day_deliveries", partition_date=day)}
+        member = member_of(context, reader)
+        previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day,
+                                                                  reader=member.name)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        now, rows = dt.datetime.now(dt.UTC), []
-        for member in reader.members():
-            d = digest(stored_context(day, warehouse, reader, member), member_url(publish.base_url, member))
-            channels = [c for c in publish.channels if member.channels is None or c.name in member.channels]
-            if member.channels == () and publish.channels:
-                continue  # a lab's reader without channels reads the site
-            mine = {channel: r for (name, channel), r in previous.items() if name == member.name}
-            rows += [{**r, "reader": member.name} for r in deliver_day(
-                d, channels, publish.send, publish.send_empty, mine, deliver, resend, now, context.log)]
-        staged = pl.DataFrame(rows, schema={**DELIVERIES_SCHEMA, "reader": pl.Utf8}).to_arrow()
-        warehouse.write_partition(day, {"report_deliveries": staged})
+        now = dt.datetime.now(dt.UTC)
+        d = digest(stored_context(day, warehouse, reader, member), member_url(publish.base_url, member))
+        channels = member_channels(member, publish)
+        rows = [] if member.channels == () else deliver_day(  # a lab's reader without channels reads the site
+            d, channels, publish.send, publish.send_empty, previous, deliver, resend, now, context.log)
+        staged = pl.DataFrame([{**r, "reader": member.name} for r in rows],
+                              schema={**DELIVERIES_SCHEMA, "reader": pl.Utf8}).to_arrow()
+        warehouse.write_partition(day, {"report_deliveries": staged}, reader=member.name)
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         return dg.MaterializeResult(
-            metadata={"channels": len(publish.channels), **{f"status_{k}": v for k, v in statuses.items()},
+            metadata={"channels": len(channels), "reader": member.name,
+                      **{f"status_{k}": v for k, v in statuses.items()},
                       "sent_now": sum(r["status"] in DELIVERED and r.get("sent_at") == now for r in rows),
                       "preview": dg.MetadataValue.md(deliveries_preview(rows))},
             check_results=[dg.AssetCheckResult(check_name="every_channel_delivered", passed=not undelivered,

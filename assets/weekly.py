@@ -6,8 +6,8 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from assets.partitions import clear_failures
-from assets.publishing import DeliveryConfig, delivery_mode, stored_days
+from assets.partitions import clear_failures, partition_day, week_of_days
+from assets.publishing import DeliveryConfig, delivery_mode, member_channels, member_of, member_url, stored_days
 from publishing.digests import DELIVERIES_SCHEMA, deliver_day
 from publishing.report import write_atomically
 from publishing.site import FEED_DAYS, refresh_feed, render_page
@@ -35,89 +35,97 @@ WHOLE_HISTORY = {"start": dt.date(2000, 1, 1), "end": dt.date(2999, 12, 31)}
 
 def publish_week(site, start: dt.date, context: dict, warehouse: WarehouseResource, member: Member, base_url: str,
                  now: dt.datetime) -> int:
-    """The week's page, the list of weeks, the trends page and the feed; returns the trends page's bytes."""
+    """The week's page, the list of weeks, the trends page and the feed of the reader's pages (`site`); returns the
+    trends page's bytes."""
     language = member.language
     render_week(site, start, context)
-    weeks = warehouse.query_rows("site_weeks")
+    weeks = warehouse.query_rows("site_weeks", reader=member.name)
     page = render_page("weeks.html.j2", language, root="", title=WEEKLY[language]["weeks"], weeks=weeks)
     write_atomically(site / "weeks.html", page)
-    trends_bytes = render_trends(site, warehouse.query_rows("weekly_trends", **WHOLE_HISTORY),
+    trends_bytes = render_trends(site, warehouse.query_rows("weekly_trends", **WHOLE_HISTORY, reader=member.name),
                                  warehouse.query_rows("rising_topics", **WHOLE_HISTORY), language, weeks)
-    if not member.folder:  # a lab's feed is the lab's days (publishing/lab.py)
-        refresh_feed(site, stored_days(warehouse, member),
-                     warehouse.query_rows("feed_titles", days=FEED_DAYS, reader=member.name), base_url, now, weeks)
+    refresh_feed(site, stored_days(warehouse, member),
+                 warehouse.query_rows("feed_titles", days=FEED_DAYS, reader=member.name), base_url, now, weeks)
     return trends_bytes
 
 
-def build_weekly_digest(days: dg.PartitionsDefinition, weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(partitions_def=weeks, pool="duckdb", kinds={"duckdb", "html"}, group_name="weekly",
-              deps=[dg.AssetDep("daily_report", partition_mapping=dg.TimeWindowPartitionMapping())])
+def build_weekly_digest(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """Over weeks (a single reader) or weeks × readers, from the days (× the same reader) of the week."""
+    @dg.asset(partitions_def=partitions, pool="duckdb", kinds={"duckdb", "html"}, group_name="weekly",
+              deps=[dg.AssetDep("daily_report", partition_mapping=week_of_days(partitions))])
     @clear_failures
     def weekly_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reader: ReaderResource,
                       publish: PublishResource, data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The week's digest from its daily partitions: the most relevant papers by the daily ranking, counts
-        per keyword, interest and category, the rising topics; its page (with a chart), the trends page and
-        the feed on the site."""
+        """The reader's digest of the week from its daily partitions: the most relevant papers by the daily ranking,
+        counts per keyword, interest and category, the rising topics; its page (with a chart), the trends page and
+        the feed on the reader's pages."""
         data_dir.check()
-        start, end = week_window(context.partition_key)
+        member = member_of(context, reader)
+        start, end = week_window(partition_day(context.partition_key).isoformat())
         terms = warehouse.query_rows("week_terms", start=start - dt.timedelta(days=7 * PREVIOUS_WEEKS), end=end,
                                      stop_words=STOP_WORDS)
         topics = rising_topics(terms, start)
-        candidates = warehouse.query_rows("week_papers", start=start, end=end)
-        papers = week_papers(candidates, reader.weekly.weekly_papers, reader.language, reader.relevance.updates_last)
-        first = reader.members()[0]
-        reported = sorted((d for d in stored_days(warehouse, first) if start <= d["partition_date"] < end),
+        candidates = warehouse.query_rows("week_papers", start=start, end=end, reader=member.name,
+                                          language=member.language)
+        papers = week_papers(candidates, reader.weekly.weekly_papers, member.language, reader.relevance.updates_last)
+        reported = sorted((d for d in stored_days(warehouse, member) if start <= d["partition_date"] < end),
                           key=lambda d: d["partition_date"])
         listings = next((int(r["listings"]) for r in terms if r["week"] == start), 0)
         now = dt.datetime.now(dt.UTC)
         summary = {"days_reported": len(reported), "listings": listings, "kept": len(candidates),
-                   "shown": len(papers), "language": reader.language, "generated_at": now}
+                   "shown": len(papers), "language": member.language, "generated_at": now}
         warehouse.write_partition(start, {
             "weekly_digests": pl.DataFrame([summary]).to_arrow(),
             "weekly_papers": pl.DataFrame([{k: p[k] for k in WEEKLY_PAPERS_SCHEMA} for p in papers],
                                           schema=WEEKLY_PAPERS_SCHEMA).to_arrow(),
             "weekly_topics": pl.DataFrame(topics, schema=WEEKLY_TOPICS_SCHEMA).to_arrow(),
-        })
+        }, reader=member.name)
         last = end - dt.timedelta(days=1)
-        page = week_context(start, papers, warehouse.query_rows("weekly_trends", start=start, end=last), topics,
-                            [d["day"] for d in reported], len(candidates), listings,
-                            warehouse.query_rows("weekly_trends", start=start - dt.timedelta(days=7 * 11), end=last),
-                            reader.language)
-        trends_bytes = publish_week(data_dir.site_dir, start, page, warehouse, first, publish.base_url, now)
+        trends = lambda first: warehouse.query_rows("weekly_trends", start=first, end=last,  # noqa: E731
+                                                    reader=member.name)
+        page = week_context(start, papers, trends(start), topics, [d["day"] for d in reported], len(candidates),
+                            listings, trends(start - dt.timedelta(days=7 * 11)), member.language)
+        site = data_dir.site_dir / member.folder
+        trends_bytes = publish_week(site, start, page, warehouse, member, member_url(publish.base_url, member), now)
         return dg.MaterializeResult(metadata={
             "days_reported": len(reported), "listings": listings, "kept": len(candidates), "shown": len(papers),
-            "rising_topics": ", ".join(t["term"] for t in topics) or "none",
-            "page": dg.MetadataValue.path(str(data_dir.site_dir / "weeks" / f"{start.isoformat()}.html")),
+            "rising_topics": ", ".join(t["term"] for t in topics) or "none", "reader": member.name,
+            "page": dg.MetadataValue.path(str(site / "weeks" / f"{start.isoformat()}.html")),
             "trends_page_bytes": trends_bytes,
         })
 
     return weekly_digest
 
 
-def build_weekly_delivery(weeks: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(partitions_def=weeks, deps=["weekly_digest"], pool="duckdb", kinds={"email", "python"},
+def build_weekly_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(partitions_def=partitions, deps=["weekly_digest"], pool="duckdb", kinds={"email", "python"},
               group_name="weekly")
     @clear_failures
     def weekly_delivery(context: dg.AssetExecutionContext, config: DeliveryConfig, warehouse: WarehouseResource,
                         reader: ReaderResource, publish: PublishResource,
                         data_dir: DataDirResource) -> dg.MaterializeResult:
-        """The week's digest to each `[[delivery.channels]]`, once per content (a re-run sends nothing)."""
+        """The reader's digest of the week to each of their channels, once per content (a re-run sends nothing)."""
         data_dir.check()
-        start, _ = week_window(context.partition_key)
-        papers = warehouse.query_rows("weekly_papers_of", partition_date=start)
-        summary = warehouse.query_rows("weekly_digest_of", partition_date=start)
+        member = member_of(context, reader)
+        start, _ = week_window(partition_day(context.partition_key).isoformat())
+        papers = warehouse.query_rows("weekly_papers_of", partition_date=start, reader=member.name)
+        summary = warehouse.query_rows("weekly_digest_of", partition_date=start, reader=member.name)
         if not summary:
-            raise dg.Failure(f"weekly_digest for {start} is not materialised; materialise it first",
+            raise dg.Failure(f"weekly_digest for {context.partition_key} is not materialised; materialise it first",
                              allow_retries=False)
         message = weekly_digest_message(start, [{**p, "why_short": p["why"]} for p in papers], summary[0]["kept"],
-                                        reader.language, publish.base_url)
-        previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start)}
+                                        member.language, member_url(publish.base_url, member))
+        previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start,
+                                                                  reader=member.name)}
         deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        rows = deliver_day(message, publish.channels, publish.send, publish.send_empty, previous,
-                           deliver, resend, dt.datetime.now(dt.UTC), context.log)
-        warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()})
+        channels = member_channels(member, publish)
+        rows = [] if member.channels == () else deliver_day(  # a lab's reader without channels reads the site
+            message, channels, publish.send, publish.send_empty, previous, deliver, resend, dt.datetime.now(dt.UTC),
+            context.log)
+        warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()},
+                                  reader=member.name)
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
-        return dg.MaterializeResult(metadata={"channels": len(publish.channels),
+        return dg.MaterializeResult(metadata={"channels": len(channels), "reader": member.name,
                                               **{f"status_{k}": v for k, v in statuses.items()}})
 
     return weekly_delivery

@@ -123,7 +123,7 @@ def trends_year() -> dict:
         year = []
         for _ in range(3):
             started = time.perf_counter()
-            size = render_trends(home / "site", warehouse.query_rows("weekly_trends", **WHOLE_HISTORY),
+            size = render_trends(home / "site", warehouse.query_rows("weekly_trends", **WHOLE_HISTORY, reader="*"),
                                  warehouse.query_rows("rising_topics", **WHOLE_HISTORY), language, stored_weeks)
             year.append(time.perf_counter() - started)
         topics = warehouse.query_rows("rising_topics", start=dt.date(2000, 1, 1), end=dt.date(2999, 12, 31))

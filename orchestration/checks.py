@@ -10,7 +10,7 @@ import datetime as dt
 
 import dagster as dg
 
-from arxiv_domain.calendar import parse_day
+from assets.partitions import partition_day
 from resources.warehouse import WarehouseResource
 
 
@@ -37,7 +37,7 @@ def build_checks(daily_report: dg.AssetsDefinition) -> list[dg.AssetChecksDefini
     def every_filtered_paper_has_a_row(name: str, table: str, description: str) -> dg.AssetChecksDefinition:
         @dg.asset_check(asset=daily_report, pool="duckdb", name=name, description=description)
         def check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-            return _result(missing_rows(warehouse, parse_day(context.partition_key), table), "missing")
+            return _result(missing_rows(warehouse, partition_day(context.partition_key), table), "missing")
 
         return check
 
@@ -55,6 +55,6 @@ def build_checks(daily_report: dg.AssetsDefinition) -> list[dg.AssetChecksDefini
         "section, or failed a junk gate.",
     )
     def analyses_complete(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        return _result(incomplete_analyses(warehouse, parse_day(context.partition_key)), "incomplete")
+        return _result(incomplete_analyses(warehouse, partition_day(context.partition_key)), "incomplete")
 
     return [every_filtered_paper_read, every_filtered_paper_analysed, analyses_complete]

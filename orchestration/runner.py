@@ -19,11 +19,13 @@ from orchestration.progress import run_lines_logger
 
 
 def stretches(selected: list[dg.AssetsDefinition], chain: list[dg.AssetsDefinition]) -> list[list[dg.AssetsDefinition]]:
-    """`selected` (any order) split into runs of consecutive assets of `chain`, in chain order."""
+    """`selected` (any order) split into runs of consecutive assets of `chain` with one partitions definition (a
+    lab's readers' assets apart from the day's shared ones), in chain order."""
     indices = sorted(chain.index(a) for a in selected)
     runs: list[list[dg.AssetsDefinition]] = []
     for index in indices:
-        if runs and chain.index(runs[-1][-1]) == index - 1:
+        last = runs[-1][-1] if runs else None
+        if last and chain.index(last) == index - 1 and last.partitions_def == chain[index].partitions_def:
             runs[-1].append(chain[index])
         else:
             runs.append([chain[index]])
@@ -47,10 +49,11 @@ CLI_JOB = "cli_run"
 
 def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: dt.date, resources: dict,
                         instance: dg.DagsterInstance, run_config: dict | None = None,
-                        write: Callable[[str], None] | None = None) -> dg.ExecuteInProcessResult:
-    """One Dagster run of `stretch` and its checks for `day`, in this process; never raises for a failed
-    step. Its steps take their pools' slots like any run's, so a concurrent run's steps wait for them.
-    `write` gets the run's lines as they happen (orchestration/progress.py)."""
+                        write: Callable[[str], None] | None = None,
+                        key: dg.MultiPartitionKey | None = None) -> dg.ExecuteInProcessResult:
+    """One Dagster run of `stretch` and its checks for `day` (`key`: a reader's partition of it), in this process;
+    never raises for a failed step. Its steps take their pools' slots like any run's, so a concurrent run's steps
+    wait for them. `write` gets the run's lines as they happen (orchestration/progress.py)."""
     loggers, run_config = {"console": dg.colored_console_logger}, dict(run_config or {})
     if write is not None:
         # Dagster starts only the loggers a run's config names, when it names any.
@@ -59,7 +62,7 @@ def materialize_stretch(stretch: list[dg.AssetsDefinition], checks: list, day: d
     defs = dg.Definitions(assets=[*stretch, *checks_of(stretch, checks)], resources=resources, loggers=loggers,
                           jobs=[dg.define_asset_job(CLI_JOB)])
     return defs.resolve_job_def(CLI_JOB).execute_in_process(
-        run_config=run_config, instance=instance, partition_key=day.isoformat(), raise_on_error=False,
+        run_config=run_config, instance=instance, partition_key=key or day.isoformat(), raise_on_error=False,
         tags={HOST_TAG: socket.gethostname(), PROCESS_TAG: str(os.getpid())})
 
 

@@ -88,10 +88,11 @@ class WarehouseResource(DuckDBResource):
             for statement in sql.schema_statements():
                 conn.execute(statement)
 
-    def write_partition(self, partition_date: dt.date, staged: Mapping[str, pa.Table]) -> None:
-        """Replace `partition_date` in every table of `staged` ({table: rows}) in one transaction:
-        readers see the old partition or the new one, never half of either."""
-        params = {"partition_date": partition_date}
+    def write_partition(self, partition_date: dt.date, staged: Mapping[str, pa.Table],
+                        reader: str | None = None) -> None:
+        """Replace `partition_date` (of `reader`, in the tables kept per reader) in every table of `staged`
+        ({table: rows}) in one transaction: readers see the old partition or the new one, never half of either."""
+        params = {"partition_date": partition_date, "reader": reader}
         with self.writer() as conn:
             for statement in sql.schema_statements():
                 conn.execute(statement)

@@ -167,7 +167,7 @@ def test_watched_authors_bring_in_the_pdf_papers_after_the_days_new_work(server,
     assert [a for a, u, _ in ranked if u][:2] == ["1602.02830", "1706.03762"]
     # The week's list follows the same rule, and by score alone when asked.
     candidates = watching.resources["warehouse"].query_rows("week_papers", start=dt.date(2025, 12, 22),
-                                                            end=dt.date(2025, 12, 29))
+                                                            end=dt.date(2025, 12, 29), reader="default", language="zh")
     listed = week_papers(candidates, 20, "zh")
     assert [p["arxiv_id"] for p in listed] == [a for a, _, _ in ranked]
     by_score = [p["combined_score"] for p in week_papers(candidates, 20, "zh", updates_last=False)]

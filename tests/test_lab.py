@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, stored, with_fields
+from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, settings_for, stored, with_fields
 from tests.receivers import SmtpReceiver, WebhookReceiver
 from tests.test_feedback import request
 
@@ -31,6 +31,7 @@ READERS = [
 KEPT = {"lin": {"2512.20014", "2512.20188", "2512.20276", "2512.05107", "2511.14396"}, "chen": {"2512.21118"},
         "ada": {"1505.04597", "1706.03762"}}
 ALL = set().union(*KEPT.values())
+WEEK = "2025-12-22"  # the demo day's week
 
 
 def lab_env(smtp_port: int, readers=READERS) -> dict:
@@ -44,11 +45,14 @@ def lab_env(smtp_port: int, readers=READERS) -> dict:
             "ARXIV_MONITOR_DELIVERY_CHANNELS": json.dumps(channels)}
 
 
-def materialise(pipeline, *names: str, resources: dict | None = None) -> dg.ExecuteInProcessResult:
-    result = dg.materialize(pipeline.assets_named(*names), resources=resources or pipeline.resources,
-                            partition_key=DEMO_DAY)
-    assert result.success
-    return result
+def materialise(pipeline, *names: str, resources: dict | None = None, key: str = DEMO_DAY,
+                readers: list[str] | None = None) -> dg.ExecuteInProcessResult:
+    """The named assets (one partitions definition) of the day `key`: each reader's for every reader (`readers`:
+    those), one run per reader, as the CLI and a backfill run them; returns the first run's result."""
+    results = [dg.materialize(pipeline.assets_named(*names), resources=resources or pipeline.resources,
+                              partition_key=k) for k in pipeline.partition_keys(pipeline.asset(names[0]), key, readers)]
+    assert results and all(r.success for r in results)
+    return results[0]
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +149,13 @@ def test_marks_of_one_reader_change_neither_anothers_kept_set_nor_reading_list(l
     listing = cli(lab, "readers").stdout.splitlines()
     assert re.match(r"lin\s+zh\s+1\s+5\s+3\s+1\s+lin-mail, lab-hook$", listing[1]), listing
     assert re.match(r"ada\s+en\s+1\s+2\s+0\s+0\s+ada-mail$", listing[3]), listing
+    # Removing a reader: their papers leave the day when it is materialised again; their marks stay.
+    marks = "SELECT count(*) FROM feedback WHERE profile = 'lin'"
+    without_lin = pipeline_for(home, None, **{**lab[4], "ARXIV_MONITOR_READERS": json.dumps(READERS[1:])})
+    materialise(without_lin, "filtered_papers")
+    assert kept(home) == {"chen": KEPT["chen"], "ada": KEPT["ada"]} and stored(home, marks) == [(4,)]
+    materialise(pipeline, "filtered_papers")
+    assert kept(home) == KEPT
 
 
 def test_a_mark_for_one_reader_with_anothers_token_is_refused(lab):
@@ -183,6 +194,64 @@ def test_a_mark_for_one_reader_with_anothers_token_is_refused(lab):
         server.wait(timeout=60)
 
 
+def test_the_command_line_runs_one_readers_partitions_of_a_day(lab):
+    home = lab[0]
+    reports = "SELECT reader, generated_at FROM daily_report"
+    before = dict(stored(home, reports))
+    done = cli(lab, "run", "--date", DEMO_DAY, "--reader", "chen", "--select", "daily_report")
+    assert f"{DEMO_DAY}|chen daily_report" in done.stdout and "|lin" not in done.stdout, done.stdout[-3000:]
+    # This home's day was never analysed (no LLM here): the report's checks say so, and the run fails on them.
+    assert done.returncode == 1 and "check every_filtered_paper_analysed FAILED" in done.stdout
+    after = dict(stored(home, reports))
+    assert after["chen"] > before["chen"] and {r: after[r] for r in ("lin", "ada")} == {r: before[r] for r in
+                                                                                      ("lin", "ada")}
+    unknown = cli(lab, "run", "--date", DEMO_DAY, "--reader", "bob", "--select", "daily_report")
+    assert unknown.returncode == 2 and "--reader: no reader named 'bob'; readers: lin, chen, ada" in unknown.stderr
+
+
+def test_dagster_models_each_readers_assets_by_day_and_reader(tmp_path):
+    """Each reader's assets are partitioned by day × reader (the reader dimension is the configuration's, at load);
+    the shared ones by day. The schedule runs the shared day; Dagster's automation then asks each reader's
+    partitions of it (evaluated here as the daemon's sensor would)."""
+    from orchestration.definitions import READERS_FOLLOW, build_definitions
+
+    defs = build_definitions(settings_for(tmp_path / "home", **lab_env(free_port())))
+    for name in ("daily_report", "report_site", "report_delivery", "weekly_digest", "weekly_delivery"):
+        dimensions = {d.name: d.partitions_def for d in defs.get_assets_def(name).partitions_def.partitions_defs}
+        assert dimensions["reader"].get_partition_keys() == ["lin", "chen", "ada"], name
+        assert set(dimensions) == {"reader", "week" if name.startswith("weekly") else "day"}, name
+    shared = ["raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries"]
+    assert all(isinstance(defs.get_assets_def(n).partitions_def, dg.DailyPartitionsDefinition) for n in shared)
+    assert sorted(k.to_user_string() for k in defs.resolve_job_def("daily_digest").asset_layer.selected_asset_keys) \
+        == sorted(shared)
+    assert defs.get_sensor_def(READERS_FOLLOW).default_status == dg.DefaultSensorStatus.RUNNING
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    day = defs.get_assets_def("paper_summaries").partitions_def.get_last_partition_key()
+    instance.report_runless_asset_event(dg.AssetMaterialization("paper_summaries", partition=day))
+    asked = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    for name in ("daily_report", "report_site", "report_delivery"):  # in dependency order, in the same runs
+        assert asked.get_requested_partitions(dg.AssetKey(name)) == {f"{day}|{r}" for r in ("lin", "chen", "ada")}
+    assert asked.get_num_requested(dg.AssetKey("weekly_digest")) == 0  # the weekly schedule's
+
+
+def test_each_reader_gets_their_own_week_and_its_digest(lab):
+    home, pipeline, smtp, hooks, _ = lab
+    mails, posts = len(smtp.messages), len(hooks.received["/hook"])
+    materialise(pipeline, "weekly_digest", key=WEEK)
+    materialise(pipeline, "weekly_delivery", key=WEEK)
+    site = home / "site" / "readers"
+    lin, ada = ((site / r / "weeks" / f"{WEEK}.html").read_text(encoding="utf-8") for r in ("lin", "ada"))
+    assert "2512.20014" in lin and "1505.04597" not in lin
+    assert '<html lang="en">' in ada and "1505.04597" in ada and "2512.20014" not in ada
+    assert stored(home, "SELECT reader, shown FROM weekly_digests ORDER BY reader") == [("ada", 2), ("chen", 1),
+                                                                                         ("lin", 5)]
+    assert sorted(m["To"] for m in smtp.messages[mails:]) == ["ada@lab.example.org", "lin@lab.example.org"]
+    assert len(hooks.received["/hook"]) - posts == 2  # lin's and chen's weeks
+    materialise(pipeline, "weekly_delivery", key=WEEK)
+    assert len(smtp.messages) - mails == 2 and len(hooks.received["/hook"]) - posts == 2
+
+
 # ---------------------------------------------------------------- the shared work, against the real LLM server
 
 def analyses(home: Path) -> list[tuple]:
@@ -199,12 +268,12 @@ def test_each_paper_is_analysed_once_per_language_and_a_new_reader_asks_only_for
                {"name": "bo", "keywords": ["spatio-temporal prediction"], "language": "zh"},
                {"name": "ada", "watch_authors": ["Olaf Ronneberger"], "language": "en"}]
     model = {"llm_server": with_fields(llm_resource, max_output_tokens=16, max_input_tokens=400)}
-    chain = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries",
-             "daily_report")
+    shared = ("raw_listings", "listing_embeddings", "filtered_papers", "paper_fulltext", "paper_summaries")
 
-    def run_day(readers: list[dict]) -> dict:
+    def run_day(readers: list[dict], only: list[str] | None = None) -> dict:
         pipeline = pipeline_for(home, replay, **lab_env(free_port(), readers))
-        result = materialise(pipeline, *chain, resources={**pipeline.resources, **model})
+        result = materialise(pipeline, *shared, resources={**pipeline.resources, **model})
+        materialise(pipeline, "daily_report", readers=only)
         return {k: v.value for k, v in result.asset_materializations_for_node("paper_summaries")[0].metadata.items()}
 
     first = run_day(readers)
@@ -212,13 +281,17 @@ def test_each_paper_is_analysed_once_per_language_and_a_new_reader_asks_only_for
     assert (first["papers"], first["cache_hits"], first["languages"]) == (2, 0, "en, zh")
     assert first["requests"] > 0
     replay.clear()
+    reports = "SELECT reader, generated_at FROM daily_report ORDER BY reader"
+    before = dict(stored(home, reports))
     again = run_day([*readers, {"name": "zoe", "keywords": ["spatio-temporal prediction"],
-                                "watch_authors": ["Olaf Ronneberger"], "language": "zh"}])
+                                "watch_authors": ["Olaf Ronneberger"], "language": "zh"}], only=["zoe"])
     # The listing is not asked again, nor a PDF that was read; only the one whose download failed (not recorded)
     unread = {f"/pdf/{i}v{v}" for i, v in stored(home, "SELECT arxiv_id, version FROM paper_fulltext "
                                                        "WHERE status = 'download_failed'")}
     assert replay.api_requests == [] and set(replay.requests) == unread == {"/pdf/2512.21118v1"}
     assert analyses(home) == [("1505.04597", "en", True), ("1505.04597", "zh", False), ("2512.21118", "zh", True)]
     assert (again["papers"], again["cache_hits"]) == (3, 2)
+    after = dict(stored(home, reports))
+    assert set(after) == {*before, "zoe"} and {r: after[r] for r in before} == before  # the others' left as they were
     zoe = stored(home, "SELECT markdown FROM daily_report WHERE reader = 'zoe'")[0][0]
     assert set(re.findall(r"\b(\d{4}\.\d{5})v\d\b", zoe)) == {"1505.04597", "2512.21118"}

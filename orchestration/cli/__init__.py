@@ -34,6 +34,8 @@ def add_runs_commands(sub) -> None:
     run.add_argument("--refresh", action="store_true", help="ignore the raw HTTP cache")
     run.add_argument("--deliver", action="store_true", help="deliver the digest even for a range of days (a backfill)")
     run.add_argument("--resend", action="store_true", help="deliver again even where this content was sent")
+    run.add_argument("--reader", metavar="NAME", help="only this reader's report, pages and digest (with the day's "
+                                                      "shared stages, when selected)")
     week = sub.add_parser("week", help="materialise the weekly digest of the weeks that have a day in a range")
     week.add_argument("--date", required=True, help="a day of the first week, YYYY-MM-DD")
     week.add_argument("--to", help="a day of the last week (inclusive)")

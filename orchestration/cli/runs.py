@@ -71,11 +71,32 @@ def run_config(stretch, ops: dict) -> dict:
             "ops": {name: {"config": ops[name]} for name in ops if name in names}}
 
 
+def run_problem(settings, pipeline, ends: tuple[dt.date, dt.date], select: list[str] | None,
+                readers: list[str] | None) -> str | None:
+    """What is wrong with a run's days, assets or readers, in one line; None when nothing is."""
+    keys = set(pipeline.partitions.get_partition_keys())
+    for day in ends:
+        if day.isoformat() not in keys:
+            if day < settings.start_date:
+                return (f"{day} is before the first partition {settings.start_date} "
+                        "(set [calendar].start_date / ARXIV_MONITOR_START_DATE)")
+            return f"{day} is in the future: its arXiv listing does not exist yet"
+    names = [a.key.to_user_string() for a in pipeline.assets]
+    unknown = set(select or []) - set(names)
+    if unknown:
+        return f"unknown asset(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}"
+    known = pipeline.readers or (settings.get("relevance", "profile"),)
+    if set(readers or []) - set(known):
+        return f"--reader: no reader named {sorted(set(readers) - set(known))[0]!r}; readers: {', '.join(known)}"
+    return None
+
+
 def run_days(first: str, last: str | None, select: list[str] | None = None, refresh: bool = False,
              deliver: bool = False, resend: bool = False,
-             quiet: bool = False, env: dict[str, str] | None = None) -> int:
-    """Materialise each day of [first, last] through Dagster, one run per day, with progress (`quiet`: the
-    asset lines only). `env`: the environment the settings are read from (default: this process's)."""
+             quiet: bool = False, env: dict[str, str] | None = None, readers: list[str] | None = None) -> int:
+    """Materialise each day of [first, last] through Dagster, one run per day (and per reader of a lab for each
+    reader's assets; `readers`: only theirs), with progress (`quiet`: the asset lines only). `env`: the environment
+    the settings are read from (default: this process's)."""
     try:
         start = parse_day(first)
         end = parse_day(last) if last else start
@@ -86,17 +107,10 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
     if end < start:
         return fail(f"--to {end} is before --date {start}")
     pipeline = build_pipeline(settings)
-    keys = set(pipeline.partitions.get_partition_keys())
-    for day in (start, end):
-        if day.isoformat() not in keys:
-            if day < settings.start_date:
-                return fail(f"{day} is before the first partition {settings.start_date} "
-                             "(set [calendar].start_date / ARXIV_MONITOR_START_DATE)")
-            return fail(f"{day} is in the future: its arXiv listing does not exist yet")
+    problem = run_problem(settings, pipeline, (start, end), select, readers)
+    if problem:
+        return fail(problem)
     names = [a.key.to_user_string() for a in pipeline.assets]
-    unknown = set(select or []) - set(names)
-    if unknown:
-        return fail(f"unknown asset(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
     selected = [a for a in pipeline.assets if not select or a.key.to_user_string() in select]
     days = days_between(start, end)
     # Run config of the assets that take one; a range of days is a backfill: report_delivery sends
@@ -116,9 +130,11 @@ def run_days(first: str, last: str | None, select: list[str] | None = None, refr
         task = progress.add_task("materialising", total=len(days))
         for day in days:
             progress.update(task, description=f"{day}")
-            for stretch in runs:
+            keyed = ((s, k) for s in runs for k in pipeline.partition_keys(s[0], day.isoformat(), readers))
+            for stretch, key in keyed:
                 result = materialize_stretch(stretch, pipeline.checks, day, pipeline.resources, instance,
-                                             run_config(stretch, ops), write=say)
+                                             run_config(stretch, ops), write=say, key=key if key != day.isoformat()
+                                             else None)
                 if stopped_by_user(result):
                     raise KeyboardInterrupt
                 failed = print_failures(day, result, progress)
@@ -152,13 +168,15 @@ def run_weeks(first: str, last: str | None, deliver: bool = False, resend: bool 
               "ops": {"weekly_delivery": {"config": {"backfill": len(mondays) > 1, "deliver": deliver,
                                                      "resend": resend}}}}
     failures = 0
-    for monday in mondays:
-        result = materialize_stretch(pipeline.weekly, [], monday, pipeline.resources, instance, config)
+    for monday, key in ((m, k) for m in mondays for k in pipeline.partition_keys(pipeline.weekly[0], m.isoformat())):
+        result = materialize_stretch(pipeline.weekly, [], monday, pipeline.resources, instance, config,
+                                     key=key if key != monday.isoformat() else None)
         if stopped_by_user(result):
             raise KeyboardInterrupt
         if result.success:
             meta = materializations(result).get("weekly_digest", {})
-            print(f"week of {monday}: {meta.get('shown', 0)} of {meta.get('kept', 0)} papers in the digest; "
+            whose = f" ({meta['reader']})" if pipeline.readers else ""
+            print(f"week of {monday}{whose}: {meta.get('shown', 0)} of {meta.get('kept', 0)} papers in the digest; "
                   f"rising: {meta.get('rising_topics', 'none')}")
         else:
             failures += 1
@@ -219,7 +237,8 @@ def cmd_demo(args) -> int:
 
 def cmd_run(args) -> int:
     select = [s.strip() for s in args.select.split(",")] if args.select else None
-    return run_days(args.date, args.to, select, args.refresh, args.deliver, args.resend)
+    return run_days(args.date, args.to, select, args.refresh, args.deliver, args.resend,
+                    readers=[args.reader] if args.reader else None)
 
 
 def cmd_week(args) -> int:

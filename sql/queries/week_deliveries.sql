@@ -1,2 +1,2 @@
--- What was last delivered per channel for one week's digest.
-SELECT * EXCLUDE (partition_date) FROM weekly_deliveries WHERE partition_date = $partition_date;
+-- What was last delivered per channel of one reader's digest of one week.
+SELECT * EXCLUDE (partition_date, reader) FROM weekly_deliveries WHERE partition_date = $partition_date AND reader = $reader;

@@ -1,4 +1,4 @@
--- The papers kept on the announcement days of one week, each once (its best-scored listing), best first (the
+-- The papers one reader kept on the announcement days of one week, each once (its best-scored listing), best first (the
 -- digest puts them in report order: ranking/keywords.py, report_order).
 SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.partition_date, f.combined_score) AS announced_on, arg_max(f.title, f.combined_score) AS title,
@@ -12,7 +12,9 @@ SELECT f.arxiv_id, arg_max(f.version, f.combined_score) AS version,
        arg_max(f.is_update, f.combined_score) AS is_update,
        arg_max(s.tldr, f.combined_score) FILTER (WHERE s.status = 'ok') AS tldr
 FROM filtered_papers f
-LEFT JOIN paper_summaries s USING (partition_date, arxiv_id, version)
-WHERE f.partition_date >= $start AND f.partition_date < $end
+LEFT JOIN paper_summaries s
+       ON s.partition_date = f.partition_date AND s.arxiv_id = f.arxiv_id AND s.version = f.version
+      AND s.language = $language
+WHERE f.partition_date >= $start AND f.partition_date < $end AND f.reader = $reader
 GROUP BY f.arxiv_id
 ORDER BY combined_score DESC NULLS LAST, f.arxiv_id;

@@ -13,3 +13,5 @@ CREATE TABLE IF NOT EXISTS weekly_deliveries (
     papers_sent     INTEGER     NOT NULL,
     papers_left_out INTEGER     NOT NULL
 );
+-- Whose digest went to the channel.
+ALTER TABLE weekly_deliveries ADD COLUMN IF NOT EXISTS reader VARCHAR DEFAULT 'default';

@@ -8,3 +8,5 @@ CREATE TABLE IF NOT EXISTS weekly_digests (
     language        VARCHAR     NOT NULL,
     generated_at    TIMESTAMPTZ NOT NULL
 );
+-- Whose digest it is (one per week and reader); rows from before readers are the single reader's.
+ALTER TABLE weekly_digests ADD COLUMN IF NOT EXISTS reader VARCHAR DEFAULT 'default';

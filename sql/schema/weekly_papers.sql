@@ -11,3 +11,5 @@ CREATE TABLE IF NOT EXISTS weekly_papers (
     why              VARCHAR,           -- why it was kept, as the daily report says it
     tldr             VARCHAR            -- its analysis' one-line summary, when it has one
 );
+-- Whose digest the paper is in; rows from before readers are the single reader's.
+ALTER TABLE weekly_papers ADD COLUMN IF NOT EXISTS reader VARCHAR DEFAULT 'default';

@@ -1,4 +1,4 @@
-DELETE FROM weekly_digests WHERE partition_date = $partition_date;
-INSERT INTO weekly_digests (partition_date, days_reported, listings, kept, shown, language, generated_at)
-SELECT $partition_date, days_reported, listings, kept, shown, language, generated_at
+DELETE FROM weekly_digests WHERE partition_date = $partition_date AND reader = $reader;
+INSERT INTO weekly_digests (partition_date, reader, days_reported, listings, kept, shown, language, generated_at)
+SELECT $partition_date, $reader, days_reported, listings, kept, shown, language, generated_at
 FROM staged_weekly_digests;
