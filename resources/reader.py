@@ -262,11 +262,6 @@ class ReaderResource(dg.ConfigurableResource):
                              "ARXIV_MONITOR_INTERESTS)")
         return self
 
-    @property
-    def language(self) -> str:
-        """The first reader's language (the weekly digest's)."""
-        return self.members()[0].language
-
     def members(self) -> list[Member]:
         """Every reader, in the configuration's order."""
         if not self.readers:
