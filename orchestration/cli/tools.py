@@ -36,6 +36,8 @@ def cmd_config(args) -> int:
     for setting in SETTINGS:
         value = settings.get(setting.section, setting.key)
         shown = value.isoformat() if hasattr(value, "isoformat") else value
+        if isinstance(value, list):  # tables ([[readers]], [[delivery.channels]]): the keys they set
+            shown = [v.model_dump(exclude_defaults=True) if hasattr(v, "model_dump") else v for v in value]
         origin = {"default": "default", "file": settings.source.name,
                   "environment": f"environment {setting.var}"}[settings.sources[(setting.section, setting.key)]]
         print(f"{setting.name:<36} = {shown!r:<48} ({origin})")
