@@ -154,14 +154,17 @@ def reader_kept(day: dt.date, listing: list[dict], member: Member, reader: Reade
     return [{**r, "reader": member.name} for r in kept], basis
 
 
-def kept_metadata(listing: list[dict], kept: list[dict], basis: dict, members: list[Member]) -> dict:
+def kept_metadata(listing: list[dict], kept: list[dict], bases: dict[str, dict], members: list[Member]) -> dict:
+    """The step's counts; what each reader's closeness was computed from (`bases`: by reader) under
+    relevance_KEY, a lab's reader's under relevance_NAME_KEY."""
     union = {(r["arxiv_id"], r["version"]): r for r in kept}.values()
     lab = {f"kept_by_{m.name}": sum(r["reader"] == m.name for r in kept) for m in members} if len(members) > 1 else {}
     return {
         "listings": len(listing), "kept": len(union), "updates": sum(r["is_update"] for r in union),
         "kept_by_semantic_only": sum(r["kept_by"] == ["semantic"] for r in kept),
         "kept_by_learned": sum("learned" in r["kept_by"] for r in kept), "readers": len(members), **lab,
-        **{f"relevance_{k}": v for k, v in basis.items()},
+        **{f"relevance_{name + '_' if len(members) > 1 else ''}{k}": v
+           for name, basis in bases.items() for k, v in basis.items()},
         "preview": dg.MetadataValue.md("\n\n".join(
             (f"**{m.name}**\n\n" if len(members) > 1 else "") + kept_preview([r for r in kept if r["reader"] == m.name])
             for m in members)),
@@ -181,11 +184,11 @@ def build_filtered_papers(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         paper once."""
         day = start_step(context, data_dir)
         listing = warehouse.query_rows("partition_listings", partition_date=day)
-        kept, basis, members = [], {}, reader.members()
+        kept, bases, members = [], {}, reader.members()
         for member in members:
-            rows, basis = reader_kept(day, listing, member, reader, warehouse, embedder)
+            rows, bases[member.name] = reader_kept(day, listing, member, reader, warehouse, embedder)
             kept += rows
         warehouse.write_partition(day, {"filtered_papers": pl.DataFrame(kept, schema=FILTERED_SCHEMA).to_arrow()})
-        return dg.MaterializeResult(metadata=kept_metadata(listing, kept, basis, members))
+        return dg.MaterializeResult(metadata=kept_metadata(listing, kept, bases, members))
 
     return filtered_papers
