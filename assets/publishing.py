@@ -167,6 +167,17 @@ def member_channels(member: Member, publish: PublishResource) -> list:
     return [c for c in publish.channels if member.channels is None or c.name in member.channels]
 
 
+def deliver_to_member(message: dict, member: Member, publish: PublishResource, previous: dict, config: DeliveryConfig,
+                      context: dg.AssetExecutionContext, now: dt.datetime) -> list[dict]:
+    """The rows of one reader's digest sent (or not) to each of their channels, once per content. A lab's reader
+    with no channel reads the site: nothing is sent or recorded for them."""
+    if member.channels == ():
+        return []
+    deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
+    return deliver_day(message, member_channels(member, publish), publish.send, publish.send_empty, previous, deliver,
+                       resend, now, context.log)
+
+
 def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(**daily_asset(partitions), deps=["daily_report"], pool="duckdb", kinds={"email", "python"},
               group_name="publish", automation_condition=per_reader_automation(partitions),
@@ -182,19 +193,16 @@ def build_report_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
         member = member_of(context, reader)
         previous = {r["channel"]: r for r in warehouse.query_rows("day_deliveries", partition_date=day,
                                                                   reader=member.name)}
-        deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
         now = dt.datetime.now(dt.UTC)
         d = digest(stored_context(day, warehouse, reader, member), member_url(publish.base_url, member))
-        channels = member_channels(member, publish)
-        rows = [] if member.channels == () else deliver_day(  # a lab's reader without channels reads the site
-            d, channels, publish.send, publish.send_empty, previous, deliver, resend, now, context.log)
+        rows = deliver_to_member(d, member, publish, previous, config, context, now)
         staged = pl.DataFrame([{**r, "reader": member.name} for r in rows],
                               schema={**DELIVERIES_SCHEMA, "reader": pl.Utf8}).to_arrow()
         warehouse.write_partition(day, {"report_deliveries": staged}, reader=member.name)
         undelivered = [r["channel"] for r in rows if r["status"] == "failed"]
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         return dg.MaterializeResult(
-            metadata={"channels": len(channels), "reader": member.name,
+            metadata={"channels": sum(r["kind"] != "none" for r in rows), "reader": member.name,
                       **{f"status_{k}": v for k, v in statuses.items()},
                       "sent_now": sum(r["status"] in DELIVERED and r.get("sent_at") == now for r in rows),
                       "preview": dg.MetadataValue.md(deliveries_preview(rows))},

@@ -7,8 +7,8 @@ import dagster as dg
 import polars as pl
 
 from assets.partitions import clear_failures, partition_day, week_of_days
-from assets.publishing import DeliveryConfig, delivery_mode, member_channels, member_of, member_url, stored_days
-from publishing.digests import DELIVERIES_SCHEMA, deliver_day
+from assets.publishing import DeliveryConfig, deliver_to_member, member_of, member_url, stored_days
+from publishing.digests import DELIVERIES_SCHEMA
 from publishing.report import write_atomically
 from publishing.site import FEED_DAYS, refresh_feed, render_page
 from publishing.weekly import (
@@ -117,15 +117,11 @@ def build_weekly_delivery(partitions: dg.PartitionsDefinition) -> dg.AssetsDefin
                                         member.language, member_url(publish.base_url, member))
         previous = {r["channel"]: r for r in warehouse.query_rows("week_deliveries", partition_date=start,
                                                                   reader=member.name)}
-        deliver, resend = delivery_mode(config, dict(context.run.tags), publish)
-        channels = member_channels(member, publish)
-        rows = [] if member.channels == () else deliver_day(  # a lab's reader without channels reads the site
-            message, channels, publish.send, publish.send_empty, previous, deliver, resend, dt.datetime.now(dt.UTC),
-            context.log)
+        rows = deliver_to_member(message, member, publish, previous, config, context, dt.datetime.now(dt.UTC))
         warehouse.write_partition(start, {"weekly_deliveries": pl.DataFrame(rows, schema=DELIVERIES_SCHEMA).to_arrow()},
                                   reader=member.name)
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
-        return dg.MaterializeResult(metadata={"channels": len(channels), "reader": member.name,
+        return dg.MaterializeResult(metadata={"channels": sum(r["kind"] != "none" for r in rows), "reader": member.name,
                                               **{f"status_{k}": v for k, v in statuses.items()}})
 
     return weekly_delivery
