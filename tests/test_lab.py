@@ -187,6 +187,10 @@ def test_a_mark_for_one_reader_with_anothers_token_is_refused(lab):
         assert post("ada", tokens["ada"])[0] == 200
         assert stored(home, marks) == [("ada", "1505.04597", "save")]
         assert request(port, "GET", "/api/session")[0] == 404  # the lab's own pages record no marks
+        # A digest's mark link of ada's opens a page whose button posts to ada's folder with ada's token.
+        status, page = request(port, "GET", "/readers/ada/feedback?id=1505.04597&signal=up")
+        assert status == 200 and 'action="/readers/ada/feedback"' in page and tokens["ada"] in page
+        assert tokens["lin"] not in page
         saved = request(port, "GET", "/readers/ada/saved.html")[1]
         assert "1505.04597" in saved and "1505.04597" not in request(port, "GET", "/readers/lin/saved.html")[1]
     finally:
