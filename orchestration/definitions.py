@@ -35,7 +35,7 @@ class Pipeline:
         """The partitions of `asset` for the day (or week) `key`: that key, or per reader (`readers`: some)."""
         if not isinstance(asset.partitions_def, dg.MultiPartitionsDefinition):
             return [key]
-        time = "week" if asset in self.weekly else "day"
+        time = next(d.name for d in asset.partitions_def.partitions_defs if d.name != "reader")
         return [dg.MultiPartitionKey({time: key, "reader": r}) for r in (readers or self.readers)]
 
     def asset(self, name: str) -> dg.AssetsDefinition:

@@ -146,7 +146,18 @@ OWN_KEYS = {"keywords": "monitor", "exclude": "filter", "watch_authors": "filter
             "examples": "relevance", "bibtex": "relevance"}
 
 
-class ReaderTable(pydantic.BaseModel):
+def keeps_something(keywords: list[str], watch_authors: list[str], interests: list[str], examples: list[str],
+                    bibtex: str) -> bool:
+    return bool([k for k in keywords if k.strip()] or watch_authors or interests or examples or bibtex)
+
+
+def known_language(language: str) -> str:
+    if language and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+class ReaderConfig(dg.Config):
     """One `[[readers]]` table: a member of a lab."""
 
     model_config = ConfigDict(extra="forbid")
@@ -158,41 +169,23 @@ class ReaderTable(pydantic.BaseModel):
     watch_authors: list[str] = []
     examples: Annotated[list[str], AfterValidator(arxiv_ids)] = []
     bibtex: Annotated[str, AfterValidator(readable_bibtex)] = ""
-    language: Language | None = None  # None: [monitor].language
+    language: Annotated[str, AfterValidator(known_language)] = ""  # "": [monitor].language
     channels: list[str] = []  # names of [[delivery.channels]]; none: their digest goes nowhere
 
     @model_validator(mode="after")
-    def _keeps_something(self) -> ReaderTable:
-        if not [k for k in self.keywords if k.strip()] and not (self.watch_authors or self.interests or self.examples
-                                                                 or self.bibtex):
+    def _keeps_something(self) -> ReaderConfig:
+        if not keeps_something(self.keywords, self.watch_authors, self.interests, self.examples, self.bibtex):
             raise ValueError("no keywords, watch_authors, interests, examples or bibtex: nothing would ever be kept")
         return self
 
 
 def table_problem(error: dict) -> str:
     where = str(error["loc"][0]) if error["loc"] else ""
-    if where == "language":
-        return f"language must be one of {', '.join(LANGUAGES)}"
     if error["type"] == "string_pattern_mismatch":
         return f"{where}: letters, digits and '-' only"
     if error["type"] == "extra_forbidden":
-        return f"unknown key {where!r}; a reader's keys: {', '.join(ReaderTable.model_fields)}"
-    return (f"{where}: " if where else "") + error["msg"].removeprefix("Value error, ")
-
-
-class ReaderConfig(dg.Config):
-    """One checked `[[readers]]` table, as the reader resource holds it."""
-
-    name: str
-    display_name: str = ""
-    keywords: list[str] = []
-    interests: list[str] = []
-    exclude: list[str] = []
-    watch_authors: list[str] = []
-    examples: list[str] = []
-    bibtex: str = ""
-    language: str = ""  # "": [monitor].language
-    channels: list[str] = []
+        return f"unknown key {where!r}; a reader's keys: {', '.join(ReaderConfig.model_fields)}"
+    return (f"{where}: " if where and where != "language" else "") + error["msg"].removeprefix("Value error, ")
 
 
 def checked_readers(tables: list) -> list:
@@ -202,14 +195,14 @@ def checked_readers(tables: list) -> list:
     checked = []
     for position, table in enumerate(tables, start=1):
         if isinstance(table, ReaderConfig):
-            table = table.model_dump()
-        table = {k: v for k, v in table.items() if not (k == "language" and not v)}
+            checked.append(table)
+            continue
         where = f"[[readers]] #{position}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
         try:
-            checked.append({**ReaderTable.model_validate(table).model_dump(), "language": table.get("language", "")})
+            checked.append(ReaderConfig.model_validate(table))
         except pydantic.ValidationError as exc:
             raise ValueError(f"{where}: {table_problem(exc.errors()[0])}") from None
-    names = [t["name"] for t in checked]
+    names = [t.name for t in checked]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise ValueError(f"[[readers]]: reader names must differ; given twice: {', '.join(twice)}")
@@ -255,19 +248,22 @@ class ReaderResource(dg.ConfigurableResource):
             if given:
                 raise ValueError(f"{', '.join(given)}: a single reader's keys; with [[readers]], each reader's "
                                  "table says them")
-        elif not [k for k in self.monitor.keywords if k.strip()] and not self.filter.watch_authors and not (
-                r.interests or r.examples or r.bibtex):
+        elif not keeps_something(self.monitor.keywords, self.filter.watch_authors, r.interests, r.examples, r.bibtex):
             raise ValueError("no keywords, no watched authors and no interests: nothing would ever be kept "
                              "([monitor].keywords / ARXIV_MONITOR_KEYWORDS, [relevance].interests / "
                              "ARXIV_MONITOR_INTERESTS)")
         return self
 
     def members(self) -> list[Member]:
-        """Every reader, in the configuration's order."""
-        if not self.readers:
-            return [Member(self.relevance.profile, "", self.monitor.language, None, "", self.rules(),
-                           self.interests(), self.monitored())]
-        return [self._member(t) for t in self.readers]
+        """Every reader, in the configuration's order; without `[[readers]]`, the file's one reader (named by
+        [relevance].profile, every channel theirs, their pages at the top of the site)."""
+        if self.readers:
+            return [self._member(t, tuple(t.channels), f"readers/{t.name}") for t in self.readers]
+        m, f, r = self.monitor, self.filter, self.relevance
+        single = ReaderConfig.model_construct(name=r.profile, display_name="", keywords=m.keywords,
+                                              interests=r.interests, exclude=f.exclude, watch_authors=f.watch_authors,
+                                              examples=r.examples, bibtex=r.bibtex, language="", channels=[])
+        return [self._member(single, None, "")]
 
     def member(self, name: str) -> Member:
         found = {m.name: m for m in self.members()}
@@ -275,10 +271,10 @@ class ReaderResource(dg.ConfigurableResource):
             raise KeyError(f"no reader named {name!r}; readers: {', '.join(found)}")
         return found[name]
 
-    def _member(self, t: ReaderConfig) -> Member:
+    def _member(self, t: ReaderConfig, channels: tuple[str, ...] | None, folder: str) -> Member:
         m, f, r = self.monitor, self.filter, self.relevance
         language = t.language or m.language
-        return Member(t.name, t.display_name or t.name, language, tuple(t.channels), f"readers/{t.name}",
+        return Member(t.name, t.display_name or t.name, language, channels, folder,
                       FilterRules.build(t.keywords, t.exclude, t.watch_authors, f.announce_types,
                                         f.keyword_categories),
                       Interests(tuple(t.interests), tuple(t.examples), t.bibtex, t.name, r.learn_after),
@@ -287,20 +283,8 @@ class ReaderResource(dg.ConfigurableResource):
                                 r.threshold, self.calendar.holiday_dates))
 
     def monitored(self) -> Monitored:
-        """What a single reader's report says was monitored."""
-        m, f, r = self.monitor, self.filter, self.relevance
-        return Monitored(m.language, tuple(m.categories), tuple(m.keywords), tuple(f.exclude), tuple(f.watch_authors),
-                         (*r.interests, *r.examples, *([r.bibtex] if r.bibtex else [])), r.threshold,
-                         self.calendar.holiday_dates)
-
-    def rules(self) -> FilterRules:
-        f = self.filter
-        return FilterRules.build(self.monitor.keywords, f.exclude, f.watch_authors, f.announce_types,
-                                 f.keyword_categories)
-
-    def interests(self) -> Interests:
-        r = self.relevance
-        return Interests(tuple(r.interests), tuple(r.examples), r.bibtex, r.profile, r.learn_after)
+        """What the first reader's report says was monitored."""
+        return self.members()[0].monitored
 
     def keep_rule(self) -> KeepRule:
         r = self.relevance

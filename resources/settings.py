@@ -147,7 +147,9 @@ def load_section(section: str, document: dict, env: dict, path: Path) -> tuple[d
     except pydantic.ValidationError as exc:
         error = exc.errors()[0]
         s = next(s for s in SETTINGS if s.section == section and s.key == error["loc"][0])
-        if problem(error).startswith(s.name):  # the message names the table at fault itself
+        # A list of tables ([[readers]], [[delivery.channels]]) names the table at fault itself; the raw value is
+        # not repeated (it can be long, and a table refused for holding a secret must not echo it).
+        if problem(error).startswith("[["):
             where = f"environment variable {s.var}" if sources.get(s.key) == "environment" else str(path)
             raise ConfigError(f"{where}: {problem(error)}") from None
         raise ConfigError(f"{origins[s.key]}: expected {type_name(s.annotation)}, got {raw[s.key]!r} "

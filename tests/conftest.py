@@ -1,3 +1,4 @@
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -215,6 +216,32 @@ def replay_env(server, home: Path, **extra) -> dict:
     (Dagster's own folder beside it)."""
     return {**os.environ, "ARXIV_API_URL": server.api_url, "ARXIV_PDF_URL": server.pdf_url, "ARXIV_MIN_INTERVAL": "0",
             "ARXIV_MONITOR_HOME": str(home), "DAGSTER_HOME": str(home.parent / f"{home.name}-dagster"), **extra}
+
+
+@contextlib.contextmanager
+def serving(env: dict, page: str = "index.html"):
+    """`arxiv-monitor serve` on a free loopback port with `env`, once it answers `page`: (port, that page's
+    bytes). Stopped with SIGTERM afterwards, which must end it cleanly."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), "serve", "--port", str(port)],
+                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+                time.sleep(0.2)
+        yield port, body
+    finally:
+        server.terminate()
+        assert server.wait(timeout=60) == 0  # SIGTERM stops it cleanly
 
 
 def stored(home: Path, statement: str) -> list[tuple]:

@@ -6,8 +6,6 @@ import http.client
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +14,7 @@ import pytest
 
 from publishing.digests import email_html
 from ranking.learning import calibrated_scores, train
-from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, stored
+from tests.conftest import DEMO_DAY, REPO, pipeline_for, replay_env, serving, stored
 from tests.test_site import browser, materialise_site
 
 ARXIV_MONITOR = str(Path(sys.executable).parent / "arxiv-monitor")
@@ -103,20 +101,8 @@ def test_the_reading_list_and_its_bibtex_list_the_saved_papers(reader):
 @pytest.fixture(scope="module")
 def served(reader):
     home, _, replay = reader
-    port = free_port()
-    server = subprocess.Popen([ARXIV_MONITOR, "serve", "--port", str(port)], cwd=REPO, env=replay_env(replay, home),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
-            time.sleep(0.2)
-    yield port
-    server.terminate()
-    assert server.wait(timeout=60) == 0
+    with serving(replay_env(replay, home)) as (port, _):
+        yield port
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):

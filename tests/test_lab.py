@@ -6,14 +6,22 @@ import json
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, settings_for, stored, with_fields
+from tests.conftest import (
+    DEMO_DAY,
+    REPO,
+    free_port,
+    pipeline_for,
+    replay_env,
+    serving,
+    settings_for,
+    stored,
+    with_fields,
+)
 from tests.receivers import SmtpReceiver, WebhookReceiver
 from tests.test_feedback import request
 
@@ -159,18 +167,8 @@ def test_marks_of_one_reader_change_neither_anothers_kept_set_nor_reading_list(l
 
 
 def test_a_mark_for_one_reader_with_anothers_token_is_refused(lab):
-    home, port = lab[0], free_port()
-    server = subprocess.Popen([ARXIV_MONITOR, "serve", "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=lab[4])
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
-                time.sleep(0.2)
+    home = lab[0]
+    with serving(lab[4]) as (port, _):
         tokens = {r: json.loads(request(port, "GET", f"/readers/{r}/api/session")[1])["token"] for r in ("lin", "ada")}
         assert tokens["lin"] != tokens["ada"] and all(len(t) >= 32 for t in tokens.values())
 
@@ -193,9 +191,6 @@ def test_a_mark_for_one_reader_with_anothers_token_is_refused(lab):
         assert tokens["lin"] not in page
         saved = request(port, "GET", "/readers/ada/saved.html")[1]
         assert "1505.04597" in saved and "1505.04597" not in request(port, "GET", "/readers/lin/saved.html")[1]
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 def test_the_command_line_runs_one_readers_partitions_of_a_day(lab):

@@ -1,6 +1,8 @@
 """One configuration schema: the resources' typed fields. The file, the reference and `arxiv-monitor
 config` are derived from it; a default is written in one place."""
 
+import json
+
 import pydantic
 import pytest
 
@@ -129,3 +131,12 @@ def test_a_wrong_reader_table_is_one_line_naming_the_reader(tmp_path, change, me
     with pytest.raises(ConfigError) as raised:
         lab_settings(tmp_path, LAB.replace(*change, 1))
     assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_channel_refused_for_holding_a_secret_does_not_echo_it():
+    table = {"name": "team", "kind": "slack", "url": "https://hooks.example.org/services/SECRET-TOKEN"}
+    with pytest.raises(ConfigError) as raised:
+        settings_for(ARXIV_MONITOR_DELIVERY_CHANNELS=json.dumps([table]))
+    assert str(raised.value) == ("environment variable ARXIV_MONITOR_DELIVERY_CHANNELS: [[delivery.channels]] #1 "
+                                 "('team'): 'url' would put a secret in the file; name the environment variable "
+                                 "holding it with 'url_env'")

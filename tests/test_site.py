@@ -21,7 +21,7 @@ import pytest
 
 from assets.publishing import stored_context
 from publishing.site import day_page, paper_anchor, render_site, safe_url, search_script
-from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env
+from tests.conftest import DEMO_DAY, REPO, free_port, pipeline_for, replay_env, serving
 
 SEED = {"2512.20276", "2512.20014", "2512.20188", "2511.14396", "2512.21118", "2512.05107"}
 WEEKEND = "2025-12-27"
@@ -182,23 +182,8 @@ def test_rerendering_a_day_replaces_its_files_whole(site, tmp_path):
 
 def test_serve_answers_on_loopback(site, replay):
     _, _, home = site
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "arxiv-monitor"), "serve", "--port", str(port)],
-                              cwd=REPO, env=replay_env(replay, home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/days/{DEMO_DAY}.html", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
-                time.sleep(0.2)
+    with serving(replay_env(replay, home), f"days/{DEMO_DAY}.html") as (_, body):
         assert 'id="p-2512.20014"' in body.decode("utf-8")
-    finally:
-        server.terminate()
-        assert server.wait(timeout=60) == 0  # SIGTERM stops it cleanly
 
 
 def test_serve_without_a_site_says_so(replay, tmp_path):
